@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * axvcpu: hardware virtual CPUs for user-space VMMs.
+ *
+ * This is the whole user-space ABI of /dev/axvcpu. The reference is
+ * Documentation/api.rst; every struct here is fixed-size with explicit
+ * padding, and every flags or reserved field must be zero unless a bit is
+ * defined for it (else -EINVAL).
+ */
+#ifndef _UAPI_LINUX_AXVCPU_H
+#define _UAPI_LINUX_AXVCPU_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define AXVCPU_API_VERSION		1
+
+/* Backends, as reported in axvcpu_info.arch. */
+#define AXVCPU_ARCH_NONE		0	/* no usable hardware: see dmesg */
+#define AXVCPU_ARCH_X86_VMX		1
+#define AXVCPU_ARCH_X86_SVM		2
+#define AXVCPU_ARCH_ARM64_NVHE		3
+#define AXVCPU_ARCH_RISCV_H		4
+
+/* axvcpu_info.flags: optional features this module and backend offer. */
+#define AXVCPU_FEATURE_READONLY_MEM	(1U << 0)
+#define AXVCPU_FEATURE_EXIT_ON_HOST_INTR (1U << 1)
+#define AXVCPU_FEATURE_HALT_IN_KERNEL	(1U << 2)
+#define AXVCPU_FEATURE_IMMEDIATE_EXIT	(1U << 3)
+
+/**
+ * struct axvcpu_info - what AXVCPU_GET_INFO reports about the module
+ * @arch: one of AXVCPU_ARCH_*
+ * @flags: AXVCPU_FEATURE_* bits
+ * @run_mmap_size: bytes to mmap() on a vCPU fd for struct axvcpu_run
+ * @max_vcpus: vCPUs per VM (vcpu_id is below this)
+ * @max_memory_regions: memory slots per VM (slot is below this)
+ * @guest_phys_bits: guest physical addresses are below 1 << guest_phys_bits
+ * @nr_exit_reasons: number of AXVCPU_EXIT_* values
+ * @api_version: AXVCPU_API_VERSION
+ * @reserved: zero
+ */
+struct axvcpu_info {
+	__u32 arch;
+	__u32 flags;
+	__u32 run_mmap_size;
+	__u32 max_vcpus;
+	__u32 max_memory_regions;
+	__u32 guest_phys_bits;
+	__u32 nr_exit_reasons;
+	__u32 api_version;
+	__u64 reserved[8];
+};
+
+/* axvcpu_create_vcpu.flags */
+#define AXVCPU_VCPU_EXIT_ON_HOST_INTR	(1U << 0)
+#define AXVCPU_VCPU_HALT_IN_KERNEL	(1U << 1)
+
+/**
+ * struct axvcpu_create_vcpu - argument of AXVCPU_CREATE_VCPU
+ * @vm_fd: the VM the vCPU belongs to
+ * @vcpu_id: unique within the VM, below axvcpu_info.max_vcpus
+ * @favor_phys_cpu: the physical CPU BIND prefers
+ * @flags: AXVCPU_VCPU_* bits
+ * @allowed_cpus: user pointer to a CPU bitmap (bit n = CPU n, in __u64
+ *	words, little-endian bit order as the kernel's cpumask), or 0 for
+ *	every CPU
+ * @allowed_cpus_size: size in bytes of that bitmap, a multiple of 8 (0 when
+ *	@allowed_cpus is 0)
+ * @pad: zero
+ * @arch: architecture-specific creation config, zero for now
+ * @reserved: zero
+ */
+struct axvcpu_create_vcpu {
+	__u32 vm_fd;
+	__u32 vcpu_id;
+	__u32 favor_phys_cpu;
+	__u32 flags;
+	__u64 allowed_cpus;
+	__u32 allowed_cpus_size;
+	__u32 pad;
+	__u64 arch[4];
+	__u64 reserved[4];
+};
+
+/* axvcpu_memory_region.flags */
+#define AXVCPU_MEM_READONLY		(1U << 0)
+
+/**
+ * struct axvcpu_memory_region - argument of AXVCPU_SET_MEMORY_REGION
+ * @slot: slot number, below axvcpu_info.max_memory_regions
+ * @flags: AXVCPU_MEM_* bits
+ * @guest_phys_addr: first guest physical address, page aligned
+ * @memory_size: bytes, page aligned; 0 deletes the slot
+ * @userspace_addr: page-aligned address of the backing memory in the
+ *	caller's address space
+ */
+struct axvcpu_memory_region {
+	__u32 slot;
+	__u32 flags;
+	__u64 guest_phys_addr;
+	__u64 memory_size;
+	__u64 userspace_addr;
+};
+
+/* x86 setup modes (axvcpu_setup.arch.x86.mode) */
+#define AXVCPU_X86_MODE_FLAT32		0	/* CR0.PE=1, paging off, flat 4 GiB segments */
+#define AXVCPU_X86_MODE_REAL		1	/* real mode, CS.base = entry & ~0xf, IP = entry & 0xf */
+
+/**
+ * struct axvcpu_setup - argument of AXVCPU_SETUP
+ * @entry: guest physical address of the vCPU's first instruction
+ * @flags: zero
+ * @pad: zero
+ * @arch: architecture-specific set-up; x86: @arch.x86.mode is an
+ *	AXVCPU_X86_MODE_* value
+ */
+struct axvcpu_setup {
+	__u64 entry;
+	__u32 flags;
+	__u32 pad;
+	union {
+		struct {
+			__u32 mode;
+			__u32 pad;
+		} x86;
+		__u64 pad[8];
+	} arch;
+};
+
+/**
+ * struct axvcpu_gpr - argument of AXVCPU_SET_GPR and AXVCPU_GET_GPR
+ * @reg: register number in the architecture's numbering (x86: 0..15 =
+ *	RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8..R15)
+ * @pad: zero
+ * @value: the value written, or read back
+ */
+struct axvcpu_gpr {
+	__u32 reg;
+	__u32 pad;
+	__u64 value;
+};
+
+/**
+ * struct axvcpu_interrupt - argument of AXVCPU_INJECT_INTERRUPT
+ * @vector: interrupt vector (x86: 32..255)
+ * @flags: zero
+ */
+struct axvcpu_interrupt {
+	__u32 vector;
+	__u32 flags;
+};
+
+/* x86 register file */
+struct axvcpu_x86_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 selector;
+	__u16 attrib;	/* SVM packed form: type:4 s:1 dpl:2 p:1 avl:1 l:1 db:1 g:1 */
+};
+
+struct axvcpu_x86_dtable {
+	__u64 base;
+	__u32 limit;
+	__u32 pad;
+};
+
+#define AXVCPU_X86_NR_GPRS		16
+
+/* axvcpu_run.mmio.reg on x86: 0..15 as struct axvcpu_gpr, then these */
+#define AXVCPU_X86_REG_AH		16
+#define AXVCPU_X86_REG_CH		17
+#define AXVCPU_X86_REG_DH		18
+#define AXVCPU_X86_REG_BH		19
+/* axvcpu_run.mmio.reg when the access has no register (a store of an immediate) */
+#define AXVCPU_REG_NONE			0xffffffffU
+
+/* axvcpu_run.fail_entry.hardware_entry_failure_reason values not from hardware */
+#define AXVCPU_X86_FAIL_STRING_IO	0x100000001ULL	/* INS/OUTS are not emulated */
+
+/**
+ * struct axvcpu_x86_regs - the x86 register file of AXVCPU_GET/SET_REGS
+ * @gprs: RAX..R15 in the numbering of struct axvcpu_gpr
+ * @rip: instruction pointer
+ * @rflags: flags
+ * @cs: code segment, and the others below alike
+ * @ds: data segment
+ * @es: extra segment
+ * @fs: FS
+ * @gs: GS
+ * @ss: stack segment
+ * @tr: task register
+ * @ldtr: local descriptor table register
+ * @gdt: global descriptor table register
+ * @idt: interrupt descriptor table register
+ * @cr0: control register 0
+ * @cr2: control register 2
+ * @cr3: control register 3
+ * @cr4: control register 4
+ * @efer: extended feature enable register
+ * @reserved: zero
+ */
+struct axvcpu_x86_regs {
+	__u64 gprs[AXVCPU_X86_NR_GPRS];
+	__u64 rip;
+	__u64 rflags;
+	struct axvcpu_x86_segment cs, ds, es, fs, gs, ss, tr, ldtr;
+	struct axvcpu_x86_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, efer;
+	__u64 reserved[16];
+};
+
+/**
+ * struct axvcpu_regs - argument of AXVCPU_GET_REGS and AXVCPU_SET_REGS
+ * @arch: AXVCPU_ARCH_* of the register file (filled by GET_REGS; SET_REGS
+ *	requires the backend's value)
+ * @flags: zero
+ * @x86: the x86 register file (VMX and SVM)
+ * @pad: sizes the union
+ */
+struct axvcpu_regs {
+	__u32 arch;
+	__u32 flags;
+	union {
+		struct axvcpu_x86_regs x86;
+		__u64 pad[128];
+	};
+};
+
+/**
+ * struct axvcpu_vcpu_info - what AXVCPU_GET_VCPU_INFO reports
+ * @vm_id: the VM's id (unique while the module is loaded)
+ * @vcpu_id: the vCPU's id within its VM
+ * @favor_phys_cpu: the favoured physical CPU
+ * @bound_cpu: the physical CPU the vCPU is bound to, -1 when not bound
+ * @is_bsp: 1 for vCPU 0 (the bootstrap processor), else 0
+ * @state: the current enum axvcpu_state
+ * @flags: the AXVCPU_VCPU_* creation flags
+ * @allowed_cpus_size: in: bytes at @allowed_cpus (0: do not copy the set);
+ *	out: bytes the full set needs
+ * @allowed_cpus: user pointer where the allowed CPU bitmap is copied
+ * @reserved: zero
+ */
+struct axvcpu_vcpu_info {
+	__u32 vm_id;
+	__u32 vcpu_id;
+	__u32 favor_phys_cpu;
+	__s32 bound_cpu;
+	__u32 is_bsp;
+	__u32 state;
+	__u32 flags;
+	__u32 allowed_cpus_size;
+	__u64 allowed_cpus;
+	__u64 reserved[4];
+};
+
+/* enum axvcpu_state: the seed's values */
+enum axvcpu_state {
+	AXVCPU_STATE_INVALID = 0,
+	AXVCPU_STATE_CREATED = 1,
+	AXVCPU_STATE_FREE = 2,
+	AXVCPU_STATE_READY = 3,
+	AXVCPU_STATE_RUNNING = 4,
+	AXVCPU_STATE_BLOCKED = 5,
+};
+
+/* axvcpu_run.exit_reason: the seed's AxVCpuExitReason */
+#define AXVCPU_EXIT_NOTHING		0
+#define AXVCPU_EXIT_HYPERCALL		1
+#define AXVCPU_EXIT_MMIO_READ		2
+#define AXVCPU_EXIT_MMIO_WRITE		3
+#define AXVCPU_EXIT_SYSREG_READ		4
+#define AXVCPU_EXIT_SYSREG_WRITE	5
+#define AXVCPU_EXIT_IO_READ		6
+#define AXVCPU_EXIT_IO_WRITE		7
+#define AXVCPU_EXIT_EXTERNAL_INTERRUPT	8
+#define AXVCPU_EXIT_NESTED_PAGE_FAULT	9
+#define AXVCPU_EXIT_HALT		10
+#define AXVCPU_EXIT_CPU_UP		11
+#define AXVCPU_EXIT_CPU_DOWN		12
+#define AXVCPU_EXIT_SYSTEM_DOWN		13
+#define AXVCPU_EXIT_FAIL_ENTRY		14
+#define AXVCPU_EXIT_SEND_IPI		15
+#define AXVCPU_NR_EXIT_REASONS		16
+
+/* axvcpu_run.nested_page_fault.access */
+#define AXVCPU_ACCESS_READ		(1U << 0)
+#define AXVCPU_ACCESS_WRITE		(1U << 1)
+#define AXVCPU_ACCESS_EXEC		(1U << 2)
+
+/**
+ * struct axvcpu_run - the mmap()ed run struct of a vCPU
+ * @immediate_exit: set by user space: the next RUN returns -EINTR at once
+ * @pad: zero
+ * @exit_reason: AXVCPU_EXIT_* of the last RUN
+ * @flags: zero
+ * @hypercall: AXVCPU_EXIT_HYPERCALL; @hypercall.ret goes to the guest's
+ *	return register on the next RUN
+ * @mmio: AXVCPU_EXIT_MMIO_READ / _MMIO_WRITE; for a read, user space puts
+ *	the value in @mmio.data and the next RUN writes it to @mmio.reg
+ * @sysreg: AXVCPU_EXIT_SYSREG_READ / _SYSREG_WRITE
+ * @io: AXVCPU_EXIT_IO_READ / _IO_WRITE (x86 port I/O)
+ * @external_interrupt: AXVCPU_EXIT_EXTERNAL_INTERRUPT
+ * @nested_page_fault: AXVCPU_EXIT_NESTED_PAGE_FAULT
+ * @cpu_up: AXVCPU_EXIT_CPU_UP
+ * @cpu_down: AXVCPU_EXIT_CPU_DOWN
+ * @fail_entry: AXVCPU_EXIT_FAIL_ENTRY
+ * @send_ipi: AXVCPU_EXIT_SEND_IPI
+ * @padding: sizes the union
+ */
+struct axvcpu_run {
+	__u8 immediate_exit;
+	__u8 pad[3];
+	__u32 exit_reason;
+	__u64 flags;
+	union {
+		struct {
+			__u64 nr;
+			__u64 args[6];
+			__u64 ret;
+		} hypercall;
+		struct {
+			__u64 addr;
+			__u32 width;
+			__u32 reg;
+			__u32 reg_width;
+			__u32 sign_ext;
+			__u64 data;
+		} mmio;
+		struct {
+			__u64 addr;
+			__u32 reg;
+			__u32 pad;
+			__u64 value;
+		} sysreg;
+		struct {
+			__u16 port;
+			__u16 pad;
+			__u32 width;
+			__u64 data;
+		} io;
+		struct {
+			__u64 vector;
+		} external_interrupt;
+		struct {
+			__u64 addr;
+			__u32 access;
+			__u32 pad;
+		} nested_page_fault;
+		struct {
+			__u64 target_cpu;
+			__u64 entry_point;
+			__u64 arg;
+		} cpu_up;
+		struct {
+			__u64 state;
+		} cpu_down;
+		struct {
+			__u64 hardware_entry_failure_reason;
+		} fail_entry;
+		struct {
+			__u64 target_cpu;
+			__u64 target_cpu_aux;
+			__u8 send_to_all;
+			__u8 send_to_self;
+			__u8 pad[6];
+			__u64 vector;
+		} send_ipi;
+		__u8 padding[256];
+	};
+};
+
+#define AXVCPU_IO_MAGIC			0xA7
+
+/* system fd */
+#define AXVCPU_GET_API_VERSION		_IO(AXVCPU_IO_MAGIC, 0x00)
+#define AXVCPU_GET_INFO			_IOR(AXVCPU_IO_MAGIC, 0x01, struct axvcpu_info)
+#define AXVCPU_CREATE_VM		_IO(AXVCPU_IO_MAGIC, 0x02)
+#define AXVCPU_CREATE_VCPU		_IOW(AXVCPU_IO_MAGIC, 0x03, struct axvcpu_create_vcpu)
+
+/* VM fd */
+#define AXVCPU_SET_MEMORY_REGION	_IOW(AXVCPU_IO_MAGIC, 0x10, struct axvcpu_memory_region)
+
+/* vCPU fd */
+#define AXVCPU_SETUP			_IOW(AXVCPU_IO_MAGIC, 0x20, struct axvcpu_setup)
+#define AXVCPU_BIND			_IO(AXVCPU_IO_MAGIC, 0x21)
+#define AXVCPU_UNBIND			_IO(AXVCPU_IO_MAGIC, 0x22)
+#define AXVCPU_RUN			_IO(AXVCPU_IO_MAGIC, 0x23)
+#define AXVCPU_GET_STATE		_IO(AXVCPU_IO_MAGIC, 0x24)
+#define AXVCPU_SET_GPR			_IOW(AXVCPU_IO_MAGIC, 0x25, struct axvcpu_gpr)
+#define AXVCPU_GET_GPR			_IOWR(AXVCPU_IO_MAGIC, 0x26, struct axvcpu_gpr)
+#define AXVCPU_SET_RETURN_VALUE		_IOW(AXVCPU_IO_MAGIC, 0x27, __u64)
+#define AXVCPU_INJECT_INTERRUPT		_IOW(AXVCPU_IO_MAGIC, 0x28, struct axvcpu_interrupt)
+#define AXVCPU_GET_REGS			_IOR(AXVCPU_IO_MAGIC, 0x29, struct axvcpu_regs)
+#define AXVCPU_SET_REGS			_IOW(AXVCPU_IO_MAGIC, 0x2a, struct axvcpu_regs)
+#define AXVCPU_GET_VCPU_INFO		_IOWR(AXVCPU_IO_MAGIC, 0x2b, struct axvcpu_vcpu_info)
+
+#endif /* _UAPI_LINUX_AXVCPU_H */

@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# axvcpu top-level Makefile.
+#   make                  build axvcpu.ko against KDIR (default: the running kernel)
+#   make check            build and run every kselftest lane in its emulator
+#   make check LANES=x86-svm   a subset of the lanes
+#   make bench            round-trip benchmarks against KVM (prints figures)
+#   make demo             the reference VMM running a sample guest
+#   make lint             checkpatch --strict and sparse on the module
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || \
+		rm -f *.o *.ko *.mod* Module.symvers modules.order arch/*/*.o arch/*/.*.cmd .*.cmd
+	rm -rf build
+
+check:
+	tools/testing/check.sh $(if $(LANES),--lanes "$(LANES)")
+
+bench:
+	tools/testing/check.sh --bench $(if $(LANES),--lanes "$(LANES)")
+
+lint:
+	tools/testing/lint.sh
+
+demo:
+	tools/testing/check.sh --demo
+
+.PHONY: all modules sparse clean check bench lint demo

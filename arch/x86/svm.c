@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The AMD SVM backend: the VMCB, the vCPU operations of the ops table and
+ * the run step. Exit handling is in svm_exit.c, per-CPU state in
+ * svm_percpu.c, the world switch in svm_vmrun.S.
+ */
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <asm/cpufeature.h>
+#include <asm/debugreg.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include "svm.h"
+
+#define SVM_IOPM_ORDER		2	/* 12 KiB used */
+#define SVM_MSRPM_ORDER		1	/* 8 KiB */
+#define SVM_CPUID_NPT		BIT(0)
+#define SVM_GPAT_DEFAULT	0x0007040600070406ULL
+#define SVM_DR6_INIT		0xffff0ff0ULL
+#define SVM_DR7_INIT		0x400ULL
+
+/* SVM packed segment attributes (APM vol. 2, 15.5.1) */
+#define SEG_CODE32	0xc9b	/* G, D, P, S, type 11 (exec/read, accessed) */
+#define SEG_DATA32	0xc93	/* G, B, P, S, type 3 (read/write, accessed) */
+#define SEG_CODE16	0x09b	/* P, S, type 11 */
+#define SEG_DATA16	0x093	/* P, S, type 3 */
+#define SEG_LDT		0x082
+#define SEG_TSS32_BUSY	0x08b
+
+static void *svm_iopm;
+static void *svm_msrpm;
+
+/*
+ * MSRs VMLOAD/VMSAVE switch: the guest owns them and reads and writes them
+ * without an exit. Every other MSR is intercepted.
+ */
+static const u32 svm_passthrough_msrs[] = {
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR,
+	MSR_CSTAR, MSR_SYSCALL_MASK, MSR_IA32_SYSENTER_CS,
+	MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+};
+
+/* Clear the read and write intercept bits of @msr (APM vol. 2, 15.11). */
+static void svm_msrpm_allow(u32 msr)
+{
+	u32 base, off;
+	u8 *pm = svm_msrpm;
+
+	if (msr < 0x2000) {
+		base = 0;
+		off = msr;
+	} else if (msr >= 0xc0000000 && msr < 0xc0002000) {
+		base = 0x800;
+		off = msr - 0xc0000000;
+	} else if (msr >= 0xc0010000 && msr < 0xc0012000) {
+		base = 0x1000;
+		off = msr - 0xc0010000;
+	} else {
+		return;
+	}
+	pm[base + off / 4] &= ~(3 << ((off % 4) * 2));
+}
+
+static void svm_seg(struct vmcb_seg *s, u16 sel, u16 attr, u32 limit,
+		    u64 base)
+{
+	s->selector = sel;
+	s->attrib = attr;
+	s->limit = limit;
+	s->base = base;
+}
+
+static void svm_init_control(struct svm_vcpu *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+
+	/* Debug registers are emulated (svm_exit.c): intercept every access. */
+	c->intercepts[INTERCEPT_DR] = 0xffffffff;
+	/* #AC and #DB are reflected: a guest looping on them must not starve the host. */
+	c->intercepts[INTERCEPT_EXCEPTION] = BIT(AC_VECTOR) | BIT(DB_VECTOR);
+	c->intercepts[INTERCEPT_WORD3] =
+		BIT(INTERCEPT_INTR - 96) | BIT(INTERCEPT_NMI - 96) |
+		BIT(INTERCEPT_SMI - 96) | BIT(INTERCEPT_CPUID - 96) |
+		BIT(INTERCEPT_INVD - 96) | BIT(INTERCEPT_HLT - 96) |
+		BIT(INTERCEPT_INVLPGA - 96) | BIT(INTERCEPT_IOIO_PROT - 96) |
+		BIT(INTERCEPT_MSR_PROT - 96) | BIT(INTERCEPT_SHUTDOWN - 96);
+	c->intercepts[INTERCEPT_WORD4] =
+		BIT(INTERCEPT_VMRUN - 128) | BIT(INTERCEPT_VMMCALL - 128) |
+		BIT(INTERCEPT_VMLOAD - 128) | BIT(INTERCEPT_VMSAVE - 128) |
+		BIT(INTERCEPT_STGI - 128) | BIT(INTERCEPT_CLGI - 128) |
+		BIT(INTERCEPT_SKINIT - 128) | BIT(INTERCEPT_MONITOR - 128) |
+		BIT(INTERCEPT_MWAIT - 128) | BIT(INTERCEPT_XSETBV - 128);
+	c->iopm_base_pa = __pa(svm_iopm);
+	c->msrpm_base_pa = __pa(svm_msrpm);
+	c->int_ctl = V_INTR_MASKING_MASK;
+	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+}
+
+/* The vCPU's state after SETUP, documented in Documentation/api.rst. */
+static void svm_init_save(struct svm_vcpu *svm, u32 mode, u64 entry)
+{
+	struct vmcb_save_area *s = &svm->vmcb->save;
+	u16 sel;
+
+	memset(s, 0, sizeof(*s));
+	if (mode == AXVCPU_X86_MODE_REAL) {
+		sel = entry >> 4;
+		svm_seg(&s->cs, sel, SEG_CODE16, 0xffff, (u64)sel << 4);
+		svm_seg(&s->ds, 0, SEG_DATA16, 0xffff, 0);
+		s->cr0 = X86_CR0_ET | X86_CR0_NE;
+		s->rip = entry & 0xf;
+	} else {
+		svm_seg(&s->cs, 0x08, SEG_CODE32, 0xffffffff, 0);
+		svm_seg(&s->ds, 0x10, SEG_DATA32, 0xffffffff, 0);
+		s->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
+		s->rip = entry;
+	}
+	s->es = s->ds;
+	s->ss = s->ds;
+	s->fs = s->ds;
+	s->gs = s->ds;
+	svm_seg(&s->gdtr, 0, 0, 0xffff, 0);
+	svm_seg(&s->idtr, 0, 0, 0xffff, 0);
+	svm_seg(&s->ldtr, 0, SEG_LDT, 0xffff, 0);
+	svm_seg(&s->tr, 0, SEG_TSS32_BUSY, 0xffff, 0);
+	s->efer = EFER_SVME;
+	s->rflags = X86_EFLAGS_FIXED;
+	s->dr6 = SVM_DR6_INIT;
+	s->dr7 = SVM_DR7_INIT;
+	s->g_pat = SVM_GPAT_DEFAULT;
+	svm->dr6 = SVM_DR6_INIT;
+	svm->dr7 = SVM_DR7_INIT;
+	memset(svm->x86.dr, 0, sizeof(svm->x86.dr));
+	memset(svm->x86.gprs, 0, sizeof(svm->x86.gprs));
+}
+
+static int svm_vcpu_create(struct axvcpu_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
+
+	if (!svm)
+		return -ENOMEM;
+	svm->vmcb = (struct vmcb *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	svm->x86.fpu = x86_fpu_alloc();
+	if (!svm->vmcb || !svm->x86.fpu) {
+		free_page((unsigned long)svm->vmcb);
+		x86_fpu_free(svm->x86.fpu);
+		kfree(svm);
+		return -ENOMEM;
+	}
+	svm->vmcb_pa = __pa(svm->vmcb);
+	svm->last_cpu = -1;
+	svm->x86.vcpu = vcpu;
+	vcpu->arch = svm;
+	svm_init_control(svm);
+	svm_init_save(svm, AXVCPU_X86_MODE_FLAT32, 0);
+	return 0;
+}
+
+static void svm_vcpu_destroy(struct axvcpu_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	free_page((unsigned long)svm->vmcb);
+	x86_fpu_free(svm->x86.fpu);
+	kfree(svm);
+	vcpu->arch = NULL;
+}
+
+static int svm_vcpu_check_setup(const struct axvcpu_setup *setup)
+{
+	const u64 *pad = setup->arch.pad;
+	unsigned int i;
+
+	/* arch.x86 overlays pad[0]; the rest must be zero. */
+	if (setup->arch.x86.pad)
+		return -EINVAL;
+	for (i = 1; i < ARRAY_SIZE(setup->arch.pad); i++)
+		if (pad[i])
+			return -EINVAL;
+	switch (setup->arch.x86.mode) {
+	case AXVCPU_X86_MODE_FLAT32:
+		return setup->entry > U32_MAX ? -EINVAL : 0;
+	case AXVCPU_X86_MODE_REAL:
+		return setup->entry >= SZ_1M ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int svm_vcpu_set_entry(struct axvcpu_vcpu *vcpu, u64 entry)
+{
+	/* Applied with the mode by svm_vcpu_setup(). */
+	return 0;
+}
+
+static int svm_vcpu_set_ept_root(struct axvcpu_vcpu *vcpu)
+{
+	to_svm(vcpu)->vmcb->control.nested_cr3 =
+		x86_npt_root(vcpu->vm->arch);
+	return 0;
+}
+
+static int svm_vcpu_setup(struct axvcpu_vcpu *vcpu,
+			  const struct axvcpu_setup *setup)
+{
+	svm_init_save(to_svm(vcpu), setup->arch.x86.mode, setup->entry);
+	return 0;
+}
+
+static int svm_vcpu_bind(struct axvcpu_vcpu *vcpu, int cpu)
+{
+	/* The ASID follows the CPU the vCPU really enters on (svm_assign_asid). */
+	return 0;
+}
+
+static int svm_vcpu_unbind(struct axvcpu_vcpu *vcpu)
+{
+	return 0;
+}
+
+/* Hand a queued interrupt to the hardware as a virtual interrupt (V_IRQ). */
+static void svm_inject_pending(struct svm_vcpu *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	int vector;
+
+	if (c->int_ctl & V_IRQ_MASK)
+		return;
+	vector = x86_next_interrupt(&svm->x86);
+	if (vector < 0)
+		return;
+	c->int_vector = vector;
+	c->int_ctl |= V_IRQ_MASK | V_INTR_PRIO_MASK | V_IGN_TPR_MASK;
+}
+
+/*
+ * One guest entry and exit. Preemption is off from the FPU switch to its
+ * end; interrupts are off from the ASID and interrupt checks to the exit.
+ */
+static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+	s64 tlb_gen;
+
+	x86_fpu_enter_guest(svm->x86.fpu);
+	local_irq_disable();
+	if (!svm_cpu_enabled()) {
+		/* This CPU is going offline: the scheduler will move us. */
+		local_irq_enable();
+		x86_fpu_leave_guest(svm->x86.fpu);
+		return AXVCPU_RUN_REENTER;
+	}
+	axvcpu_vcpu_load(vcpu);
+	tlb_gen = atomic64_read(&vcpu->vm->tlb_gen);
+	svm_assign_asid(svm, tlb_gen != svm->tlb_gen);
+	svm->tlb_gen = tlb_gen;
+	svm_inject_pending(svm);
+
+	vmcb->save.rax = svm->x86.gprs[X86_RAX];
+	vmcb->save.rsp = svm->x86.gprs[X86_RSP];
+	clgi();
+	svm_vmrun(svm->vmcb_pa, svm->x86.gprs, svm_host_save_pa());
+	/* #VMEXIT leaves DR7 at its reset value: bring back host breakpoints. */
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+	stgi();
+	svm->x86.gprs[X86_RAX] = vmcb->save.rax;
+	svm->x86.gprs[X86_RSP] = vmcb->save.rsp;
+	axvcpu_vcpu_put(vcpu);
+	local_irq_enable();
+	x86_fpu_leave_guest(svm->x86.fpu);
+
+	return svm_handle_exit(svm, run);
+}
+
+static void svm_vcpu_complete(struct axvcpu_vcpu *vcpu,
+			      const struct axvcpu_run *run)
+{
+	x86_complete(&to_svm(vcpu)->x86, run);
+}
+
+static int svm_vcpu_set_gpr(struct axvcpu_vcpu *vcpu, u32 reg, u64 value)
+{
+	return x86_set_gpr(&to_svm(vcpu)->x86, reg, value);
+}
+
+static int svm_vcpu_get_gpr(struct axvcpu_vcpu *vcpu, u32 reg, u64 *value)
+{
+	return x86_get_gpr(&to_svm(vcpu)->x86, reg, value);
+}
+
+static void svm_vcpu_set_return_value(struct axvcpu_vcpu *vcpu, u64 value)
+{
+	to_svm(vcpu)->x86.gprs[X86_RAX] = value;
+}
+
+static void svm_seg_out(struct axvcpu_x86_segment *d, const struct vmcb_seg *s)
+{
+	d->base = s->base;
+	d->limit = s->limit;
+	d->selector = s->selector;
+	d->attrib = s->attrib;
+}
+
+static void svm_seg_in(struct vmcb_seg *d, const struct axvcpu_x86_segment *s)
+{
+	d->base = s->base;
+	d->limit = s->limit;
+	d->selector = s->selector;
+	d->attrib = s->attrib;
+}
+
+/**
+ * svm_get_x86_regs() - the guest's register file from the VMCB and GPRs
+ * @svm: the vCPU
+ * @regs: filled in
+ */
+void svm_get_x86_regs(struct svm_vcpu *svm, struct axvcpu_x86_regs *regs)
+{
+	const struct vmcb_save_area *s = &svm->vmcb->save;
+
+	memcpy(regs->gprs, svm->x86.gprs, sizeof(regs->gprs));
+	regs->rip = s->rip;
+	regs->rflags = s->rflags;
+	svm_seg_out(&regs->cs, &s->cs);
+	svm_seg_out(&regs->ds, &s->ds);
+	svm_seg_out(&regs->es, &s->es);
+	svm_seg_out(&regs->fs, &s->fs);
+	svm_seg_out(&regs->gs, &s->gs);
+	svm_seg_out(&regs->ss, &s->ss);
+	svm_seg_out(&regs->tr, &s->tr);
+	svm_seg_out(&regs->ldtr, &s->ldtr);
+	regs->gdt.base = s->gdtr.base;
+	regs->gdt.limit = s->gdtr.limit;
+	regs->idt.base = s->idtr.base;
+	regs->idt.limit = s->idtr.limit;
+	regs->cr0 = s->cr0;
+	regs->cr2 = s->cr2;
+	regs->cr3 = s->cr3;
+	regs->cr4 = s->cr4;
+	regs->efer = s->efer & ~EFER_SVME;
+}
+
+static void svm_vcpu_get_regs(struct axvcpu_vcpu *vcpu,
+			      struct axvcpu_regs *regs)
+{
+	svm_get_x86_regs(to_svm(vcpu), &regs->x86);
+}
+
+static int svm_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
+			     const struct axvcpu_regs *regs)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_save_area *s = &svm->vmcb->save;
+	const struct axvcpu_x86_regs *r = &regs->x86;
+
+	if (memchr_inv(r->reserved, 0, sizeof(r->reserved)) || r->gdt.pad ||
+	    r->idt.pad)
+		return -EINVAL;
+	memcpy(svm->x86.gprs, r->gprs, sizeof(svm->x86.gprs));
+	s->rip = r->rip;
+	s->rflags = r->rflags;
+	svm_seg_in(&s->cs, &r->cs);
+	svm_seg_in(&s->ds, &r->ds);
+	svm_seg_in(&s->es, &r->es);
+	svm_seg_in(&s->fs, &r->fs);
+	svm_seg_in(&s->gs, &r->gs);
+	svm_seg_in(&s->ss, &r->ss);
+	svm_seg_in(&s->tr, &r->tr);
+	svm_seg_in(&s->ldtr, &r->ldtr);
+	s->gdtr.base = r->gdt.base;
+	s->gdtr.limit = r->gdt.limit;
+	s->idtr.base = r->idt.base;
+	s->idtr.limit = r->idt.limit;
+	s->cr0 = r->cr0;
+	s->cr2 = r->cr2;
+	s->cr3 = r->cr3;
+	s->cr4 = r->cr4;
+	/* The guest's EFER.SVME must be set for VMRUN; it is hidden from the guest. */
+	s->efer = r->efer | EFER_SVME;
+	/* CPL is the DPL of SS (APM vol. 2, 15.5.1). */
+	s->cpl = (r->ss.attrib >> 5) & 3;
+	return 0;
+}
+
+static int svm_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu, u32 vector)
+{
+	return x86_inject_interrupt(&to_svm(vcpu)->x86, vector);
+}
+
+static bool svm_vcpu_has_interrupt(struct axvcpu_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	return x86_has_interrupt(&svm->x86) ||
+	       (READ_ONCE(svm->vmcb->control.int_ctl) & V_IRQ_MASK);
+}
+
+static int svm_vm_init(struct axvcpu_vm *vm)
+{
+	vm->arch = x86_npt_alloc();
+	return vm->arch ? 0 : -ENOMEM;
+}
+
+static void svm_vm_destroy(struct axvcpu_vm *vm)
+{
+	x86_npt_free(vm->arch);
+	vm->arch = NULL;
+}
+
+static int svm_map_page(struct axvcpu_vm *vm, u64 gpa, struct page *page,
+			bool readonly)
+{
+	return x86_npt_map(vm->arch, gpa, page_to_phys(page), readonly);
+}
+
+static void svm_unmap_page(struct axvcpu_vm *vm, u64 gpa)
+{
+	x86_npt_unmap(vm->arch, gpa);
+}
+
+static struct axvcpu_arch_ops svm_ops = {
+	.name = "x86 AMD SVM",
+	.arch = AXVCPU_ARCH_X86_SVM,
+	.features = AXVCPU_FEATURE_READONLY_MEM |
+		    AXVCPU_FEATURE_EXIT_ON_HOST_INTR |
+		    AXVCPU_FEATURE_HALT_IN_KERNEL |
+		    AXVCPU_FEATURE_IMMEDIATE_EXIT,
+	.hardware_enable = svm_hardware_enable,
+	.hardware_disable = svm_hardware_disable,
+	.vm_init = svm_vm_init,
+	.vm_destroy = svm_vm_destroy,
+	.map_page = svm_map_page,
+	.unmap_page = svm_unmap_page,
+	.vcpu_create = svm_vcpu_create,
+	.vcpu_destroy = svm_vcpu_destroy,
+	.vcpu_check_setup = svm_vcpu_check_setup,
+	.vcpu_set_entry = svm_vcpu_set_entry,
+	.vcpu_set_ept_root = svm_vcpu_set_ept_root,
+	.vcpu_setup = svm_vcpu_setup,
+	.vcpu_bind = svm_vcpu_bind,
+	.vcpu_unbind = svm_vcpu_unbind,
+	.vcpu_run = svm_vcpu_run,
+	.vcpu_complete = svm_vcpu_complete,
+	.vcpu_set_gpr = svm_vcpu_set_gpr,
+	.vcpu_get_gpr = svm_vcpu_get_gpr,
+	.vcpu_set_return_value = svm_vcpu_set_return_value,
+	.vcpu_get_regs = svm_vcpu_get_regs,
+	.vcpu_set_regs = svm_vcpu_set_regs,
+	.vcpu_inject_interrupt = svm_vcpu_inject_interrupt,
+	.vcpu_has_interrupt = svm_vcpu_has_interrupt,
+};
+
+static void svm_free_tables(void)
+{
+	free_pages((unsigned long)svm_iopm, SVM_IOPM_ORDER);
+	free_pages((unsigned long)svm_msrpm, SVM_MSRPM_ORDER);
+	svm_iopm = NULL;
+	svm_msrpm = NULL;
+}
+
+/**
+ * svm_probe() - the SVM backend, if this CPU can run it
+ *
+ * Needs SVM with nested paging, and SVM not disabled by the firmware
+ * (VM_CR.SVMDIS). Logs one line saying why not.
+ *
+ * Return: the ops, or NULL.
+ */
+const struct axvcpu_arch_ops *svm_probe(void)
+{
+	u32 eax, ebx, ecx, edx;
+	u64 vm_cr;
+	unsigned int i;
+
+	if (!boot_cpu_has(X86_FEATURE_SVM)) {
+		pr_info("axvcpu: no AMD SVM on this CPU\n");
+		return NULL;
+	}
+	if (!rdmsrl_safe(MSR_VM_CR, &vm_cr) &&
+	    (vm_cr & (1 << SVM_VM_CR_SVM_DISABLE))) {
+		pr_info("axvcpu: SVM is disabled by the firmware (VM_CR.SVMDIS)\n");
+		return NULL;
+	}
+	cpuid(SVM_CPUID_FUNC, &eax, &ebx, &ecx, &edx);
+	if (!(edx & SVM_CPUID_NPT)) {
+		pr_info("axvcpu: SVM without nested paging is not supported\n");
+		return NULL;
+	}
+	svm_max_asid = ebx - 1;
+
+	svm_iopm = (void *)__get_free_pages(GFP_KERNEL, SVM_IOPM_ORDER);
+	svm_msrpm = (void *)__get_free_pages(GFP_KERNEL, SVM_MSRPM_ORDER);
+	if (!svm_iopm || !svm_msrpm || svm_percpu_init()) {
+		svm_free_tables();
+		pr_warn("axvcpu: out of memory setting up SVM\n");
+		return NULL;
+	}
+	/* Every port and MSR traps but the MSRs VMLOAD/VMSAVE switch. */
+	memset(svm_iopm, 0xff, PAGE_SIZE << SVM_IOPM_ORDER);
+	memset(svm_msrpm, 0xff, PAGE_SIZE << SVM_MSRPM_ORDER);
+	for (i = 0; i < ARRAY_SIZE(svm_passthrough_msrs); i++)
+		svm_msrpm_allow(svm_passthrough_msrs[i]);
+
+	x86_fpu_init();
+	svm_ops.guest_phys_bits = min_t(u32, boot_cpu_data.x86_phys_bits,
+					x86_npt_levels() == 5 ? 52 : 48);
+	return &svm_ops;
+}
+
+/**
+ * svm_unprobe() - free what svm_probe() allocated (module exit)
+ */
+void svm_unprobe(void)
+{
+	svm_percpu_exit();
+	svm_free_tables();
+}

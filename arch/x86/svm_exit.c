@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SVM exit handling: map each #VMEXIT code (APM vol. 2, appendix C) to an
+ * axvcpu exit for user space, or handle it in the kernel and re-enter.
+ * QEMU's SVM has no nRIP save and no decode assists, so the next RIP and
+ * the operands come from decoding the guest's instruction here.
+ */
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+#include <asm/msr-index.h>
+#include <asm/processor.h>
+#include <asm/traps.h>
+#include "svm.h"
+
+#define NPF_PRESENT		BIT_ULL(0)
+#define NPF_WRITE		BIT_ULL(1)
+#define NPF_FETCH		BIT_ULL(4)
+#define NPF_GUEST_TABLES	BIT_ULL(33)
+#define IOIO_IN			BIT(0)
+#define IOIO_STR		BIT(2)
+
+static void svm_skip(struct svm_vcpu *svm, unsigned int len)
+{
+	svm->vmcb->save.rip += len;
+}
+
+static void svm_inject_exception(struct svm_vcpu *svm, unsigned int vector,
+				 bool has_error, u32 error)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+
+	c->event_inj = vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID |
+		       (has_error ? SVM_EVTINJ_VALID_ERR : 0);
+	c->event_inj_err = error;
+}
+
+static int svm_fail(struct axvcpu_run *run, u64 reason)
+{
+	run->exit_reason = AXVCPU_EXIT_FAIL_ENTRY;
+	run->fail_entry.hardware_entry_failure_reason = reason;
+	return AXVCPU_RUN_EXIT;
+}
+
+static int svm_exit_ioio(struct svm_vcpu *svm, struct axvcpu_run *run)
+{
+	u64 info = svm->vmcb->control.exit_info_1;
+	unsigned int width = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
+
+	/* String forms are not emulated: report them, RIP at the instruction. */
+	if (info & IOIO_STR)
+		return svm_fail(run, AXVCPU_X86_FAIL_STRING_IO);
+	/* SZ8/SZ16/SZ32 are one-hot bits 4..6 (= 1, 2, 4); EXITINFO2 is the next RIP. */
+	svm->vmcb->save.rip = svm->vmcb->control.exit_info_2;
+	x86_exit_io(&svm->x86, run, info >> 16, width, info & IOIO_IN);
+	return AXVCPU_RUN_EXIT;
+}
+
+static int svm_exit_msr(struct svm_vcpu *svm, struct axvcpu_run *run)
+{
+	struct x86_vcpu *xv = &svm->x86;
+	struct vmcb_save_area *s = &svm->vmcb->save;
+	bool write = svm->vmcb->control.exit_info_1;
+	u32 msr = xv->gprs[X86_RCX];
+	u64 value = (xv->gprs[X86_RDX] << 32) | (u32)xv->gprs[X86_RAX];
+
+	svm_skip(svm, 2);
+	/* The MSRs the module owns: EFER and PAT live in the VMCB. */
+	switch (msr) {
+	case MSR_EFER:
+		if (write)
+			s->efer = (value & ~EFER_LMA) | (s->efer & EFER_LMA) |
+				  EFER_SVME;
+		else
+			value = s->efer & ~EFER_SVME;
+		break;
+	case MSR_IA32_CR_PAT:
+		if (write)
+			s->g_pat = value;
+		else
+			value = s->g_pat;
+		break;
+	default:
+		x86_exit_msr(xv, run, write);
+		return AXVCPU_RUN_EXIT;
+	}
+	if (!write) {
+		xv->gprs[X86_RAX] = (u32)value;
+		xv->gprs[X86_RDX] = value >> 32;
+	}
+	return AXVCPU_RUN_REENTER;
+}
+
+static u32 svm_npf_access(u64 error)
+{
+	if (error & NPF_FETCH)
+		return AXVCPU_ACCESS_EXEC;
+	return (error & NPF_WRITE) ? AXVCPU_ACCESS_WRITE : AXVCPU_ACCESS_READ;
+}
+
+static int svm_exit_npf(struct svm_vcpu *svm, struct axvcpu_run *run)
+{
+	struct axvcpu_vcpu *vcpu = svm->x86.vcpu;
+	u64 error = svm->vmcb->control.exit_info_1;
+	u64 gpa = svm->vmcb->control.exit_info_2;
+	struct axvcpu_x86_regs *regs;
+	struct x86_insn insn;
+	unsigned int len;
+	u8 bytes[15];
+	int ret;
+
+	run->nested_page_fault.addr = gpa;
+	run->nested_page_fault.access = svm_npf_access(error);
+	run->nested_page_fault.pad = 0;
+	run->exit_reason = AXVCPU_EXIT_NESTED_PAGE_FAULT;
+
+	/* A permission fault on a region (a write to a read-only slot). */
+	if (error & NPF_PRESENT)
+		return AXVCPU_RUN_EXIT;
+	/* A region that is there now (a race with SET_MEMORY_REGION): retry. */
+	if (axvcpu_gpa_is_mapped(vcpu->vm, gpa))
+		return AXVCPU_RUN_REENTER;
+	/* MMIO is a data access by an instruction, not a fetch or a table walk. */
+	if (error & (NPF_FETCH | NPF_GUEST_TABLES))
+		return AXVCPU_RUN_EXIT;
+
+	regs = kmalloc(sizeof(*regs), GFP_KERNEL);
+	if (!regs)
+		return -ENOMEM;
+	svm_get_x86_regs(svm, regs);
+	ret = x86_fetch_insn(vcpu->vm, regs, bytes, &len);
+	if (!ret)
+		ret = x86_decode_mmio(bytes, len, x86_cpu_mode(regs), &insn);
+	kfree(regs);
+	/* Not an instruction the decoder knows: user space sees the raw fault. */
+	if (ret || insn.is_write != !!(error & NPF_WRITE))
+		return AXVCPU_RUN_EXIT;
+
+	svm_skip(svm, insn.len);
+	x86_exit_mmio(&svm->x86, run, gpa, &insn);
+	return AXVCPU_RUN_EXIT;
+}
+
+/* MOV to/from DRn: emulated against shadow values, never loaded. */
+static int svm_exit_dr(struct svm_vcpu *svm)
+{
+	struct axvcpu_x86_regs *regs;
+	u32 gpr, dr;
+	bool to_dr;
+	u8 bytes[15], len;
+	unsigned int got;
+	enum x86_cpu_mode mode;
+	u64 *slot, mask;
+	int ret;
+
+	regs = kmalloc(sizeof(*regs), GFP_KERNEL);
+	if (!regs)
+		return -ENOMEM;
+	svm_get_x86_regs(svm, regs);
+	mode = x86_cpu_mode(regs);
+	ret = x86_fetch_insn(svm->x86.vcpu->vm, regs, bytes, &got);
+	if (!ret)
+		ret = x86_decode_mov_dr(bytes, got, mode, &gpr, &dr, &to_dr,
+					&len);
+	/* DR4/DR5 alias DR6/DR7 unless CR4.DE (then #UD, SDM vol. 3, 18.2.2). */
+	if (!ret && (dr == 4 || dr == 5)) {
+		if (regs->cr4 & X86_CR4_DE)
+			ret = -EINVAL;
+		else
+			dr += 2;
+	}
+	kfree(regs);
+	if (ret) {
+		svm_inject_exception(svm, UD_VECTOR, false, 0);
+		return AXVCPU_RUN_REENTER;
+	}
+	slot = dr < 4 ? &svm->x86.dr[dr] : dr == 6 ? &svm->dr6 : &svm->dr7;
+	mask = mode == X86_MODE_LONG64 ? ~0ULL : 0xffffffffULL;
+	if (to_dr)
+		*slot = svm->x86.gprs[gpr] & mask;
+	else
+		svm->x86.gprs[gpr] = *slot & mask;
+	svm_skip(svm, len);
+	return AXVCPU_RUN_REENTER;
+}
+
+/* XSETBV: the guest runs with the host's XCR0 and may only set that value. */
+static int svm_exit_xsetbv(struct svm_vcpu *svm)
+{
+	u64 value = (svm->x86.gprs[X86_RDX] << 32) |
+		    (u32)svm->x86.gprs[X86_RAX];
+
+	if ((u32)svm->x86.gprs[X86_RCX] != 0 ||
+	    value != xgetbv(XCR_XFEATURE_ENABLED_MASK)) {
+		svm_inject_exception(svm, GP_VECTOR, true, 0);
+		return AXVCPU_RUN_REENTER;
+	}
+	svm_skip(svm, 3);
+	return AXVCPU_RUN_REENTER;
+}
+
+/* An event the exit interrupted (EXITINTINFO) is delivered on the next entry. */
+static void svm_requeue_event(struct svm_vcpu *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+
+	c->event_inj = 0;
+	if (c->exit_int_info & SVM_EXITINTINFO_VALID) {
+		c->event_inj = c->exit_int_info;
+		c->event_inj_err = c->exit_int_info_err;
+	}
+}
+
+/**
+ * svm_handle_exit() - handle the #VMEXIT the VMCB describes
+ * @svm: the vCPU, just out of the guest
+ * @run: the run struct to fill for an exit to user space
+ *
+ * Return: AXVCPU_RUN_EXIT, AXVCPU_RUN_REENTER, or a negative errno.
+ */
+int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	u64 code = ((u64)c->exit_code_hi << 32) | c->exit_code;
+
+	svm_requeue_event(svm);
+
+	switch (code) {
+	case SVM_EXIT_INTR:
+		if (svm->x86.vcpu->flags & AXVCPU_VCPU_EXIT_ON_HOST_INTR) {
+			/* SVM does not tell which vector it was. */
+			run->exit_reason = AXVCPU_EXIT_EXTERNAL_INTERRUPT;
+			run->external_interrupt.vector = 0;
+			return AXVCPU_RUN_EXIT;
+		}
+		return AXVCPU_RUN_REENTER;
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+		/* Taken by the host once GIF is set again. */
+		return AXVCPU_RUN_REENTER;
+	case SVM_EXIT_VMMCALL:
+		svm_skip(svm, 3);
+		x86_exit_hypercall(&svm->x86, run);
+		return AXVCPU_RUN_EXIT;
+	case SVM_EXIT_HLT:
+		svm_skip(svm, 1);
+		run->exit_reason = AXVCPU_EXIT_HALT;
+		return AXVCPU_RUN_EXIT;
+	case SVM_EXIT_IOIO:
+		return svm_exit_ioio(svm, run);
+	case SVM_EXIT_MSR:
+		return svm_exit_msr(svm, run);
+	case SVM_EXIT_NPF:
+		return svm_exit_npf(svm, run);
+	case SVM_EXIT_CPUID:
+		x86_emulate_cpuid(&svm->x86);
+		svm_skip(svm, 2);
+		return AXVCPU_RUN_REENTER;
+	case SVM_EXIT_INVD:
+		/* INVD would drop the host's dirty cache lines: do nothing. */
+		svm_skip(svm, 2);
+		return AXVCPU_RUN_REENTER;
+	case SVM_EXIT_XSETBV:
+		return svm_exit_xsetbv(svm);
+	case SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR7:
+		return svm_exit_dr(svm);
+	case SVM_EXIT_EXCP_BASE + DB_VECTOR:
+		svm_inject_exception(svm, DB_VECTOR, false, 0);
+		return AXVCPU_RUN_REENTER;
+	case SVM_EXIT_EXCP_BASE + AC_VECTOR:
+		svm_inject_exception(svm, AC_VECTOR, true, c->exit_info_1);
+		return AXVCPU_RUN_REENTER;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+		/* The guest sees no SVM and no MONITOR/MWAIT in CPUID. */
+		svm_inject_exception(svm, UD_VECTOR, false, 0);
+		return AXVCPU_RUN_REENTER;
+	case SVM_EXIT_SHUTDOWN:
+		run->exit_reason = AXVCPU_EXIT_SYSTEM_DOWN;
+		return AXVCPU_RUN_EXIT;
+	default:
+		/* VMEXIT_INVALID (-1): the VMCB state is illegal; or an exit we do not handle. */
+		return svm_fail(run, code);
+	}
+}

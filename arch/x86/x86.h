@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The x86 layer shared by the VMX and SVM backends: the register file, the
+ * instruction decoder, guest memory access through the guest's own paging,
+ * port I/O, MSR and CPUID handling, and the completion of read exits.
+ * Vendor files (svm*.c, later vmx*.c) answer only vendor questions.
+ */
+#ifndef _AXVCPU_ARCH_X86_H
+#define _AXVCPU_ARCH_X86_H
+
+#include <linux/bitmap.h>
+#include <linux/types.h>
+#include "../../axvcpu.h"
+
+/* GPR numbering of struct axvcpu_gpr (the hardware's register encoding) */
+enum x86_gpr {
+	X86_RAX, X86_RCX, X86_RDX, X86_RBX, X86_RSP, X86_RBP, X86_RSI, X86_RDI,
+	X86_R8, X86_R9, X86_R10, X86_R11, X86_R12, X86_R13, X86_R14, X86_R15,
+};
+
+/**
+ * struct x86_pending_read - what the next RUN must complete
+ * @reason: AXVCPU_EXIT_* of the exit returned, NOTHING when none
+ * @reg: destination (x86 numbering, AXVCPU_X86_REG_AH..BH for high bytes)
+ * @width: bytes the access read
+ * @reg_width: bytes of the destination register written
+ * @sign_ext: sign-extend from @width to @reg_width
+ *
+ * Kept in the kernel: the run struct is user-writable, so only the value
+ * read is taken from it.
+ */
+struct x86_pending_read {
+	u32 reason;
+	u32 reg;
+	u8 width;
+	u8 reg_width;
+	bool sign_ext;
+};
+
+/**
+ * struct x86_vcpu - the vendor-independent part of an x86 vCPU
+ * @gprs: guest GPRs, RAX..R15 (RSP and RAX are mirrored from the vendor's
+ *	control block around each entry)
+ * @pending_irqs: vectors injected and not yet handed to the hardware
+ * @pending: the read exit awaiting completion
+ * @fpu: the guest's XSAVE (or FXSAVE) area
+ * @dr: guest DR0..DR3 (accesses are intercepted and emulated)
+ * @vcpu: the core vCPU
+ */
+struct x86_vcpu {
+	u64 gprs[AXVCPU_X86_NR_GPRS];
+	DECLARE_BITMAP(pending_irqs, 256);
+	struct x86_pending_read pending;
+	void *fpu;
+	u64 dr[4];
+	struct axvcpu_vcpu *vcpu;
+};
+
+/**
+ * struct x86_vendor_ops - the small questions the shared layer asks a vendor
+ * @get_rip: guest RIP
+ * @set_rip: set guest RIP
+ * @get_regs: fill the register file (all but gprs, which x86.c does)
+ * @cpl: guest current privilege level
+ */
+struct x86_vendor_ops {
+	u64 (*get_rip)(struct x86_vcpu *xv);
+	void (*set_rip)(struct x86_vcpu *xv, u64 rip);
+	void (*get_regs)(struct x86_vcpu *xv, struct axvcpu_x86_regs *regs);
+	int (*cpl)(struct x86_vcpu *xv);
+};
+
+/* Guest execution mode, for decoding. */
+enum x86_cpu_mode {
+	X86_MODE_REAL,		/* also virtual-8086 */
+	X86_MODE_PROT16,
+	X86_MODE_PROT32,
+	X86_MODE_LONG64,
+};
+
+/**
+ * struct x86_insn - a decoded memory-access instruction (MMIO)
+ * @len: instruction length in bytes
+ * @is_write: stores to memory
+ * @width: bytes accessed in memory
+ * @reg: register operand (enum x86_gpr, AXVCPU_X86_REG_AH.. for high
+ *	bytes), AXVCPU_REG_NONE for an immediate
+ * @reg_width: bytes of the register written by a load
+ * @sign_ext: a load that sign-extends (MOVSX)
+ * @imm: the immediate stored
+ */
+struct x86_insn {
+	u8 len;
+	bool is_write;
+	u8 width;
+	u32 reg;
+	u8 reg_width;
+	bool sign_ext;
+	u64 imm;
+};
+
+/* x86_decode.c */
+int x86_decode_mmio(const u8 *bytes, unsigned int avail,
+		    enum x86_cpu_mode mode, struct x86_insn *insn);
+int x86_decode_mov_dr(const u8 *bytes, unsigned int avail,
+		      enum x86_cpu_mode mode, u32 *gpr, u32 *dr, bool *to_dr,
+		      u8 *len);
+
+/* x86_guest_mem.c */
+int x86_fetch_insn(struct axvcpu_vm *vm, const struct axvcpu_x86_regs *regs,
+		   u8 *buf, unsigned int *len);
+enum x86_cpu_mode x86_cpu_mode(const struct axvcpu_x86_regs *regs);
+
+/* x86_exit.c */
+u64 x86_read_reg(const struct x86_vcpu *xv, u32 reg, unsigned int width);
+void x86_write_reg(struct x86_vcpu *xv, u32 reg, unsigned int width,
+		   u64 value);
+void x86_exit_io(struct x86_vcpu *xv, struct axvcpu_run *run, u16 port,
+		 unsigned int width, bool in);
+void x86_exit_hypercall(struct x86_vcpu *xv, struct axvcpu_run *run);
+void x86_exit_msr(struct x86_vcpu *xv, struct axvcpu_run *run, bool write);
+void x86_exit_mmio(struct x86_vcpu *xv, struct axvcpu_run *run, u64 gpa,
+		   const struct x86_insn *insn);
+void x86_complete(struct x86_vcpu *xv, const struct axvcpu_run *run);
+void x86_emulate_cpuid(struct x86_vcpu *xv);
+int x86_inject_interrupt(struct x86_vcpu *xv, u32 vector);
+int x86_next_interrupt(struct x86_vcpu *xv);
+bool x86_has_interrupt(struct x86_vcpu *xv);
+int x86_get_gpr(struct x86_vcpu *xv, u32 reg, u64 *value);
+int x86_set_gpr(struct x86_vcpu *xv, u32 reg, u64 value);
+
+/* x86_fpu.c */
+int x86_fpu_init(void);
+void *x86_fpu_alloc(void);
+void x86_fpu_free(void *area);
+void x86_fpu_enter_guest(void *area);
+void x86_fpu_leave_guest(void *area);
+
+/* x86_npt.c: the stage-2 tables in AMD NPT format (host page-table format) */
+struct x86_npt;
+struct x86_npt *x86_npt_alloc(void);
+void x86_npt_free(struct x86_npt *npt);
+int x86_npt_map(struct x86_npt *npt, u64 gpa, phys_addr_t hpa, bool readonly);
+void x86_npt_unmap(struct x86_npt *npt, u64 gpa);
+phys_addr_t x86_npt_root(const struct x86_npt *npt);
+unsigned int x86_npt_levels(void);
+
+/* The SVM backend (svm.c) */
+const struct axvcpu_arch_ops *svm_probe(void);
+
+#endif /* _AXVCPU_ARCH_X86_H */

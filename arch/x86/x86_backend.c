@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * x86 backend selection: AMD SVM or Intel VMX by CPUID, at load time.
+ */
+#include <asm/cpufeature.h>
+#include "x86.h"
+#include "svm.h"
+
+static const struct axvcpu_arch_ops *x86_ops;
+
+/**
+ * axvcpu_arch_init() - pick the x86 backend for this CPU
+ *
+ * Return: the SVM backend's ops on AMD-V hosts, NULL otherwise (the VMX
+ * backend is not there yet).
+ */
+const struct axvcpu_arch_ops *axvcpu_arch_init(void)
+{
+	if (boot_cpu_has(X86_FEATURE_SVM))
+		x86_ops = svm_probe();
+	else
+		pr_info("axvcpu: no hardware virtualization usable by axvcpu on this CPU (VMX support is not built yet)\n");
+	return x86_ops;
+}
+
+/**
+ * axvcpu_arch_exit() - free the backend's global state
+ */
+void axvcpu_arch_exit(void)
+{
+	if (x86_ops && x86_ops->arch == AXVCPU_ARCH_X86_SVM)
+		svm_unprobe();
+	x86_ops = NULL;
+}

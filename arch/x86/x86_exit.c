@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Exit handling shared by the x86 vendors: GPR access with x86's partial
+ * register rules, filling the run struct for port I/O, hypercalls, MSRs
+ * and MMIO, completing reads on the next RUN, CPUID, and the queue of
+ * injected interrupts.
+ */
+#include <linux/bitops.h>
+#include <linux/errno.h>
+#include <asm/processor.h>
+#include "x86.h"
+
+/**
+ * x86_read_reg() - read a register operand of @width bytes
+ * @xv: the vCPU
+ * @reg: enum x86_gpr, or AXVCPU_X86_REG_AH..BH
+ * @width: 1, 2, 4 or 8
+ *
+ * Return: the value, zero-extended.
+ */
+u64 x86_read_reg(const struct x86_vcpu *xv, u32 reg, unsigned int width)
+{
+	u64 v;
+
+	if (reg >= AXVCPU_X86_REG_AH && reg <= AXVCPU_X86_REG_BH)
+		return (xv->gprs[reg - AXVCPU_X86_REG_AH] >> 8) & 0xff;
+	v = xv->gprs[reg & 15];
+	return width == 8 ? v : v & GENMASK_ULL(width * 8 - 1, 0);
+}
+
+/**
+ * x86_write_reg() - write a register operand of @width bytes
+ * @xv: the vCPU
+ * @reg: enum x86_gpr, or AXVCPU_X86_REG_AH..BH
+ * @width: 1, 2, 4 or 8
+ * @value: the value
+ *
+ * 8- and 16-bit writes keep the other bits, 32-bit writes zero the upper
+ * half (SDM vol. 1, 3.4.1.1).
+ */
+void x86_write_reg(struct x86_vcpu *xv, u32 reg, unsigned int width,
+		   u64 value)
+{
+	u64 *r, mask;
+
+	if (reg >= AXVCPU_X86_REG_AH && reg <= AXVCPU_X86_REG_BH) {
+		r = &xv->gprs[reg - AXVCPU_X86_REG_AH];
+		*r = (*r & ~0xff00ULL) | ((value & 0xff) << 8);
+		return;
+	}
+	r = &xv->gprs[reg & 15];
+	if (width >= 4) {
+		*r = width == 8 ? value : (u32)value;
+		return;
+	}
+	mask = GENMASK_ULL(width * 8 - 1, 0);
+	*r = (*r & ~mask) | (value & mask);
+}
+
+static void x86_set_pending(struct x86_vcpu *xv, u32 reason, u32 reg,
+			    u8 width, u8 reg_width, bool sign_ext)
+{
+	xv->pending.reason = reason;
+	xv->pending.reg = reg;
+	xv->pending.width = width;
+	xv->pending.reg_width = reg_width;
+	xv->pending.sign_ext = sign_ext;
+}
+
+/**
+ * x86_exit_io() - an IN or OUT exit to user space
+ * @xv: the vCPU, RIP already past the instruction
+ * @run: the run struct
+ * @port: the port
+ * @width: 1, 2 or 4
+ * @in: IN (a read completed on the next RUN into AL/AX/EAX)
+ */
+void x86_exit_io(struct x86_vcpu *xv, struct axvcpu_run *run, u16 port,
+		 unsigned int width, bool in)
+{
+	run->exit_reason = in ? AXVCPU_EXIT_IO_READ : AXVCPU_EXIT_IO_WRITE;
+	run->io.port = port;
+	run->io.pad = 0;
+	run->io.width = width;
+	run->io.data = in ? 0 : x86_read_reg(xv, X86_RAX, width);
+	if (in)
+		x86_set_pending(xv, AXVCPU_EXIT_IO_READ, X86_RAX, width, width,
+				false);
+}
+
+/**
+ * x86_exit_hypercall() - a hypercall exit (VMCALL/VMMCALL)
+ * @xv: the vCPU, RIP already past the instruction
+ * @run: the run struct
+ *
+ * nr in RAX, arguments in RDI, RSI, RDX, R10, R8, R9 (the Linux system
+ * call convention); the next RUN puts hypercall.ret in RAX.
+ */
+void x86_exit_hypercall(struct x86_vcpu *xv, struct axvcpu_run *run)
+{
+	static const u8 argregs[6] = { X86_RDI, X86_RSI, X86_RDX, X86_R10,
+				       X86_R8, X86_R9 };
+	unsigned int i;
+
+	run->exit_reason = AXVCPU_EXIT_HYPERCALL;
+	run->hypercall.nr = xv->gprs[X86_RAX];
+	for (i = 0; i < ARRAY_SIZE(argregs); i++)
+		run->hypercall.args[i] = xv->gprs[argregs[i]];
+	run->hypercall.ret = 0;
+	x86_set_pending(xv, AXVCPU_EXIT_HYPERCALL, X86_RAX, 8, 8, false);
+}
+
+/**
+ * x86_exit_msr() - an RDMSR/WRMSR exit to user space
+ * @xv: the vCPU, RIP already past the instruction
+ * @run: the run struct
+ * @write: WRMSR (value = EDX:EAX); else RDMSR, completed into EDX:EAX
+ */
+void x86_exit_msr(struct x86_vcpu *xv, struct axvcpu_run *run, bool write)
+{
+	run->sysreg.addr = (u32)xv->gprs[X86_RCX];
+	run->sysreg.reg = X86_RAX;
+	run->sysreg.pad = 0;
+	if (write) {
+		run->exit_reason = AXVCPU_EXIT_SYSREG_WRITE;
+		run->sysreg.value = (xv->gprs[X86_RDX] << 32) |
+				    (u32)xv->gprs[X86_RAX];
+	} else {
+		run->exit_reason = AXVCPU_EXIT_SYSREG_READ;
+		run->sysreg.value = 0;
+		x86_set_pending(xv, AXVCPU_EXIT_SYSREG_READ, X86_RAX, 8, 8,
+				false);
+	}
+}
+
+/**
+ * x86_exit_mmio() - a decoded MMIO access exit to user space
+ * @xv: the vCPU, RIP already past the instruction
+ * @run: the run struct
+ * @gpa: the guest physical address accessed
+ * @insn: the decoded instruction
+ */
+void x86_exit_mmio(struct x86_vcpu *xv, struct axvcpu_run *run, u64 gpa,
+		   const struct x86_insn *insn)
+{
+	run->mmio.addr = gpa;
+	run->mmio.width = insn->width;
+	run->mmio.reg = insn->reg;
+	run->mmio.reg_width = insn->is_write ? 0 : insn->reg_width;
+	run->mmio.sign_ext = insn->sign_ext;
+	if (insn->is_write) {
+		run->exit_reason = AXVCPU_EXIT_MMIO_WRITE;
+		run->mmio.data = insn->reg == AXVCPU_REG_NONE ? insn->imm :
+				 x86_read_reg(xv, insn->reg, insn->width);
+	} else {
+		run->exit_reason = AXVCPU_EXIT_MMIO_READ;
+		run->mmio.data = 0;
+		x86_set_pending(xv, AXVCPU_EXIT_MMIO_READ, insn->reg,
+				insn->width, insn->reg_width, insn->sign_ext);
+	}
+}
+
+/**
+ * x86_complete() - apply the pending read's value from the run struct
+ * @xv: the vCPU
+ * @run: the run struct user space filled in
+ */
+void x86_complete(struct x86_vcpu *xv, const struct axvcpu_run *run)
+{
+	struct x86_pending_read *p = &xv->pending;
+	u64 v;
+
+	switch (p->reason) {
+	case AXVCPU_EXIT_IO_READ:
+		x86_write_reg(xv, X86_RAX, p->width, READ_ONCE(run->io.data));
+		break;
+	case AXVCPU_EXIT_MMIO_READ:
+		v = READ_ONCE(run->mmio.data);
+		if (p->width < 8) {
+			v &= GENMASK_ULL(p->width * 8 - 1, 0);
+			if (p->sign_ext)
+				v = sign_extend64(v, p->width * 8 - 1);
+		}
+		x86_write_reg(xv, p->reg, p->reg_width, v);
+		break;
+	case AXVCPU_EXIT_SYSREG_READ:
+		v = READ_ONCE(run->sysreg.value);
+		xv->gprs[X86_RAX] = (u32)v;
+		xv->gprs[X86_RDX] = v >> 32;
+		break;
+	case AXVCPU_EXIT_HYPERCALL:
+		xv->gprs[X86_RAX] = READ_ONCE(run->hypercall.ret);
+		break;
+	}
+	p->reason = AXVCPU_EXIT_NOTHING;
+}
+
+#define CPUID_1_ECX_VMX		BIT(5)
+#define CPUID_1_ECX_X2APIC	BIT(21)
+#define CPUID_1_ECX_HYPERVISOR	BIT(31)
+#define CPUID_1_ECX_MONITOR	BIT(3)
+#define CPUID_80000001_ECX_SVM	BIT(2)
+#define CPUID_HV_BASE		0x40000000
+
+/**
+ * x86_emulate_cpuid() - answer CPUID in the kernel
+ * @xv: the vCPU (EAX, ECX in; EAX..EDX out); RIP is advanced by the caller
+ *
+ * The host's values with what the guest cannot use hidden: VMX, SVM,
+ * MONITOR/MWAIT, x2APIC; the hypervisor bit set and leaf 0x40000000
+ * answering "AxVCpuAxVCpu". Leaf 1 reports the vCPU id as initial APIC ID.
+ */
+void x86_emulate_cpuid(struct x86_vcpu *xv)
+{
+	u32 leaf = xv->gprs[X86_RAX], sub = xv->gprs[X86_RCX];
+	u32 a, b, c, d;
+
+	if (leaf >= CPUID_HV_BASE && leaf < CPUID_HV_BASE + 0x100) {
+		a = leaf == CPUID_HV_BASE ? CPUID_HV_BASE : 0;
+		/* "AxVCpuAxVCpu" in EBX, ECX, EDX */
+		b = leaf == CPUID_HV_BASE ? 0x43567841 : 0;
+		c = leaf == CPUID_HV_BASE ? 0x78417570 : 0;
+		d = leaf == CPUID_HV_BASE ? 0x75704356 : 0;
+	} else {
+		cpuid_count(leaf, sub, &a, &b, &c, &d);
+		switch (leaf) {
+		case 1:
+			c &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_X2APIC |
+			       CPUID_1_ECX_MONITOR);
+			c |= CPUID_1_ECX_HYPERVISOR;
+			b = (b & 0x00ffffff) | (xv->vcpu->vcpu_id << 24);
+			break;
+		case 0x80000001:
+			c &= ~CPUID_80000001_ECX_SVM;
+			break;
+		case 0x8000000a:
+			a = b = c = d = 0;
+			break;
+		}
+	}
+	xv->gprs[X86_RAX] = a;
+	xv->gprs[X86_RBX] = b;
+	xv->gprs[X86_RCX] = c;
+	xv->gprs[X86_RDX] = d;
+}
+
+/**
+ * x86_inject_interrupt() - queue an external interrupt vector
+ * @xv: the vCPU (any thread, no lock)
+ * @vector: 32..255
+ *
+ * Return: 0, or -EINVAL for a vector the guest cannot take as an interrupt.
+ */
+int x86_inject_interrupt(struct x86_vcpu *xv, u32 vector)
+{
+	if (vector < 32 || vector > 255)
+		return -EINVAL;
+	set_bit(vector, xv->pending_irqs);
+	return 0;
+}
+
+/**
+ * x86_next_interrupt() - take the highest queued vector
+ * @xv: the vCPU
+ *
+ * Return: the vector, or -1 when none is queued.
+ */
+int x86_next_interrupt(struct x86_vcpu *xv)
+{
+	unsigned long v;
+
+	for (;;) {
+		v = find_last_bit(xv->pending_irqs, 256);
+		if (v >= 256)
+			return -1;
+		if (test_and_clear_bit(v, xv->pending_irqs))
+			return v;
+	}
+}
+
+/**
+ * x86_has_interrupt() - is a vector queued?
+ * @xv: the vCPU
+ *
+ * Return: true when x86_next_interrupt() would return one.
+ */
+bool x86_has_interrupt(struct x86_vcpu *xv)
+{
+	return !bitmap_empty(xv->pending_irqs, 256);
+}
+
+/**
+ * x86_get_gpr() - AXVCPU_GET_GPR
+ * @xv: the vCPU
+ * @reg: 0..15
+ * @value: the register's value
+ *
+ * Return: 0, or -EINVAL for an unknown register.
+ */
+int x86_get_gpr(struct x86_vcpu *xv, u32 reg, u64 *value)
+{
+	if (reg >= AXVCPU_X86_NR_GPRS)
+		return -EINVAL;
+	*value = xv->gprs[reg];
+	return 0;
+}
+
+/**
+ * x86_set_gpr() - AXVCPU_SET_GPR
+ * @xv: the vCPU
+ * @reg: 0..15
+ * @value: the new value
+ *
+ * Return: 0, or -EINVAL for an unknown register.
+ */
+int x86_set_gpr(struct x86_vcpu *xv, u32 reg, u64 value)
+{
+	if (reg >= AXVCPU_X86_NR_GPRS)
+		return -EINVAL;
+	xv->gprs[reg] = value;
+	return 0;
+}

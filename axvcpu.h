@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * axvcpu core: the architecture-independent vCPU, VM and memory objects and
+ * the one ops table through which the core drives a backend.
+ *
+ * The core (axvcpu_*.c) never includes an arch header; a backend
+ * (arch/<arch>/) never sees a file descriptor. struct axvcpu_arch_ops is
+ * the seam: the AxArchVCpu and AxArchPerCpu traits of the seed as C
+ * function pointers.
+ */
+#ifndef _AXVCPU_H
+#define _AXVCPU_H
+
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/kref.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+#include <uapi/linux/axvcpu.h>
+
+#define AXVCPU_MAX_VCPUS		64
+#define AXVCPU_MAX_MEMORY_REGIONS	32
+/* Largest allowed-CPU bitmap accepted from user space, in bytes. */
+#define AXVCPU_MAX_CPU_BITMAP		1024
+
+struct axvcpu_vm;
+struct axvcpu_vcpu;
+
+/**
+ * struct axvcpu_memslot - one guest memory region
+ * @gpa: first guest physical address
+ * @npages: number of pages
+ * @uaddr: user address the pages were pinned from
+ * @flags: AXVCPU_MEM_* flags
+ * @pages: the pinned pages, @npages of them
+ */
+struct axvcpu_memslot {
+	u64 gpa;
+	unsigned long npages;
+	u64 uaddr;
+	u32 flags;
+	struct page **pages;
+};
+
+/**
+ * struct axvcpu_vm - a guest physical address space and its vCPUs
+ * @ref: references: the VM fd and each vCPU
+ * @id: the VM's id, unique while the module is loaded
+ * @mm: the creator's mm, charged for pinned pages (mmgrab()ed)
+ * @slots_lock: protects @slots, and stage-2 changes
+ * @slots: memory regions, NULL when the slot is empty
+ * @vcpus: vcpu_id -> struct axvcpu_vcpu, for the -EEXIST check
+ * @tlb_gen: bumped when a stage-2 mapping is removed; a vCPU that sees a
+ *	new value flushes its guest TLB before it enters the guest
+ * @arch: backend data (the stage-2 tables)
+ */
+struct axvcpu_vm {
+	struct kref ref;
+	u32 id;
+	struct mm_struct *mm;
+	struct mutex slots_lock;
+	struct axvcpu_memslot *slots[AXVCPU_MAX_MEMORY_REGIONS];
+	struct xarray vcpus;
+	atomic64_t tlb_gen;
+	void *arch;
+};
+
+/**
+ * struct axvcpu_vcpu - the architecture-independent vCPU (the seed's AxVCpu)
+ * @vm: the VM, referenced
+ * @vcpu_id: id within the VM
+ * @favor_phys_cpu: preferred physical CPU
+ * @flags: AXVCPU_VCPU_* creation flags
+ * @allowed: physical CPUs the vCPU may be bound to
+ * @state: enum axvcpu_state, written only by axvcpu_state.c
+ * @lock: serializes the ioctls that touch the vCPU (the seed's per-vCPU
+ *	exclusive access)
+ * @bound_task: the thread that BIND bound, referenced; NULL when unbound
+ * @bound_cpu: the physical CPU of the binding, -1 when unbound
+ * @saved_affinity: the bound thread's affinity before BIND
+ * @run: the mmap()ed run struct (one zeroed page)
+ * @completion_pending: the last exit was returned to user space and its
+ *	completion (a read's value) has not been applied yet
+ * @halted: the guest executed HLT and waits (HALT_IN_KERNEL) for an interrupt
+ * @running_cpu: the CPU the vCPU is entering the guest on, -1 otherwise
+ * @wq: where a BLOCKED vCPU waits
+ * @arch: backend vCPU (the seed's ArchVCpu)
+ */
+struct axvcpu_vcpu {
+	struct axvcpu_vm *vm;
+	u32 vcpu_id;
+	u32 favor_phys_cpu;
+	u32 flags;
+	cpumask_var_t allowed;
+	atomic_t state;
+	struct mutex lock;
+	struct task_struct *bound_task;
+	int bound_cpu;
+	cpumask_var_t saved_affinity;
+	struct axvcpu_run *run;
+	bool completion_pending;
+	bool halted;
+	int running_cpu;
+	wait_queue_head_t wq;
+	void *arch;
+};
+
+/*
+ * What an arch run step returns (besides a negative errno for an internal
+ * error, which makes the vCPU INVALID).
+ */
+enum axvcpu_run_result {
+	AXVCPU_RUN_REENTER = 0,	/* exit handled in the kernel: enter again */
+	AXVCPU_RUN_EXIT = 1,	/* run->exit_reason and its payload are set */
+};
+
+/**
+ * struct axvcpu_arch_ops - the backend (AxArchVCpu + AxArchPerCpu)
+ * @name: backend name for log messages
+ * @arch: AXVCPU_ARCH_* value
+ * @features: AXVCPU_FEATURE_* bits the backend supports
+ * @guest_phys_bits: width of guest physical addresses
+ * @hardware_enable: AxArchPerCpu::hardware_enable on the calling CPU
+ *	(preemption off); -EBUSY if another hypervisor holds the hardware
+ * @hardware_disable: undo @hardware_enable on the calling CPU
+ * @vm_init: allocate the VM's stage-2 root (set_ept_root's source)
+ * @vm_destroy: free what @vm_init and @map_page allocated
+ * @map_page: map one guest page at @gpa to @page (read-only if @readonly)
+ * @unmap_page: remove the mapping of the guest page at @gpa
+ * @vcpu_create: AxArchVCpu::new
+ * @vcpu_destroy: free what @vcpu_create allocated
+ * @vcpu_check_setup: validate the arch part of a SETUP argument
+ * @vcpu_set_entry: AxArchVCpu::set_entry
+ * @vcpu_set_ept_root: AxArchVCpu::set_ept_root (the VM's stage-2 root)
+ * @vcpu_setup: AxArchVCpu::setup with the arch setup config
+ * @vcpu_bind: AxArchVCpu::bind to @cpu
+ * @vcpu_unbind: AxArchVCpu::unbind
+ * @vcpu_run: AxArchVCpu::run: enter the guest once and handle the exit;
+ *	called with preemption enabled on the bound thread
+ * @vcpu_complete: apply the completion of the exit in @run (a read's value
+ *	or a hypercall's return value)
+ * @vcpu_set_gpr: AxArchVCpu::set_gpr
+ * @vcpu_get_gpr: read one general-purpose register
+ * @vcpu_set_return_value: AxArchVCpu::set_return_value
+ * @vcpu_get_regs: copy out the register file
+ * @vcpu_set_regs: load the register file
+ * @vcpu_inject_interrupt: AxArchVCpu::inject_interrupt: queue @vector; may
+ *	be called from any thread without the vCPU lock
+ * @vcpu_has_interrupt: true if an injected interrupt waits for delivery
+ */
+struct axvcpu_arch_ops {
+	const char *name;
+	u32 arch;
+	u32 features;
+	u32 guest_phys_bits;
+
+	int (*hardware_enable)(void);
+	void (*hardware_disable)(void);
+
+	int (*vm_init)(struct axvcpu_vm *vm);
+	void (*vm_destroy)(struct axvcpu_vm *vm);
+	int (*map_page)(struct axvcpu_vm *vm, u64 gpa, struct page *page,
+			bool readonly);
+	void (*unmap_page)(struct axvcpu_vm *vm, u64 gpa);
+
+	int (*vcpu_create)(struct axvcpu_vcpu *vcpu);
+	void (*vcpu_destroy)(struct axvcpu_vcpu *vcpu);
+	int (*vcpu_check_setup)(const struct axvcpu_setup *setup);
+	int (*vcpu_set_entry)(struct axvcpu_vcpu *vcpu, u64 entry);
+	int (*vcpu_set_ept_root)(struct axvcpu_vcpu *vcpu);
+	int (*vcpu_setup)(struct axvcpu_vcpu *vcpu,
+			  const struct axvcpu_setup *setup);
+	int (*vcpu_bind)(struct axvcpu_vcpu *vcpu, int cpu);
+	int (*vcpu_unbind)(struct axvcpu_vcpu *vcpu);
+	int (*vcpu_run)(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run);
+	void (*vcpu_complete)(struct axvcpu_vcpu *vcpu,
+			      const struct axvcpu_run *run);
+	int (*vcpu_set_gpr)(struct axvcpu_vcpu *vcpu, u32 reg, u64 value);
+	int (*vcpu_get_gpr)(struct axvcpu_vcpu *vcpu, u32 reg, u64 *value);
+	void (*vcpu_set_return_value)(struct axvcpu_vcpu *vcpu, u64 value);
+	void (*vcpu_get_regs)(struct axvcpu_vcpu *vcpu,
+			      struct axvcpu_regs *regs);
+	int (*vcpu_set_regs)(struct axvcpu_vcpu *vcpu,
+			     const struct axvcpu_regs *regs);
+	int (*vcpu_inject_interrupt)(struct axvcpu_vcpu *vcpu, u32 vector);
+	bool (*vcpu_has_interrupt)(struct axvcpu_vcpu *vcpu);
+};
+
+/* The backend in use, chosen at load time; NULL when none is usable. */
+extern const struct axvcpu_arch_ops *axvcpu_ops;
+
+/**
+ * axvcpu_arch_init() - pick the backend for this CPU
+ *
+ * Implemented once per architecture (arch/<arch>/). Logs one line saying
+ * why when no backend fits.
+ *
+ * Return: the backend's ops, or NULL.
+ */
+const struct axvcpu_arch_ops *axvcpu_arch_init(void);
+
+/**
+ * axvcpu_arch_exit() - free what axvcpu_arch_init() allocated
+ */
+void axvcpu_arch_exit(void);
+
+/* axvcpu_state.c */
+int axvcpu_state_transition(struct axvcpu_vcpu *vcpu, enum axvcpu_state from,
+			    enum axvcpu_state to);
+int axvcpu_state_check(struct axvcpu_vcpu *vcpu, enum axvcpu_state from);
+int axvcpu_state_finish(struct axvcpu_vcpu *vcpu, enum axvcpu_state to,
+			int err);
+void axvcpu_state_set_invalid(struct axvcpu_vcpu *vcpu);
+enum axvcpu_state axvcpu_state_get(const struct axvcpu_vcpu *vcpu);
+bool axvcpu_state_allows_regs(const struct axvcpu_vcpu *vcpu);
+void axvcpu_state_block(struct axvcpu_vcpu *vcpu);
+void axvcpu_state_unblock(struct axvcpu_vcpu *vcpu);
+
+/* axvcpu_percpu.c */
+int axvcpu_hardware_get(void);
+void axvcpu_hardware_put(void);
+void axvcpu_percpu_exit(void);
+
+/* axvcpu_vm.c */
+int axvcpu_create_vm(void);
+struct axvcpu_vm *axvcpu_vm_get_from_fd(int fd);
+void axvcpu_vm_put(struct axvcpu_vm *vm);
+int axvcpu_vm_add_vcpu_id(struct axvcpu_vm *vm, u32 vcpu_id);
+void axvcpu_vm_del_vcpu_id(struct axvcpu_vm *vm, u32 vcpu_id);
+void axvcpu_vm_flush_tlbs(struct axvcpu_vm *vm);
+
+/* axvcpu_mem.c */
+int axvcpu_set_memory_region(struct axvcpu_vm *vm,
+			     const struct axvcpu_memory_region *mr);
+void axvcpu_free_memslots(struct axvcpu_vm *vm);
+bool axvcpu_gpa_is_mapped(struct axvcpu_vm *vm, u64 gpa);
+int axvcpu_read_guest(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len);
+int axvcpu_write_guest(struct axvcpu_vm *vm, u64 gpa, const void *buf,
+		       size_t len);
+
+/* axvcpu_vcpu.c */
+int axvcpu_create_vcpu(const struct axvcpu_create_vcpu __user *uarg);
+
+void axvcpu_vcpu_load(struct axvcpu_vcpu *vcpu);
+void axvcpu_vcpu_put(struct axvcpu_vcpu *vcpu);
+
+#endif /* _AXVCPU_H */

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axvcpu: hardware virtual CPUs for user-space VMMs.
+ *
+ * Module init/exit, the /dev/axvcpu misc device and the system fd's ioctls.
+ * VM fds are in axvcpu_vm.c, vCPU fds in axvcpu_vcpu.c.
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+#include "axvcpu.h"
+
+const struct axvcpu_arch_ops *axvcpu_ops;
+
+static long axvcpu_get_info(struct axvcpu_info __user *uinfo)
+{
+	struct axvcpu_info info = {
+		.arch = AXVCPU_ARCH_NONE,
+		.run_mmap_size = PAGE_SIZE,
+		.max_vcpus = AXVCPU_MAX_VCPUS,
+		.max_memory_regions = AXVCPU_MAX_MEMORY_REGIONS,
+		.nr_exit_reasons = AXVCPU_NR_EXIT_REASONS,
+		.api_version = AXVCPU_API_VERSION,
+	};
+
+	if (axvcpu_ops) {
+		info.arch = axvcpu_ops->arch;
+		info.flags = axvcpu_ops->features;
+		info.guest_phys_bits = axvcpu_ops->guest_phys_bits;
+	}
+	return copy_to_user(uinfo, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long axvcpu_dev_ioctl(struct file *filp, unsigned int cmd,
+			     unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case AXVCPU_GET_API_VERSION:
+		return arg ? -EINVAL : AXVCPU_API_VERSION;
+	case AXVCPU_GET_INFO:
+		return axvcpu_get_info(argp);
+	case AXVCPU_CREATE_VM:
+		return arg ? -EINVAL : axvcpu_create_vm();
+	case AXVCPU_CREATE_VCPU:
+		return axvcpu_create_vcpu(argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations axvcpu_dev_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = axvcpu_dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice axvcpu_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "axvcpu",
+	.fops = &axvcpu_dev_fops,
+	.mode = 0600,
+};
+
+static int __init axvcpu_init(void)
+{
+	int ret;
+
+	/* No usable hardware still loads, so that GET_INFO can say so. */
+	axvcpu_ops = axvcpu_arch_init();
+	ret = misc_register(&axvcpu_dev);
+	if (ret) {
+		axvcpu_arch_exit();
+		return ret;
+	}
+	pr_info("axvcpu: /dev/axvcpu ready, backend %s\n",
+		axvcpu_ops ? axvcpu_ops->name : "none");
+	return 0;
+}
+
+static void __exit axvcpu_exit(void)
+{
+	misc_deregister(&axvcpu_dev);
+	axvcpu_percpu_exit();
+	axvcpu_arch_exit();
+}
+
+module_init(axvcpu_init);
+module_exit(axvcpu_exit);
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("axvcpu developers");
+MODULE_DESCRIPTION("Hardware virtual CPUs for user-space VMMs (/dev/axvcpu)");
+MODULE_VERSION("0.1");

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest memory: the memory regions (slots) of a VM. User pages are pinned
+ * long-term, charged to the owner's RLIMIT_MEMLOCK and mapped into the VM's
+ * stage-2 tables, which the backend builds and owns. User space never sees
+ * a host physical address.
+ */
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include "axvcpu.h"
+
+/* Pages pinned per pin_user_pages_fast() call: bounds the time between checks for a fatal signal. */
+#define AXVCPU_PIN_BATCH	512UL
+
+static bool axvcpu_ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static void axvcpu_unmap_pages(struct axvcpu_vm *vm, u64 gpa,
+			       unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++)
+		axvcpu_ops->unmap_page(vm, gpa + i * PAGE_SIZE);
+}
+
+/* Undo a slot completely: stage-2 mappings, TLBs, pins, memlock charge. */
+static void axvcpu_memslot_free(struct axvcpu_vm *vm,
+				struct axvcpu_memslot *slot)
+{
+	axvcpu_unmap_pages(vm, slot->gpa, slot->npages);
+	axvcpu_vm_flush_tlbs(vm);
+	unpin_user_pages(slot->pages, slot->npages);
+	account_locked_vm(vm->mm, slot->npages, false);
+	kvfree(slot->pages);
+	kfree(slot);
+}
+
+static int axvcpu_memslot_pin(struct axvcpu_memslot *slot)
+{
+	unsigned int gup = FOLL_LONGTERM;
+	unsigned long done = 0;
+	int ret = 0;
+
+	if (!(slot->flags & AXVCPU_MEM_READONLY))
+		gup |= FOLL_WRITE;
+
+	while (done < slot->npages) {
+		unsigned long n = min(slot->npages - done, AXVCPU_PIN_BATCH);
+
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		ret = pin_user_pages_fast(slot->uaddr + done * PAGE_SIZE, n,
+					  gup, slot->pages + done);
+		if (ret > 0)
+			done += ret;
+		if (ret != n) {
+			ret = ret < 0 ? ret : -EFAULT;
+			break;
+		}
+		ret = 0;
+		cond_resched();
+	}
+	if (ret) {
+		unpin_user_pages(slot->pages, done);
+		/* Any failure to pin a range that access_ok() passed is a bad address. */
+		if (ret != -EINTR && ret != -ENOMEM)
+			ret = -EFAULT;
+	}
+	return ret;
+}
+
+static int axvcpu_memslot_map(struct axvcpu_vm *vm, struct axvcpu_memslot *slot)
+{
+	bool ro = slot->flags & AXVCPU_MEM_READONLY;
+	unsigned long i;
+	int ret;
+
+	for (i = 0; i < slot->npages; i++) {
+		ret = axvcpu_ops->map_page(vm, slot->gpa + i * PAGE_SIZE,
+					   slot->pages[i], ro);
+		if (ret) {
+			/* Nothing ran on these entries: no flush needed yet, but be safe. */
+			axvcpu_unmap_pages(vm, slot->gpa, i);
+			axvcpu_vm_flush_tlbs(vm);
+			return ret;
+		}
+		if (!(i % AXVCPU_PIN_BATCH))
+			cond_resched();
+	}
+	return 0;
+}
+
+static int axvcpu_check_region(struct axvcpu_vm *vm,
+			       const struct axvcpu_memory_region *mr)
+{
+	u64 limit = 1ULL << axvcpu_ops->guest_phys_bits;
+
+	if (mr->slot >= AXVCPU_MAX_MEMORY_REGIONS)
+		return -EINVAL;
+	if (mr->flags & ~AXVCPU_MEM_READONLY)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(mr->guest_phys_addr) ||
+	    !PAGE_ALIGNED(mr->memory_size) || !PAGE_ALIGNED(mr->userspace_addr))
+		return -EINVAL;
+	if (!mr->memory_size)
+		return 0;
+	if (mr->guest_phys_addr + mr->memory_size < mr->guest_phys_addr ||
+	    mr->guest_phys_addr + mr->memory_size > limit)
+		return -EINVAL;
+	if (mr->userspace_addr + mr->memory_size < mr->userspace_addr)
+		return -EINVAL;
+	if (!access_ok((void __user *)(unsigned long)mr->userspace_addr,
+		       mr->memory_size))
+		return -EFAULT;
+	return 0;
+}
+
+static int axvcpu_add_region(struct axvcpu_vm *vm,
+			     const struct axvcpu_memory_region *mr)
+{
+	struct axvcpu_memslot *slot;
+	unsigned int i;
+	int ret;
+
+	if (vm->slots[mr->slot])
+		return -EEXIST;
+	for (i = 0; i < AXVCPU_MAX_MEMORY_REGIONS; i++) {
+		struct axvcpu_memslot *s = vm->slots[i];
+
+		if (s && axvcpu_ranges_overlap(mr->guest_phys_addr,
+					       mr->memory_size, s->gpa,
+					       s->npages << PAGE_SHIFT))
+			return -EINVAL;
+	}
+
+	slot = kzalloc(sizeof(*slot), GFP_KERNEL_ACCOUNT);
+	if (!slot)
+		return -ENOMEM;
+	slot->gpa = mr->guest_phys_addr;
+	slot->npages = mr->memory_size >> PAGE_SHIFT;
+	slot->uaddr = mr->userspace_addr;
+	slot->flags = mr->flags;
+	slot->pages = kvcalloc(slot->npages, sizeof(*slot->pages),
+			       GFP_KERNEL_ACCOUNT);
+	if (!slot->pages) {
+		ret = -ENOMEM;
+		goto err_slot;
+	}
+	ret = account_locked_vm(vm->mm, slot->npages, true);
+	if (ret)
+		goto err_pages;
+	ret = axvcpu_memslot_pin(slot);
+	if (ret)
+		goto err_account;
+	ret = axvcpu_memslot_map(vm, slot);
+	if (ret)
+		goto err_unpin;
+	vm->slots[mr->slot] = slot;
+	return 0;
+
+err_unpin:
+	unpin_user_pages(slot->pages, slot->npages);
+err_account:
+	account_locked_vm(vm->mm, slot->npages, false);
+err_pages:
+	kvfree(slot->pages);
+err_slot:
+	kfree(slot);
+	return ret;
+}
+
+/**
+ * axvcpu_set_memory_region() - AXVCPU_SET_MEMORY_REGION
+ * @vm: the VM
+ * @mr: the region, copied from user space
+ *
+ * Adds a slot (pin, charge, map) or deletes one (@mr->memory_size == 0).
+ * On any error nothing has changed.
+ *
+ * Return: 0, -EINVAL, -EEXIST, -ENOENT, -EFAULT, -ENOMEM, -EINTR, or -EIO
+ * when called from a process other than the VM's creator.
+ */
+int axvcpu_set_memory_region(struct axvcpu_vm *vm,
+			     const struct axvcpu_memory_region *mr)
+{
+	struct axvcpu_memslot *slot;
+	int ret;
+
+	if (current->mm != vm->mm)
+		return -EIO;
+	ret = axvcpu_check_region(vm, mr);
+	if (ret)
+		return ret;
+
+	mutex_lock(&vm->slots_lock);
+	if (mr->memory_size) {
+		ret = axvcpu_add_region(vm, mr);
+	} else {
+		slot = vm->slots[mr->slot];
+		if (slot) {
+			vm->slots[mr->slot] = NULL;
+			axvcpu_memslot_free(vm, slot);
+		} else {
+			ret = -ENOENT;
+		}
+	}
+	mutex_unlock(&vm->slots_lock);
+	return ret;
+}
+
+/**
+ * axvcpu_free_memslots() - delete every slot of a dying VM
+ * @vm: the VM, no vCPU left
+ */
+void axvcpu_free_memslots(struct axvcpu_vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < AXVCPU_MAX_MEMORY_REGIONS; i++) {
+		if (vm->slots[i]) {
+			axvcpu_memslot_free(vm, vm->slots[i]);
+			vm->slots[i] = NULL;
+		}
+	}
+}
+
+/* The page backing @gpa, or NULL; slots_lock held. */
+static struct page *axvcpu_gpa_to_page(struct axvcpu_vm *vm, u64 gpa,
+				       bool write)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&vm->slots_lock);
+	for (i = 0; i < AXVCPU_MAX_MEMORY_REGIONS; i++) {
+		struct axvcpu_memslot *s = vm->slots[i];
+
+		if (!s || gpa < s->gpa ||
+		    gpa - s->gpa >= (u64)s->npages << PAGE_SHIFT)
+			continue;
+		if (write && (s->flags & AXVCPU_MEM_READONLY))
+			return NULL;
+		return s->pages[(gpa - s->gpa) >> PAGE_SHIFT];
+	}
+	return NULL;
+}
+
+/**
+ * axvcpu_gpa_is_mapped() - is @gpa inside a memory region?
+ * @vm: the VM
+ * @gpa: guest physical address
+ *
+ * Context: process context, takes the VM's slots_lock.
+ * Return: true when a slot covers @gpa.
+ */
+bool axvcpu_gpa_is_mapped(struct axvcpu_vm *vm, u64 gpa)
+{
+	bool ret;
+
+	mutex_lock(&vm->slots_lock);
+	ret = axvcpu_gpa_to_page(vm, gpa, false);
+	mutex_unlock(&vm->slots_lock);
+	return ret;
+}
+
+static int axvcpu_access_guest(struct axvcpu_vm *vm, u64 gpa, void *buf,
+			       size_t len, bool write)
+{
+	int ret = 0;
+
+	mutex_lock(&vm->slots_lock);
+	while (len) {
+		size_t off = offset_in_page(gpa);
+		size_t n = min_t(size_t, len, PAGE_SIZE - off);
+		struct page *page = axvcpu_gpa_to_page(vm, gpa, write);
+		void *va;
+
+		if (!page) {
+			ret = -EFAULT;
+			break;
+		}
+		va = kmap_local_page(page);
+		if (write)
+			memcpy(va + off, buf, n);
+		else
+			memcpy(buf, va + off, n);
+		kunmap_local(va);
+		if (write)
+			set_page_dirty_lock(page);
+		gpa += n;
+		buf += n;
+		len -= n;
+	}
+	mutex_unlock(&vm->slots_lock);
+	return ret;
+}
+
+/**
+ * axvcpu_read_guest() - copy guest physical memory out of the VM's slots
+ * @vm: the VM
+ * @gpa: guest physical address
+ * @buf: destination
+ * @len: bytes
+ *
+ * Context: process context, takes the VM's slots_lock.
+ * Return: 0, or -EFAULT when a byte is not in a slot.
+ */
+int axvcpu_read_guest(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len)
+{
+	return axvcpu_access_guest(vm, gpa, buf, len, false);
+}
+
+/**
+ * axvcpu_write_guest() - copy into guest physical memory
+ * @vm: the VM
+ * @gpa: guest physical address
+ * @buf: source
+ * @len: bytes
+ *
+ * Context: process context, takes the VM's slots_lock.
+ * Return: 0, or -EFAULT when a byte is not in a writable slot.
+ */
+int axvcpu_write_guest(struct axvcpu_vm *vm, u64 gpa, const void *buf,
+		       size_t len)
+{
+	return axvcpu_access_guest(vm, gpa, (void *)buf, len, true);
+}

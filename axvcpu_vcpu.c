@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vCPU fd: creation, the vCPU ioctls that drive the state machine, the
+ * run loop and the mmap()ed run struct. The arch step of every operation
+ * goes through axvcpu_ops.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/cpu.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/uaccess.h>
+#include "axvcpu.h"
+
+/* The vCPU whose arch state is loaded on this CPU (the seed's current vCPU). */
+static DEFINE_PER_CPU(struct axvcpu_vcpu *, axvcpu_current_vcpu);
+
+/**
+ * axvcpu_vcpu_load() - mark @vcpu as the one entering the guest here
+ * @vcpu: the vCPU
+ *
+ * Called by the backend with preemption disabled before it enters the
+ * guest; pairs with axvcpu_vcpu_put(). Publishes the CPU so that
+ * INJECT_INTERRUPT can kick it, then orders that store before the
+ * backend's check for pending interrupts.
+ */
+void axvcpu_vcpu_load(struct axvcpu_vcpu *vcpu)
+{
+	WARN_ON_ONCE(__this_cpu_read(axvcpu_current_vcpu));
+	__this_cpu_write(axvcpu_current_vcpu, vcpu);
+	WRITE_ONCE(vcpu->running_cpu, smp_processor_id());
+	smp_mb();
+}
+
+/**
+ * axvcpu_vcpu_put() - @vcpu left the guest on this CPU
+ * @vcpu: the vCPU passed to axvcpu_vcpu_load()
+ */
+void axvcpu_vcpu_put(struct axvcpu_vcpu *vcpu)
+{
+	WARN_ON_ONCE(__this_cpu_read(axvcpu_current_vcpu) != vcpu);
+	WRITE_ONCE(vcpu->running_cpu, -1);
+	__this_cpu_write(axvcpu_current_vcpu, NULL);
+}
+
+static void axvcpu_kick_nop(void *unused)
+{
+}
+
+/* Make @vcpu notice a new interrupt: wake it if blocked, IPI it if in the guest. */
+static void axvcpu_vcpu_kick(struct axvcpu_vcpu *vcpu)
+{
+	int cpu;
+
+	wake_up_interruptible(&vcpu->wq);
+	/* Pairs with the barrier in axvcpu_vcpu_load(). */
+	smp_mb();
+	cpu = READ_ONCE(vcpu->running_cpu);
+	if (cpu >= 0 && cpu != raw_smp_processor_id())
+		smp_call_function_single(cpu, axvcpu_kick_nop, NULL, 0);
+}
+
+/* Apply the completion of the last exit (a read's value) if still pending. */
+static void axvcpu_complete_exit(struct axvcpu_vcpu *vcpu)
+{
+	if (vcpu->completion_pending) {
+		axvcpu_ops->vcpu_complete(vcpu, vcpu->run);
+		vcpu->completion_pending = false;
+	}
+}
+
+static int axvcpu_vcpu_setup(struct axvcpu_vcpu *vcpu,
+			     const struct axvcpu_setup __user *uarg)
+{
+	struct axvcpu_setup setup;
+	int ret;
+
+	if (copy_from_user(&setup, uarg, sizeof(setup)))
+		return -EFAULT;
+	if (setup.flags || setup.pad ||
+	    setup.entry >= 1ULL << axvcpu_ops->guest_phys_bits)
+		return -EINVAL;
+	ret = axvcpu_ops->vcpu_check_setup(&setup);
+	if (ret)
+		return ret;
+
+	ret = axvcpu_state_check(vcpu, AXVCPU_STATE_CREATED);
+	if (ret)
+		return ret;
+	ret = axvcpu_ops->vcpu_set_entry(vcpu, setup.entry);
+	if (!ret)
+		ret = axvcpu_ops->vcpu_set_ept_root(vcpu);
+	if (!ret)
+		ret = axvcpu_ops->vcpu_setup(vcpu, &setup);
+	return axvcpu_state_finish(vcpu, AXVCPU_STATE_FREE, ret);
+}
+
+static int axvcpu_pick_cpu(struct axvcpu_vcpu *vcpu)
+{
+	unsigned int cpu = vcpu->favor_phys_cpu;
+
+	if (cpu < nr_cpu_ids && cpumask_test_cpu(cpu, vcpu->allowed) &&
+	    cpu_online(cpu))
+		return cpu;
+	cpu = cpumask_first_and(vcpu->allowed, cpu_online_mask);
+	return cpu < nr_cpu_ids ? cpu : -EINVAL;
+}
+
+static int axvcpu_vcpu_bind(struct axvcpu_vcpu *vcpu)
+{
+	int cpu, ret;
+
+	cpus_read_lock();
+	cpu = axvcpu_pick_cpu(vcpu);
+	if (cpu < 0) {
+		cpus_read_unlock();
+		return cpu;
+	}
+	ret = axvcpu_state_check(vcpu, AXVCPU_STATE_FREE);
+	if (ret)
+		goto out;
+	cpumask_copy(vcpu->saved_affinity, current->cpus_ptr);
+	ret = set_cpus_allowed_ptr(current, cpumask_of(cpu));
+	if (!ret) {
+		ret = axvcpu_ops->vcpu_bind(vcpu, cpu);
+		if (ret)
+			set_cpus_allowed_ptr(current, vcpu->saved_affinity);
+	}
+	if (!ret) {
+		get_task_struct(current);
+		vcpu->bound_task = current;
+		vcpu->bound_cpu = cpu;
+	}
+	ret = axvcpu_state_finish(vcpu, AXVCPU_STATE_READY, ret);
+out:
+	cpus_read_unlock();
+	return ret;
+}
+
+/* Drop the binding; the caller's affinity comes back if it is the bound thread. */
+static void axvcpu_release_binding(struct axvcpu_vcpu *vcpu)
+{
+	if (vcpu->bound_task == current)
+		set_cpus_allowed_ptr(current, vcpu->saved_affinity);
+	put_task_struct(vcpu->bound_task);
+	vcpu->bound_task = NULL;
+	vcpu->bound_cpu = -1;
+}
+
+static int axvcpu_vcpu_unbind(struct axvcpu_vcpu *vcpu)
+{
+	int ret = axvcpu_state_check(vcpu, AXVCPU_STATE_READY);
+
+	if (ret)
+		return ret;
+	ret = axvcpu_ops->vcpu_unbind(vcpu);
+	axvcpu_release_binding(vcpu);
+	return axvcpu_state_finish(vcpu, AXVCPU_STATE_FREE, ret);
+}
+
+/* In-kernel HLT: wait BLOCKED until an interrupt is pending or a signal comes. */
+static int axvcpu_vcpu_block(struct axvcpu_vcpu *vcpu)
+{
+	int ret;
+
+	axvcpu_state_block(vcpu);
+	ret = wait_event_interruptible(vcpu->wq,
+				       axvcpu_ops->vcpu_has_interrupt(vcpu));
+	axvcpu_state_unblock(vcpu);
+	return ret ? -EINTR : 0;
+}
+
+static int axvcpu_run_loop(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
+{
+	int ret;
+
+	for (;;) {
+		if (READ_ONCE(run->immediate_exit) || signal_pending(current)) {
+			run->exit_reason = AXVCPU_EXIT_NOTHING;
+			return -EINTR;
+		}
+		if (vcpu->halted) {
+			ret = axvcpu_vcpu_block(vcpu);
+			if (ret) {
+				run->exit_reason = AXVCPU_EXIT_NOTHING;
+				return ret;
+			}
+			vcpu->halted = false;
+		}
+
+		ret = axvcpu_ops->vcpu_run(vcpu, run);
+		if (ret < 0)
+			return ret;
+		if (ret == AXVCPU_RUN_REENTER) {
+			cond_resched();
+			continue;
+		}
+		if (run->exit_reason == AXVCPU_EXIT_HALT &&
+		    (vcpu->flags & AXVCPU_VCPU_HALT_IN_KERNEL)) {
+			vcpu->halted = true;
+			continue;
+		}
+		vcpu->completion_pending = true;
+		return 0;
+	}
+}
+
+static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
+{
+	int ret;
+
+	/* Only the bound thread runs the vCPU: an argument check, no transition. */
+	if (axvcpu_state_get(vcpu) == AXVCPU_STATE_READY &&
+	    vcpu->bound_task != current)
+		return -EPERM;
+	ret = axvcpu_state_transition(vcpu, AXVCPU_STATE_READY,
+				      AXVCPU_STATE_RUNNING);
+	if (ret)
+		return ret;
+
+	axvcpu_complete_exit(vcpu);
+	ret = axvcpu_run_loop(vcpu, vcpu->run);
+	if (ret < 0 && ret != -EINTR) {
+		/* An internal error of the arch step: the vCPU is unusable. */
+		axvcpu_state_set_invalid(vcpu);
+		return ret;
+	}
+	WARN_ON_ONCE(axvcpu_state_transition(vcpu, AXVCPU_STATE_RUNNING,
+					     AXVCPU_STATE_READY));
+	return ret;
+}
+
+static int axvcpu_vcpu_gpr(struct axvcpu_vcpu *vcpu, bool set,
+			   struct axvcpu_gpr __user *uarg)
+{
+	struct axvcpu_gpr gpr;
+	int ret;
+
+	if (copy_from_user(&gpr, uarg, sizeof(gpr)))
+		return -EFAULT;
+	if (gpr.pad)
+		return -EINVAL;
+	if (set)
+		return axvcpu_ops->vcpu_set_gpr(vcpu, gpr.reg, gpr.value);
+	ret = axvcpu_ops->vcpu_get_gpr(vcpu, gpr.reg, &gpr.value);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &gpr, sizeof(gpr)) ? -EFAULT : 0;
+}
+
+static int axvcpu_vcpu_regs(struct axvcpu_vcpu *vcpu, bool set,
+			    struct axvcpu_regs __user *uarg)
+{
+	struct axvcpu_regs *regs;
+	int ret = 0;
+
+	regs = kzalloc(sizeof(*regs), GFP_KERNEL);
+	if (!regs)
+		return -ENOMEM;
+	if (set) {
+		if (copy_from_user(regs, uarg, sizeof(*regs)))
+			ret = -EFAULT;
+		else if (regs->arch != axvcpu_ops->arch || regs->flags)
+			ret = -EINVAL;
+		else
+			ret = axvcpu_ops->vcpu_set_regs(vcpu, regs);
+	} else {
+		regs->arch = axvcpu_ops->arch;
+		axvcpu_ops->vcpu_get_regs(vcpu, regs);
+		if (copy_to_user(uarg, regs, sizeof(*regs)))
+			ret = -EFAULT;
+	}
+	kfree(regs);
+	return ret;
+}
+
+static int axvcpu_vcpu_info(struct axvcpu_vcpu *vcpu,
+			    struct axvcpu_vcpu_info __user *uarg)
+{
+	u32 need = BITS_TO_LONGS(nr_cpu_ids) * sizeof(unsigned long);
+	struct axvcpu_vcpu_info info;
+
+	if (copy_from_user(&info, uarg, sizeof(info)))
+		return -EFAULT;
+	if (memchr_inv(info.reserved, 0, sizeof(info.reserved)))
+		return -EINVAL;
+	if (info.allowed_cpus_size &&
+	    (info.allowed_cpus_size % 8 || info.allowed_cpus_size < need))
+		return -EINVAL;
+	if (info.allowed_cpus_size &&
+	    copy_to_user(u64_to_user_ptr(info.allowed_cpus),
+			 cpumask_bits(vcpu->allowed), need))
+		return -EFAULT;
+
+	info.vm_id = vcpu->vm->id;
+	info.vcpu_id = vcpu->vcpu_id;
+	info.favor_phys_cpu = vcpu->favor_phys_cpu;
+	info.bound_cpu = vcpu->bound_cpu;
+	info.is_bsp = vcpu->vcpu_id == 0;
+	info.state = axvcpu_state_get(vcpu);
+	info.flags = vcpu->flags;
+	info.allowed_cpus_size = need;
+	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static int axvcpu_vcpu_inject(struct axvcpu_vcpu *vcpu,
+			      const struct axvcpu_interrupt __user *uarg)
+{
+	struct axvcpu_interrupt irq;
+	int ret;
+
+	if (copy_from_user(&irq, uarg, sizeof(irq)))
+		return -EFAULT;
+	if (irq.flags)
+		return -EINVAL;
+	if (axvcpu_state_get(vcpu) == AXVCPU_STATE_INVALID)
+		return -EBADFD;
+	ret = axvcpu_ops->vcpu_inject_interrupt(vcpu, irq.vector);
+	if (!ret)
+		axvcpu_vcpu_kick(vcpu);
+	return ret;
+}
+
+/* The ioctls that run under the vCPU lock. */
+static long axvcpu_vcpu_locked_ioctl(struct axvcpu_vcpu *vcpu,
+				     unsigned int cmd, unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+	u64 value;
+
+	switch (cmd) {
+	case AXVCPU_SETUP:
+		return axvcpu_vcpu_setup(vcpu, argp);
+	case AXVCPU_BIND:
+		return arg ? -EINVAL : axvcpu_vcpu_bind(vcpu);
+	case AXVCPU_UNBIND:
+		return arg ? -EINVAL : axvcpu_vcpu_unbind(vcpu);
+	case AXVCPU_RUN:
+		return arg ? -EINVAL : axvcpu_vcpu_run(vcpu);
+	case AXVCPU_GET_VCPU_INFO:
+		if (axvcpu_state_get(vcpu) == AXVCPU_STATE_INVALID)
+			return -EBADFD;
+		return axvcpu_vcpu_info(vcpu, argp);
+	}
+
+	/* Register access: not a transition, allowed in CREATED, FREE, READY. */
+	if (!axvcpu_state_allows_regs(vcpu))
+		return -EBADFD;
+	axvcpu_complete_exit(vcpu);
+	switch (cmd) {
+	case AXVCPU_SET_GPR:
+		return axvcpu_vcpu_gpr(vcpu, true, argp);
+	case AXVCPU_GET_GPR:
+		return axvcpu_vcpu_gpr(vcpu, false, argp);
+	case AXVCPU_SET_REGS:
+		return axvcpu_vcpu_regs(vcpu, true, argp);
+	case AXVCPU_GET_REGS:
+		return axvcpu_vcpu_regs(vcpu, false, argp);
+	case AXVCPU_SET_RETURN_VALUE:
+		if (copy_from_user(&value, argp, sizeof(value)))
+			return -EFAULT;
+		axvcpu_ops->vcpu_set_return_value(vcpu, value);
+		return 0;
+	}
+	return -ENOTTY;
+}
+
+static bool axvcpu_vcpu_ioctl_known(unsigned int cmd)
+{
+	switch (cmd) {
+	case AXVCPU_SETUP:
+	case AXVCPU_BIND:
+	case AXVCPU_UNBIND:
+	case AXVCPU_RUN:
+	case AXVCPU_GET_VCPU_INFO:
+	case AXVCPU_SET_GPR:
+	case AXVCPU_GET_GPR:
+	case AXVCPU_SET_REGS:
+	case AXVCPU_GET_REGS:
+	case AXVCPU_SET_RETURN_VALUE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static long axvcpu_vcpu_ioctl(struct file *filp, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct axvcpu_vcpu *vcpu = filp->private_data;
+	long ret;
+
+	/* Lock-free: GET_STATE must answer while RUN holds the lock. */
+	if (cmd == AXVCPU_GET_STATE)
+		return arg ? -EINVAL : axvcpu_state_get(vcpu);
+	if (cmd == AXVCPU_INJECT_INTERRUPT)
+		return axvcpu_vcpu_inject(vcpu, (void __user *)arg);
+	if (!axvcpu_vcpu_ioctl_known(cmd))
+		return -ENOTTY;
+
+	if (mutex_lock_killable(&vcpu->lock))
+		return -EINTR;
+	if (axvcpu_state_get(vcpu) == AXVCPU_STATE_INVALID)
+		ret = -EBADFD;
+	else
+		ret = axvcpu_vcpu_locked_ioctl(vcpu, cmd, arg);
+	mutex_unlock(&vcpu->lock);
+	return ret;
+}
+
+static vm_fault_t axvcpu_run_fault(struct vm_fault *vmf)
+{
+	struct axvcpu_vcpu *vcpu = vmf->vma->vm_file->private_data;
+
+	if (vmf->pgoff != 0)
+		return VM_FAULT_SIGBUS;
+	vmf->page = virt_to_page(vcpu->run);
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct axvcpu_run_vm_ops = {
+	.fault = axvcpu_run_fault,
+};
+
+static int axvcpu_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start > PAGE_SIZE)
+		return -EINVAL;
+	vma->vm_ops = &axvcpu_run_vm_ops;
+	return 0;
+}
+
+static void axvcpu_vcpu_free(struct axvcpu_vcpu *vcpu)
+{
+	free_page((unsigned long)vcpu->run);
+	free_cpumask_var(vcpu->saved_affinity);
+	free_cpumask_var(vcpu->allowed);
+	kfree(vcpu);
+}
+
+static int axvcpu_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct axvcpu_vcpu *vcpu = filp->private_data;
+	struct axvcpu_vm *vm = vcpu->vm;
+
+	if (vcpu->bound_task) {
+		axvcpu_ops->vcpu_unbind(vcpu);
+		axvcpu_release_binding(vcpu);
+	}
+	axvcpu_ops->vcpu_destroy(vcpu);
+	axvcpu_vm_del_vcpu_id(vm, vcpu->vcpu_id);
+	axvcpu_vcpu_free(vcpu);
+	axvcpu_vm_put(vm);
+	return 0;
+}
+
+static const struct file_operations axvcpu_vcpu_fops = {
+	.owner = THIS_MODULE,
+	.release = axvcpu_vcpu_release,
+	.unlocked_ioctl = axvcpu_vcpu_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = axvcpu_vcpu_mmap,
+	.llseek = noop_llseek,
+};
+
+/* Fill @mask from the user bitmap of @arg; EINVAL when no possible CPU is in it. */
+static int axvcpu_copy_allowed(struct cpumask *mask,
+			       const struct axvcpu_create_vcpu *arg)
+{
+	unsigned int nwords = arg->allowed_cpus_size / sizeof(u64);
+	unsigned int w, bit;
+	u64 *words;
+
+	if (!arg->allowed_cpus) {
+		if (arg->allowed_cpus_size)
+			return -EINVAL;
+		cpumask_copy(mask, cpu_possible_mask);
+		return 0;
+	}
+	if (!arg->allowed_cpus_size || arg->allowed_cpus_size % sizeof(u64) ||
+	    arg->allowed_cpus_size > AXVCPU_MAX_CPU_BITMAP)
+		return -EINVAL;
+	words = memdup_user(u64_to_user_ptr(arg->allowed_cpus),
+			    arg->allowed_cpus_size);
+	if (IS_ERR(words))
+		return PTR_ERR(words);
+	cpumask_clear(mask);
+	for (w = 0; w < nwords; w++) {
+		for (bit = 0; bit < 64; bit++) {
+			unsigned int cpu = w * 64 + bit;
+
+			if ((words[w] & BIT_ULL(bit)) && cpu < nr_cpu_ids &&
+			    cpu_possible(cpu))
+				cpumask_set_cpu(cpu, mask);
+		}
+	}
+	kfree(words);
+	return cpumask_empty(mask) ? -EINVAL : 0;
+}
+
+static int axvcpu_check_create(const struct axvcpu_create_vcpu *arg)
+{
+	if (arg->vcpu_id >= AXVCPU_MAX_VCPUS ||
+	    arg->favor_phys_cpu >= nr_cpu_ids)
+		return -EINVAL;
+	if (arg->flags & ~(AXVCPU_VCPU_EXIT_ON_HOST_INTR |
+			   AXVCPU_VCPU_HALT_IN_KERNEL))
+		return -EINVAL;
+	if (arg->pad || memchr_inv(arg->arch, 0, sizeof(arg->arch)) ||
+	    memchr_inv(arg->reserved, 0, sizeof(arg->reserved)))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * axvcpu_create_vcpu() - AXVCPU_CREATE_VCPU: a vCPU of a VM, in CREATED
+ * @uarg: the user's struct axvcpu_create_vcpu
+ *
+ * Return: the new vCPU fd, or -EFAULT, -EBADF, -EINVAL, -EEXIST, -ENOMEM.
+ */
+int axvcpu_create_vcpu(const struct axvcpu_create_vcpu __user *uarg)
+{
+	struct axvcpu_create_vcpu arg;
+	struct axvcpu_vcpu *vcpu;
+	struct axvcpu_vm *vm;
+	int ret, fd;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	ret = axvcpu_check_create(&arg);
+	if (ret)
+		return ret;
+	vm = axvcpu_vm_get_from_fd(arg.vm_fd);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+
+	ret = -ENOMEM;
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		goto err_vm;
+	if (!zalloc_cpumask_var(&vcpu->allowed, GFP_KERNEL_ACCOUNT) ||
+	    !zalloc_cpumask_var(&vcpu->saved_affinity, GFP_KERNEL_ACCOUNT))
+		goto err_free;
+	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->run)
+		goto err_free;
+	ret = axvcpu_copy_allowed(vcpu->allowed, &arg);
+	if (ret)
+		goto err_free;
+
+	vcpu->vm = vm;
+	vcpu->vcpu_id = arg.vcpu_id;
+	vcpu->favor_phys_cpu = arg.favor_phys_cpu;
+	vcpu->flags = arg.flags;
+	vcpu->bound_cpu = -1;
+	vcpu->running_cpu = -1;
+	mutex_init(&vcpu->lock);
+	init_waitqueue_head(&vcpu->wq);
+	atomic_set(&vcpu->state, AXVCPU_STATE_CREATED);
+
+	ret = axvcpu_vm_add_vcpu_id(vm, arg.vcpu_id);
+	if (ret)
+		goto err_free;
+	ret = axvcpu_ops->vcpu_create(vcpu);
+	if (ret)
+		goto err_id;
+	fd = anon_inode_getfd("axvcpu-vcpu", &axvcpu_vcpu_fops, vcpu,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto err_arch;
+	}
+	return fd;
+
+err_arch:
+	axvcpu_ops->vcpu_destroy(vcpu);
+err_id:
+	axvcpu_vm_del_vcpu_id(vm, arg.vcpu_id);
+err_free:
+	axvcpu_vcpu_free(vcpu);
+err_vm:
+	axvcpu_vm_put(vm);
+	return ret;
+}

@@ -9,7 +9,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/uaccess.h>
-#include "axvcpu.h"
+#include "axvcpu_core.h"
 
 const struct axvcpu_arch_ops *axvcpu_ops;
 

@@ -10,9 +10,9 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
-#include "axvcpu.h"
+#include "axvcpu_core.h"
 
-/* Pages pinned per pin_user_pages_fast() call: bounds the time between checks for a fatal signal. */
+/* Pages pinned per call: bounds the time between checks for a fatal signal. */
 #define AXVCPU_PIN_BATCH	512UL
 
 static bool axvcpu_ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)

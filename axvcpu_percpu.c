@@ -8,7 +8,7 @@
  */
 #include <linux/cpuhotplug.h>
 #include <linux/mutex.h>
-#include "axvcpu.h"
+#include "axvcpu_core.h"
 
 static DEFINE_MUTEX(axvcpu_hw_lock);
 static unsigned int axvcpu_hw_users;

@@ -11,7 +11,7 @@
  * INJECT_INTERRUPT) do not, so the state is an atomic_t.
  */
 #include <linux/lockdep.h>
-#include "axvcpu.h"
+#include "axvcpu_core.h"
 
 /**
  * axvcpu_state_get() - the vCPU's current state, without the lock

@@ -14,7 +14,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
-#include "axvcpu.h"
+#include "axvcpu_core.h"
 
 /* The vCPU whose arch state is loaded on this CPU (the seed's current vCPU). */
 static DEFINE_PER_CPU(struct axvcpu_vcpu *, axvcpu_current_vcpu);
@@ -33,6 +33,7 @@ void axvcpu_vcpu_load(struct axvcpu_vcpu *vcpu)
 	WARN_ON_ONCE(__this_cpu_read(axvcpu_current_vcpu));
 	__this_cpu_write(axvcpu_current_vcpu, vcpu);
 	WRITE_ONCE(vcpu->running_cpu, smp_processor_id());
+	/* Pairs with axvcpu_vcpu_kick(): a kick either sees us or we see its interrupt. */
 	smp_mb();
 }
 

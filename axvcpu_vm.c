@@ -12,7 +12,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
-#include "axvcpu.h"
+#include "axvcpu_core.h"
 
 static DEFINE_IDA(axvcpu_vm_ida);
 

@@ -10,7 +10,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/types.h>
-#include "../../axvcpu.h"
+#include "../../axvcpu_core.h"
 
 /* GPR numbering of struct axvcpu_gpr (the hardware's register encoding) */
 enum x86_gpr {

@@ -234,7 +234,10 @@ void x86_emulate_cpuid(struct x86_vcpu *xv)
 			c &= ~CPUID_80000001_ECX_SVM;
 			break;
 		case 0x8000000a:
-			a = b = c = d = 0;
+			a = 0;
+			b = 0;
+			c = 0;
+			d = 0;
 			break;
 		}
 	}

@@ -104,8 +104,8 @@ struct axvcpu_memory_region {
 };
 
 /* x86 setup modes (axvcpu_setup.arch.x86.mode) */
-#define AXVCPU_X86_MODE_FLAT32		0	/* CR0.PE=1, paging off, flat 4 GiB segments */
-#define AXVCPU_X86_MODE_REAL		1	/* real mode, CS.base = entry & ~0xf, IP = entry & 0xf */
+#define AXVCPU_X86_MODE_FLAT32		0	/* CR0.PE=1, paging off, flat segments */
+#define AXVCPU_X86_MODE_REAL		1	/* real mode, CS:IP = entry >> 4 : entry & 0xf */
 
 /**
  * struct axvcpu_setup - argument of AXVCPU_SETUP

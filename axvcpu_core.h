@@ -8,8 +8,8 @@
  * the seam: the AxArchVCpu and AxArchPerCpu traits of the seed as C
  * function pointers.
  */
-#ifndef _AXVCPU_H
-#define _AXVCPU_H
+#ifndef _AXVCPU_CORE_H
+#define _AXVCPU_CORE_H
 
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
@@ -62,7 +62,7 @@ struct axvcpu_vm {
 	struct kref ref;
 	u32 id;
 	struct mm_struct *mm;
-	struct mutex slots_lock;
+	struct mutex slots_lock; /* see @slots_lock above */
 	struct axvcpu_memslot *slots[AXVCPU_MAX_MEMORY_REGIONS];
 	struct xarray vcpus;
 	atomic64_t tlb_gen;
@@ -97,7 +97,7 @@ struct axvcpu_vcpu {
 	u32 flags;
 	cpumask_var_t allowed;
 	atomic_t state;
-	struct mutex lock;
+	struct mutex lock; /* see @lock above */
 	struct task_struct *bound_task;
 	int bound_cpu;
 	cpumask_var_t saved_affinity;
@@ -248,4 +248,4 @@ int axvcpu_create_vcpu(const struct axvcpu_create_vcpu __user *uarg);
 void axvcpu_vcpu_load(struct axvcpu_vcpu *vcpu);
 void axvcpu_vcpu_put(struct axvcpu_vcpu *vcpu);
 
-#endif /* _AXVCPU_H */
+#endif /* _AXVCPU_CORE_H */

@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axvcpu selftest library: device, VM, vCPU, memory and run helpers.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+
+#include "axvcpu_util.h"
+
+void axv_die(const char *file, int line, const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "# %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (errno %s)\n", axv_errno_name(err));
+	fflush(stderr);
+	abort();
+}
+
+const char *axv_errno_name(int err)
+{
+	const char *name;
+
+	if (err == 0)
+		return "0";
+	name = strerrorname_np(err);
+	return name ? name : "unknown errno";
+}
+
+static const char *const exit_names[] = {
+	[AXVCPU_EXIT_NOTHING]		 = "NOTHING",
+	[AXVCPU_EXIT_HYPERCALL]		 = "HYPERCALL",
+	[AXVCPU_EXIT_MMIO_READ]		 = "MMIO_READ",
+	[AXVCPU_EXIT_MMIO_WRITE]	 = "MMIO_WRITE",
+	[AXVCPU_EXIT_SYSREG_READ]	 = "SYSREG_READ",
+	[AXVCPU_EXIT_SYSREG_WRITE]	 = "SYSREG_WRITE",
+	[AXVCPU_EXIT_IO_READ]		 = "IO_READ",
+	[AXVCPU_EXIT_IO_WRITE]		 = "IO_WRITE",
+	[AXVCPU_EXIT_EXTERNAL_INTERRUPT] = "EXTERNAL_INTERRUPT",
+	[AXVCPU_EXIT_NESTED_PAGE_FAULT]	 = "NESTED_PAGE_FAULT",
+	[AXVCPU_EXIT_HALT]		 = "HALT",
+	[AXVCPU_EXIT_CPU_UP]		 = "CPU_UP",
+	[AXVCPU_EXIT_CPU_DOWN]		 = "CPU_DOWN",
+	[AXVCPU_EXIT_SYSTEM_DOWN]	 = "SYSTEM_DOWN",
+	[AXVCPU_EXIT_FAIL_ENTRY]	 = "FAIL_ENTRY",
+	[AXVCPU_EXIT_SEND_IPI]		 = "SEND_IPI",
+};
+
+const char *axv_exit_name(__u32 reason)
+{
+	if (reason < ARRAY_SIZE(exit_names) && exit_names[reason])
+		return exit_names[reason];
+	return "unknown exit reason";
+}
+
+const char *axv_state_name(long state)
+{
+	static const char *const names[] = {
+		[AXVCPU_STATE_INVALID] = "INVALID",
+		[AXVCPU_STATE_CREATED] = "CREATED",
+		[AXVCPU_STATE_FREE]    = "FREE",
+		[AXVCPU_STATE_READY]   = "READY",
+		[AXVCPU_STATE_RUNNING] = "RUNNING",
+		[AXVCPU_STATE_BLOCKED] = "BLOCKED",
+	};
+
+	if (state == -1)
+		return "-1 (GET_STATE failed)";
+	if (state >= 0 && state < (long)ARRAY_SIZE(names))
+		return names[state];
+	return "unknown state";
+}
+
+const char *axv_arch_name(__u32 arch)
+{
+	switch (arch) {
+	case AXVCPU_ARCH_NONE:		return "NONE";
+	case AXVCPU_ARCH_X86_VMX:	return "X86_VMX";
+	case AXVCPU_ARCH_X86_SVM:	return "X86_SVM";
+	case AXVCPU_ARCH_ARM64_NVHE:	return "ARM64_NVHE";
+	case AXVCPU_ARCH_RISCV_H:	return "RISCV_H";
+	}
+	return "unknown arch";
+}
+
+const char *axv_x86_gpr_name(__u32 reg)
+{
+	static const char *const names[] = {
+		"RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
+		"R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15",
+		"AH", "CH", "DH", "BH",
+	};
+
+	if (reg < ARRAY_SIZE(names))
+		return names[reg];
+	if (reg == AXVCPU_REG_NONE)
+		return "NONE";
+	return "?";
+}
+
+/* A one-line description of the last exit, for failure messages. */
+const char *axv_exit_desc(const struct axvcpu_run *run)
+{
+	static __thread char buf[256];
+	const char *name = axv_exit_name(run->exit_reason);
+
+	switch (run->exit_reason) {
+	case AXVCPU_EXIT_HYPERCALL:
+		snprintf(buf, sizeof(buf), "%s nr %#llx args %#llx %#llx %#llx %#llx %#llx %#llx",
+			 name, (unsigned long long)run->hypercall.nr,
+			 (unsigned long long)run->hypercall.args[0],
+			 (unsigned long long)run->hypercall.args[1],
+			 (unsigned long long)run->hypercall.args[2],
+			 (unsigned long long)run->hypercall.args[3],
+			 (unsigned long long)run->hypercall.args[4],
+			 (unsigned long long)run->hypercall.args[5]);
+		break;
+	case AXVCPU_EXIT_MMIO_READ:
+	case AXVCPU_EXIT_MMIO_WRITE:
+		snprintf(buf, sizeof(buf), "%s addr %#llx width %u reg %u (%s) reg_width %u sign_ext %u data %#llx",
+			 name, (unsigned long long)run->mmio.addr,
+			 run->mmio.width, run->mmio.reg,
+			 axv_x86_gpr_name(run->mmio.reg), run->mmio.reg_width,
+			 run->mmio.sign_ext,
+			 (unsigned long long)run->mmio.data);
+		break;
+	case AXVCPU_EXIT_SYSREG_READ:
+	case AXVCPU_EXIT_SYSREG_WRITE:
+		snprintf(buf, sizeof(buf), "%s addr %#llx reg %u value %#llx",
+			 name, (unsigned long long)run->sysreg.addr,
+			 run->sysreg.reg,
+			 (unsigned long long)run->sysreg.value);
+		break;
+	case AXVCPU_EXIT_IO_READ:
+	case AXVCPU_EXIT_IO_WRITE:
+		snprintf(buf, sizeof(buf), "%s port %#x width %u data %#llx",
+			 name, run->io.port, run->io.width,
+			 (unsigned long long)run->io.data);
+		break;
+	case AXVCPU_EXIT_EXTERNAL_INTERRUPT:
+		snprintf(buf, sizeof(buf), "%s vector %llu", name,
+			 (unsigned long long)run->external_interrupt.vector);
+		break;
+	case AXVCPU_EXIT_NESTED_PAGE_FAULT:
+		snprintf(buf, sizeof(buf), "%s addr %#llx access %#x", name,
+			 (unsigned long long)run->nested_page_fault.addr,
+			 run->nested_page_fault.access);
+		break;
+	case AXVCPU_EXIT_FAIL_ENTRY:
+		snprintf(buf, sizeof(buf), "%s reason %#llx", name,
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		break;
+	default:
+		snprintf(buf, sizeof(buf), "%s (%u)", name, run->exit_reason);
+		break;
+	}
+	return buf;
+}
+
+int axv_open_dev(void)
+{
+	int fd = open(AXV_DEV_PATH, O_RDWR | O_CLOEXEC);
+
+	AXV_REQUIRE(fd >= 0, "open(%s): is axvcpu.ko loaded?", AXV_DEV_PATH);
+	return fd;
+}
+
+void axv_get_info(int sys_fd, struct axvcpu_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	AXV_REQUIRE(ioctl(sys_fd, AXVCPU_GET_INFO, info) == 0, "AXVCPU_GET_INFO");
+}
+
+bool axv_arch_is_x86(__u32 arch)
+{
+	return arch == AXVCPU_ARCH_X86_SVM || arch == AXVCPU_ARCH_X86_VMX;
+}
+
+void axv_vm_create(struct axv_vm *vm)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->sys_fd = axv_open_dev();
+	axv_get_info(vm->sys_fd, &vm->info);
+	vm->fd = ioctl(vm->sys_fd, AXVCPU_CREATE_VM, 0);
+	AXV_REQUIRE(vm->fd >= 0, "AXVCPU_CREATE_VM (backend %s)",
+		    axv_arch_name(vm->info.arch));
+}
+
+void axv_vm_close(struct axv_vm *vm)
+{
+	int i;
+
+	if (vm->fd >= 0)
+		close(vm->fd);
+	if (vm->sys_fd >= 0)
+		close(vm->sys_fd);
+	vm->fd = vm->sys_fd = -1;
+	for (i = 0; i < AXV_MAX_MEM; i++) {
+		if (vm->mem[i].used && vm->mem[i].own_mapping)
+			munmap(vm->mem[i].hva, vm->mem[i].size);
+		vm->mem[i].used = false;
+	}
+}
+
+int axv_set_region(int vm_fd, __u32 slot, __u32 flags, __u64 gpa,
+		   __u64 size, __u64 uaddr)
+{
+	struct axvcpu_memory_region r = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = uaddr,
+	};
+
+	return ioctl(vm_fd, AXVCPU_SET_MEMORY_REGION, &r) ? -errno : 0;
+}
+
+void *axv_mem_add(struct axv_vm *vm, __u32 slot, __u64 gpa, __u64 size,
+		  __u32 flags, void *hva)
+{
+	struct axv_mem *m;
+	bool own = !hva;
+	int rc;
+
+	AXV_REQUIRE(slot < AXV_MAX_MEM, "library slot %u", slot);
+	m = &vm->mem[slot];
+	AXV_REQUIRE(!m->used, "slot %u already used by the test", slot);
+	if (own) {
+		hva = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		AXV_REQUIRE(hva != MAP_FAILED, "mmap %#llx bytes",
+			    (unsigned long long)size);
+	}
+	rc = axv_set_region(vm->fd, slot, flags, gpa, size,
+			    (__u64)(uintptr_t)hva);
+	errno = -rc;
+	AXV_REQUIRE(rc == 0, "SET_MEMORY_REGION slot %u gpa %#llx size %#llx flags %#x",
+		    slot, (unsigned long long)gpa, (unsigned long long)size,
+		    flags);
+	*m = (struct axv_mem){
+		.used = true, .slot = slot, .flags = flags, .gpa = gpa,
+		.size = size, .hva = hva, .own_mapping = own,
+	};
+	return hva;
+}
+
+void axv_mem_delete(struct axv_vm *vm, __u32 slot)
+{
+	struct axv_mem *m = &vm->mem[slot];
+	int rc;
+
+	AXV_REQUIRE(slot < AXV_MAX_MEM && m->used, "slot %u not in use", slot);
+	rc = axv_set_region(vm->fd, slot, 0, m->gpa, 0, 0);
+	errno = -rc;
+	AXV_REQUIRE(rc == 0, "delete slot %u", slot);
+	if (m->own_mapping)
+		munmap(m->hva, m->size);
+	m->used = false;
+}
+
+void *axv_gpa2hva(struct axv_vm *vm, __u64 gpa)
+{
+	int i;
+
+	for (i = 0; i < AXV_MAX_MEM; i++) {
+		struct axv_mem *m = &vm->mem[i];
+
+		if (m->used && gpa >= m->gpa && gpa - m->gpa < m->size)
+			return (char *)m->hva + (gpa - m->gpa);
+	}
+	AXV_DIE("GPA %#llx is in no slot", (unsigned long long)gpa);
+}
+
+void axv_guest_copy(struct axv_vm *vm, __u64 gpa, const void *start,
+		    const void *end)
+{
+	size_t len = (const char *)end - (const char *)start;
+	char *dst = axv_gpa2hva(vm, gpa);
+
+	AXV_REQUIRE(len && gpa + len - 1 >= gpa, "guest code size %zu", len);
+	axv_gpa2hva(vm, gpa + len - 1);
+	memcpy(dst, start, len);
+}
+
+struct axv_vcpu *axv_vcpu_create_args(struct axv_vm *vm,
+				      struct axvcpu_create_vcpu *args)
+{
+	struct axv_vcpu *vcpu = calloc(1, sizeof(*vcpu));
+
+	AXV_REQUIRE(vcpu, "calloc");
+	args->vm_fd = vm->fd;
+	vcpu->vm = vm;
+	vcpu->id = args->vcpu_id;
+	vcpu->fd = ioctl(vm->sys_fd, AXVCPU_CREATE_VCPU, args);
+	AXV_REQUIRE(vcpu->fd >= 0, "AXVCPU_CREATE_VCPU id %u flags %#x",
+		    args->vcpu_id, args->flags);
+	vcpu->run_size = vm->info.run_mmap_size;
+	vcpu->run = mmap(NULL, vcpu->run_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, vcpu->fd, 0);
+	AXV_REQUIRE(vcpu->run != MAP_FAILED, "mmap of the run struct, %zu bytes",
+		    vcpu->run_size);
+	return vcpu;
+}
+
+struct axv_vcpu *axv_vcpu_create(struct axv_vm *vm, __u32 id, __u32 flags)
+{
+	struct axvcpu_create_vcpu args = {
+		.vcpu_id = id,
+		.flags = flags,
+	};
+
+	return axv_vcpu_create_args(vm, &args);
+}
+
+void axv_vcpu_close(struct axv_vcpu *vcpu)
+{
+	if (!vcpu)
+		return;
+	if (vcpu->run && vcpu->run != MAP_FAILED)
+		munmap(vcpu->run, vcpu->run_size);
+	if (vcpu->fd >= 0)
+		close(vcpu->fd);
+	free(vcpu);
+}
+
+void axv_vcpu_setup(struct axv_vcpu *vcpu, __u64 entry, __u32 mode)
+{
+	struct axvcpu_setup s = { .entry = entry };
+
+	s.arch.x86.mode = mode;
+	AXV_REQUIRE(ioctl(vcpu->fd, AXVCPU_SETUP, &s) == 0,
+		    "AXVCPU_SETUP entry %#llx mode %u",
+		    (unsigned long long)entry, mode);
+}
+
+void axv_vcpu_bind(struct axv_vcpu *vcpu)
+{
+	AXV_REQUIRE(ioctl(vcpu->fd, AXVCPU_BIND, 0) == 0, "AXVCPU_BIND vCPU %u",
+		    vcpu->id);
+}
+
+void axv_vcpu_unbind(struct axv_vcpu *vcpu)
+{
+	AXV_REQUIRE(ioctl(vcpu->fd, AXVCPU_UNBIND, 0) == 0,
+		    "AXVCPU_UNBIND vCPU %u", vcpu->id);
+}
+
+int axv_run(struct axv_vcpu *vcpu)
+{
+	return ioctl(vcpu->fd, AXVCPU_RUN, 0) ? -errno : 0;
+}
+
+long axv_get_state(struct axv_vcpu *vcpu)
+{
+	return ioctl(vcpu->fd, AXVCPU_GET_STATE, 0);
+}
+
+void axv_get_vcpu_info(struct axv_vcpu *vcpu, struct axvcpu_vcpu_info *vi)
+{
+	memset(vi, 0, sizeof(*vi));
+	AXV_REQUIRE(ioctl(vcpu->fd, AXVCPU_GET_VCPU_INFO, vi) == 0,
+		    "AXVCPU_GET_VCPU_INFO vCPU %u", vcpu->id);
+}
+
+__u64 axv_get_gpr(struct axv_vcpu *vcpu, __u32 reg)
+{
+	struct axvcpu_gpr g = { .reg = reg };
+
+	AXV_REQUIRE(ioctl(vcpu->fd, AXVCPU_GET_GPR, &g) == 0,
+		    "AXVCPU_GET_GPR reg %u", reg);
+	return g.value;
+}
+
+void axv_set_gpr(struct axv_vcpu *vcpu, __u32 reg, __u64 value)
+{
+	struct axvcpu_gpr g = { .reg = reg, .value = value };
+
+	AXV_REQUIRE(ioctl(vcpu->fd, AXVCPU_SET_GPR, &g) == 0,
+		    "AXVCPU_SET_GPR reg %u", reg);
+}
+
+void axv_get_regs(struct axv_vcpu *vcpu, struct axvcpu_regs *regs)
+{
+	memset(regs, 0, sizeof(*regs));
+	AXV_REQUIRE(ioctl(vcpu->fd, AXVCPU_GET_REGS, regs) == 0,
+		    "AXVCPU_GET_REGS");
+}
+
+void axv_set_regs(struct axv_vcpu *vcpu, struct axvcpu_regs *regs)
+{
+	AXV_REQUIRE(ioctl(vcpu->fd, AXVCPU_SET_REGS, regs) == 0,
+		    "AXVCPU_SET_REGS");
+}
+
+int axv_inject(struct axv_vcpu *vcpu, __u32 vector)
+{
+	struct axvcpu_interrupt irq = { .vector = vector };
+
+	return ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq) ? -errno : 0;
+}
+
+__u64 axv_vcpu_rip(struct axv_vcpu *vcpu)
+{
+	struct axvcpu_regs regs;
+
+	memset(&regs, 0, sizeof(regs));
+	if (ioctl(vcpu->fd, AXVCPU_GET_REGS, &regs))
+		return ~0ULL;
+	if (!axv_arch_is_x86(regs.arch))
+		return ~0ULL;
+	return regs.x86.rip;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+long axv_wait_state(struct axv_vcpu *vcpu, long state, int timeout_ms)
+{
+	long long end = now_ms() + timeout_ms;
+	long st;
+
+	for (;;) {
+		st = axv_get_state(vcpu);
+		if (st == state || now_ms() > end)
+			return st;
+		usleep(1000);
+	}
+}
+
+int axv_nr_cpu_ids(void)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "r");
+	char buf[256], *p;
+	long last = -1;
+
+	AXV_REQUIRE(f, "open /sys/devices/system/cpu/possible");
+	AXV_REQUIRE(fgets(buf, sizeof(buf), f), "read cpu/possible");
+	fclose(f);
+	/* "0-3" or "0-3,8-11": the highest CPU number plus one */
+	for (p = buf; *p; ) {
+		char *end;
+		long v = strtol(p, &end, 10);
+
+		if (end == p) {
+			p++;
+			continue;
+		}
+		if (v > last)
+			last = v;
+		p = end;
+	}
+	AXV_REQUIRE(last >= 0, "parse cpu/possible '%s'", buf);
+	return last + 1;
+}
+
+int axv_nr_online_cpus(void)
+{
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+static long long read_key(const char *path, const char *key, bool colon)
+{
+	size_t klen = strlen(key);
+	char line[512];
+	long long v = -1;
+	FILE *f;
+
+	f = fopen(path, "r");
+	AXV_REQUIRE(f, "open %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen))
+			continue;
+		if (colon ? line[klen] != ':' : line[klen] != ' ')
+			continue;
+		v = strtoll(line + klen + 1, NULL, 10);
+		break;
+	}
+	fclose(f);
+	AXV_REQUIRE(v >= 0, "no %s in %s", key, path);
+	return v;
+}
+
+long axv_proc_status_kb(const char *key)
+{
+	return read_key("/proc/self/status", key, true);
+}
+
+long axv_meminfo_kb(const char *key)
+{
+	return read_key("/proc/meminfo", key, true);
+}
+
+long long axv_vmstat(const char *key)
+{
+	return read_key("/proc/vmstat", key, false);
+}
+
+long long axv_pinned_pages(void)
+{
+	return axv_vmstat("nr_foll_pin_acquired") -
+	       axv_vmstat("nr_foll_pin_released");
+}
+
+void axv_drop_cap_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+	int w = CAP_IPC_LOCK / 32;
+	__u32 bit = 1U << (CAP_IPC_LOCK % 32);
+
+	memset(data, 0, sizeof(data));
+	AXV_REQUIRE(syscall(SYS_capget, &hdr, data) == 0, "capget");
+	data[w].effective &= ~bit;
+	data[w].permitted &= ~bit;
+	data[w].inheritable &= ~bit;
+	AXV_REQUIRE(syscall(SYS_capset, &hdr, data) == 0, "capset");
+}
+
+static void empty_handler(int sig)
+{
+}
+
+void axv_install_sigusr1(void)
+{
+	struct sigaction sa = { .sa_handler = empty_handler };
+
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: RUN must come back with EINTR */
+	AXV_REQUIRE(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction");
+}
+
+void axv_msleep(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+void axv_thread_run(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	AXV_REQUIRE(pthread_create(t, NULL, fn, arg) == 0, "pthread_create");
+}
+
+static void *watchdog_fn(void *arg)
+{
+	struct axv_watchdog *wd = arg;
+	long long end = now_ms() + wd->seconds * 1000LL;
+
+	while (!wd->disarmed) {
+		if (now_ms() >= end) {
+			wd->fired = true;
+			pthread_kill(wd->target, SIGUSR1);
+			end = now_ms() + 1000;
+		}
+		usleep(10000);
+	}
+	return NULL;
+}
+
+void axv_watchdog_arm(struct axv_watchdog *wd, pthread_t target,
+		      unsigned int seconds)
+{
+	memset(wd, 0, sizeof(*wd));
+	wd->target = target;
+	wd->seconds = seconds;
+	axv_install_sigusr1();
+	axv_thread_run(&wd->thread, watchdog_fn, wd);
+}
+
+bool axv_watchdog_disarm(struct axv_watchdog *wd)
+{
+	wd->disarmed = true;
+	pthread_join(wd->thread, NULL);
+	return wd->fired;
+}

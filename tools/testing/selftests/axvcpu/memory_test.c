@@ -1,0 +1,660 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memory_test: AXVCPU_SET_MEMORY_REGION. Adding and deleting slots, every
+ * validation error of Documentation/api.rst with "nothing is changed"
+ * checked afterwards (the slot and range can still be added, and on x86 a
+ * guest read of the GPA is still MMIO), VmLck and RLIMIT_MEMLOCK
+ * accounting, and read-only slots.
+ *
+ * RLIMIT_MEMLOCK: the tests run as root; the ENOMEM check drops
+ * CAP_IPC_LOCK from its own process with capset() (each test runs in a
+ * process of its own, forked by the harness) and keeps uid 0.
+ */
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "axvcpu_util.h"
+#include "axvcpu_x86.h"
+
+/* GPAs the tests use, away from the x86 code slot (slot 0, [0, 1 MiB)). */
+#define T_GPA		0x10000000ULL
+#define T_SIZE		(64 * 1024ULL)
+
+#if defined(__x86_64__)
+/* Read the dword at GPA EBX and report it on port 0x10. */
+X86_GUEST(probe_guest, ".code32",
+	"mov (%ebx), %eax\n\t"
+	"out %eax, $0x10\n\t"
+	"hlt\n\t");
+
+/* Read the read-only slot, then write it. */
+X86_GUEST(ro_guest, ".code32",
+	"mov " __stringify(X86_RO_GPA) ", %eax\n\t"
+	"out %eax, $0x10\n\t"
+	"ro_store:\n\t"
+	"movl $0xdeadbeef, " __stringify(X86_RO_GPA) " + 0x10\n\t"
+	"mov " __stringify(X86_RO_GPA) " + 0x10, %eax\n\t"
+	"out %eax, $0x11\n\t"
+	"hlt\n\t");
+X86_GUEST_LABEL(ro_store);
+
+/* Call code that lives in the read-only slot. */
+X86_GUEST(ro_call_guest, ".code32",
+	"mov $" __stringify(X86_STACK_TOP) ", %esp\n\t"
+	"mov $" __stringify(X86_RO_GPA) ", %eax\n\t"
+	"call *%eax\n\t"
+	"out %al, $0x13\n\t"
+	"hlt\n\t");
+
+/* Copied into the read-only slot. */
+X86_GUEST(ro_code, ".code32",
+	"mov $0x77, %al\n\t"
+	"out %al, $0x12\n\t"
+	"mov $0x78, %al\n\t"
+	"ret\n\t");
+#endif
+
+FIXTURE(memory)
+{
+	struct axv_vm vm;
+	struct axv_vcpu *probe;		/* x86 only */
+	long vmlck_start;
+};
+
+FIXTURE_SETUP(memory)
+{
+	axv_vm_create(&self->vm);
+#if defined(__x86_64__)
+	if (axv_arch_is_x86(self->vm.info.arch)) {
+		axv_mem_add(&self->vm, 0, 0, X86_MEM_SIZE, 0, NULL);
+		x86_write_flat_gdt(axv_gpa2hva(&self->vm, 0));
+		x86_guest_load(&self->vm, X86_CODE_GPA, probe_guest_start,
+			       probe_guest_end);
+		self->probe = x86_vcpu_ready(&self->vm, 0, 0, X86_CODE_GPA);
+	}
+#endif
+	ASSERT_LE(4, self->vm.info.max_memory_regions)
+		TH_LOG("these tests need 4 slots, the module has %u",
+		       self->vm.info.max_memory_regions);
+	self->vmlck_start = axv_proc_status_kb("VmLck");
+}
+
+FIXTURE_TEARDOWN(memory)
+{
+	axv_vcpu_close(self->probe);
+	axv_vm_close(&self->vm);
+}
+
+static void *map_anon(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	AXV_REQUIRE(p != MAP_FAILED, "mmap %zu", size);
+	return p;
+}
+
+static __u64 uaddr(void *p)
+{
+	return (__u64)(uintptr_t)p;
+}
+
+/*
+ * The range [gpa, gpa + size) and @slot are free: adding exactly that
+ * succeeds (then it is deleted again).
+ */
+static void assert_free(struct __test_metadata *_metadata, int vm_fd,
+			__u32 slot, __u64 gpa, __u64 size)
+{
+	void *p = map_anon(size);
+	int rc;
+
+	rc = axv_set_region(vm_fd, slot, 0, gpa, size, uaddr(p));
+	ASSERT_EQ(0, rc)
+		TH_LOG("after a failed call, slot %u at [%#llx, %#llx) should still be free: adding it gave %s",
+		       slot, (unsigned long long)gpa,
+		       (unsigned long long)(gpa + size), axv_errno_name(-rc));
+	rc = axv_set_region(vm_fd, slot, 0, gpa, 0, 0);
+	ASSERT_EQ(0, rc) TH_LOG("delete slot %u: %s", slot, axv_errno_name(-rc));
+	munmap(p, size);
+}
+
+#if defined(__x86_64__)
+/*
+ * Run the probe guest on GPA @gpa: with @mapped it must report @value
+ * through port 0x10, else it must be an MMIO read of @gpa.
+ */
+static void probe_gpa(struct __test_metadata *_metadata, struct axv_vcpu *vcpu,
+		      __u64 gpa, bool mapped, __u32 value)
+{
+	struct axvcpu_regs regs;
+
+	axv_get_regs(vcpu, &regs);
+	regs.x86.rip = X86_CODE_GPA;
+	regs.x86.gprs[X86_RBX] = gpa;
+	axv_set_regs(vcpu, &regs);
+	if (mapped) {
+		ASSERT_RUN_IO_WRITE(vcpu, 0x10, 4, value);
+	} else {
+		ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_MMIO_READ);
+		ASSERT_RUN_FIELD(vcpu, "mmio.addr", gpa, vcpu->run->mmio.addr);
+	}
+}
+#endif
+
+TEST_F(memory, add_delete)
+{
+	int fd = self->vm.fd;
+	void *p = map_anon(T_SIZE);
+
+	ASSERT_EQ(0, axv_set_region(fd, 1, 0, T_GPA, T_SIZE, uaddr(p)));
+	ASSERT_EQ(0, axv_set_region(fd, 1, 0, T_GPA, 0, 0))
+		TH_LOG("delete of a used slot failed");
+	ASSERT_EQ(-ENOENT, axv_set_region(fd, 1, 0, T_GPA, 0, 0))
+		TH_LOG("second delete: expected ENOENT");
+	/* the slot and the range are reusable, also with another size */
+	ASSERT_EQ(0, axv_set_region(fd, 1, 0, T_GPA, AXV_PAGE_SIZE, uaddr(p)));
+	ASSERT_EQ(0, axv_set_region(fd, 2, 0, T_GPA + AXV_PAGE_SIZE,
+				    AXV_PAGE_SIZE, uaddr(p) + AXV_PAGE_SIZE));
+	/* the last slot number is valid */
+	ASSERT_EQ(0, axv_set_region(fd, self->vm.info.max_memory_regions - 1, 0,
+				    T_GPA + 2 * AXV_PAGE_SIZE, AXV_PAGE_SIZE,
+				    uaddr(p) + 2 * AXV_PAGE_SIZE));
+	ASSERT_EQ(0, axv_set_region(fd, 1, 0, 0, 0, 0));
+	ASSERT_EQ(0, axv_set_region(fd, 2, 0, 0, 0, 0));
+	ASSERT_EQ(0, axv_set_region(fd, self->vm.info.max_memory_regions - 1,
+				    0, 0, 0, 0));
+	/* one host buffer may back two slots */
+	ASSERT_EQ(0, axv_set_region(fd, 1, 0, T_GPA, T_SIZE, uaddr(p)));
+	ASSERT_EQ(0, axv_set_region(fd, 2, 0, 2 * T_GPA, T_SIZE, uaddr(p)));
+	munmap(p, T_SIZE);
+}
+
+TEST_F(memory, bad_slot)
+{
+	__u32 max = self->vm.info.max_memory_regions;
+	void *p = map_anon(T_SIZE);
+
+	ASSERT_EQ(-EINVAL, axv_set_region(self->vm.fd, max, 0, T_GPA, T_SIZE,
+					  uaddr(p)));
+	ASSERT_EQ(-EINVAL, axv_set_region(self->vm.fd, 0xffffffff, 0, T_GPA,
+					  T_SIZE, uaddr(p)));
+	ASSERT_EQ(-EINVAL, axv_set_region(self->vm.fd, max, 0, T_GPA, 0, 0))
+		TH_LOG("deleting slot max_memory_regions: expected EINVAL");
+	assert_free(_metadata, self->vm.fd, 1, T_GPA, T_SIZE);
+	munmap(p, T_SIZE);
+}
+
+TEST_F(memory, bad_flags)
+{
+	void *p = map_anon(T_SIZE);
+
+	ASSERT_EQ(-EINVAL, axv_set_region(self->vm.fd, 1, 1U << 1, T_GPA,
+					  T_SIZE, uaddr(p)));
+	ASSERT_EQ(-EINVAL, axv_set_region(self->vm.fd, 1, 1U << 31, T_GPA,
+					  T_SIZE, uaddr(p)));
+	ASSERT_EQ(-EINVAL, axv_set_region(self->vm.fd, 1,
+					  AXVCPU_MEM_READONLY | (1U << 7),
+					  T_GPA, T_SIZE, uaddr(p)));
+	assert_free(_metadata, self->vm.fd, 1, T_GPA, T_SIZE);
+	munmap(p, T_SIZE);
+}
+
+TEST_F(memory, misaligned)
+{
+	int fd = self->vm.fd;
+	char *p = map_anon(T_SIZE + AXV_PAGE_SIZE);
+
+	ASSERT_EQ(-EINVAL, axv_set_region(fd, 1, 0, T_GPA + 0x800, T_SIZE,
+					  uaddr(p)));
+	ASSERT_EQ(-EINVAL, axv_set_region(fd, 1, 0, T_GPA + 1, T_SIZE,
+					  uaddr(p)));
+	ASSERT_EQ(-EINVAL, axv_set_region(fd, 1, 0, T_GPA, T_SIZE - 0x800,
+					  uaddr(p)));
+	ASSERT_EQ(-EINVAL, axv_set_region(fd, 1, 0, T_GPA, 1, uaddr(p)));
+	ASSERT_EQ(-EINVAL, axv_set_region(fd, 1, 0, T_GPA, T_SIZE,
+					  uaddr(p + 0x10)));
+	ASSERT_EQ(-EINVAL, axv_set_region(fd, 1, 0, T_GPA, T_SIZE,
+					  uaddr(p + 0x800)));
+	assert_free(_metadata, fd, 1, T_GPA, T_SIZE);
+	munmap(p, T_SIZE + AXV_PAGE_SIZE);
+}
+
+TEST_F(memory, gpa_wrap_and_phys_bits)
+{
+	__u32 bits = self->vm.info.guest_phys_bits;
+	int fd = self->vm.fd;
+	void *p = map_anon(2 * AXV_PAGE_SIZE);
+
+	/* gpa + size wraps around 2^64 */
+	ASSERT_EQ(-EINVAL, axv_set_region(fd, 1, 0, 0xfffffffffffff000ULL,
+					  2 * AXV_PAGE_SIZE, uaddr(p)));
+	ASSERT_EQ(-EINVAL, axv_set_region(fd, 1, 0, 0xfffffffffffff000ULL,
+					  AXV_PAGE_SIZE, uaddr(p)));
+	if (bits < 64) {
+		__u64 top = 1ULL << bits;
+
+		/* crossing 1 << guest_phys_bits, and wholly above it */
+		ASSERT_EQ(-EINVAL, axv_set_region(fd, 1, 0, top - AXV_PAGE_SIZE,
+						  2 * AXV_PAGE_SIZE, uaddr(p)));
+		ASSERT_EQ(-EINVAL, axv_set_region(fd, 1, 0, top, AXV_PAGE_SIZE,
+						  uaddr(p)));
+		/* the last page below the limit is fine */
+		assert_free(_metadata, fd, 1, top - AXV_PAGE_SIZE, AXV_PAGE_SIZE);
+	}
+	assert_free(_metadata, fd, 1, T_GPA, AXV_PAGE_SIZE);
+	munmap(p, 2 * AXV_PAGE_SIZE);
+}
+
+TEST_F(memory, uaddr_wrap)
+{
+	int fd = self->vm.fd;
+
+	ASSERT_EQ(-EINVAL, axv_set_region(fd, 1, 0, T_GPA, 2 * AXV_PAGE_SIZE,
+					  0xfffffffffffff000ULL));
+	ASSERT_EQ(-EINVAL, axv_set_region(fd, 1, 0, T_GPA, 0x10000000ULL,
+					  0xfffffffff8000000ULL));
+	assert_free(_metadata, fd, 1, T_GPA, T_SIZE);
+}
+
+TEST_F(memory, overlap)
+{
+	static const struct {
+		const char *what;
+		__s64 start;	/* relative to T_GPA, in pages */
+		__u64 pages;
+	} bad[] = {
+		{ "identical",		 0, 16 },
+		{ "overlapping the start", -8, 16 },
+		{ "overlapping the end",  15, 2 },
+		{ "contained",		 4, 1 },
+		{ "containing",		-16, 64 },
+		{ "same start, longer",	 0, 17 },
+		{ "same end, shorter",	 8, 8 },
+	};
+	int fd = self->vm.fd;
+	char *p = map_anon(64 * AXV_PAGE_SIZE);
+	char *q = map_anon(64 * AXV_PAGE_SIZE);
+	unsigned int i;
+	int rc;
+
+	ASSERT_EQ(0, axv_set_region(fd, 1, 0, T_GPA, 16 * AXV_PAGE_SIZE,
+				    uaddr(p)));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		__u64 gpa = T_GPA + bad[i].start * (__s64)AXV_PAGE_SIZE;
+
+		rc = axv_set_region(fd, 2, 0, gpa, bad[i].pages * AXV_PAGE_SIZE,
+				    uaddr(q));
+		ASSERT_EQ(-EINVAL, rc)
+			TH_LOG("slot 2 %s slot 1 ([%#llx, +%llu pages)): expected EINVAL, got %s",
+			       bad[i].what, (unsigned long long)gpa,
+			       (unsigned long long)bad[i].pages,
+			       axv_errno_name(-rc));
+	}
+	/* read-only does not make an overlap legal */
+	ASSERT_EQ(-EINVAL, axv_set_region(fd, 2, AXVCPU_MEM_READONLY, T_GPA,
+					  AXV_PAGE_SIZE, uaddr(q)));
+	/* adjacent below and above are fine */
+	ASSERT_EQ(0, axv_set_region(fd, 2, 0, T_GPA - AXV_PAGE_SIZE,
+				    AXV_PAGE_SIZE, uaddr(q)))
+		TH_LOG("a slot right below another must be accepted");
+	ASSERT_EQ(0, axv_set_region(fd, 3, 0, T_GPA + 16 * AXV_PAGE_SIZE,
+				    AXV_PAGE_SIZE, uaddr(q) + AXV_PAGE_SIZE))
+		TH_LOG("a slot right above another must be accepted");
+	/* after deleting slot 1 its range is free again */
+	ASSERT_EQ(0, axv_set_region(fd, 1, 0, 0, 0, 0));
+	assert_free(_metadata, fd, 1, T_GPA, 16 * AXV_PAGE_SIZE);
+	munmap(p, 64 * AXV_PAGE_SIZE);
+	munmap(q, 64 * AXV_PAGE_SIZE);
+}
+
+TEST_F(memory, slot_in_use)
+{
+	int fd = self->vm.fd;
+	void *p = map_anon(T_SIZE);
+
+	ASSERT_EQ(0, axv_set_region(fd, 1, 0, T_GPA, T_SIZE, uaddr(p)));
+	/* a used slot cannot be changed in place, even elsewhere */
+	ASSERT_EQ(-EEXIST, axv_set_region(fd, 1, 0, 2 * T_GPA, T_SIZE, uaddr(p)));
+	ASSERT_EQ(-EEXIST, axv_set_region(fd, 1, AXVCPU_MEM_READONLY, 2 * T_GPA,
+					  T_SIZE, uaddr(p)));
+	/* the original slot is unchanged: its range still overlaps */
+	ASSERT_EQ(-EINVAL, axv_set_region(fd, 2, 0, T_GPA, AXV_PAGE_SIZE, uaddr(p)));
+	/* and nothing was added at the other range */
+	assert_free(_metadata, fd, 2, 2 * T_GPA, T_SIZE);
+	munmap(p, T_SIZE);
+}
+
+TEST_F(memory, delete_empty_slot)
+{
+	ASSERT_EQ(-ENOENT, axv_set_region(self->vm.fd, 1, 0, 0, 0, 0));
+	ASSERT_EQ(-ENOENT, axv_set_region(self->vm.fd,
+					  self->vm.info.max_memory_regions - 1,
+					  0, T_GPA, 0, 0));
+	assert_free(_metadata, self->vm.fd, 1, T_GPA, T_SIZE);
+}
+
+TEST_F(memory, unmapped_user_memory)
+{
+	int fd = self->vm.fd;
+	long long pins = axv_pinned_pages();
+	char *p = map_anon(4 * AXV_PAGE_SIZE);
+	char *ro;
+
+	/* nothing mapped there */
+	munmap(p, 4 * AXV_PAGE_SIZE);
+	ASSERT_EQ(-EFAULT, axv_set_region(fd, 1, 0, T_GPA, 4 * AXV_PAGE_SIZE,
+					  uaddr(p)));
+	/* the first pages mapped, the last not: the pinned ones are released */
+	p = map_anon(4 * AXV_PAGE_SIZE);
+	memset(p, 1, 4 * AXV_PAGE_SIZE);
+	munmap(p + 3 * AXV_PAGE_SIZE, AXV_PAGE_SIZE);
+	ASSERT_EQ(-EFAULT, axv_set_region(fd, 1, 0, T_GPA, 4 * AXV_PAGE_SIZE,
+					  uaddr(p)));
+	ASSERT_EQ(pins, axv_pinned_pages())
+		TH_LOG("a failed SET_MEMORY_REGION left %lld pages pinned",
+		       axv_pinned_pages() - pins);
+	ASSERT_EQ(self->vmlck_start, axv_proc_status_kb("VmLck"))
+		TH_LOG("a failed SET_MEMORY_REGION left VmLck at %ld kB, was %ld kB",
+		       axv_proc_status_kb("VmLck"), self->vmlck_start);
+	/* a writable slot over read-only user memory */
+	ro = mmap(NULL, T_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_EQ(-EFAULT, axv_set_region(fd, 1, 0, T_GPA, T_SIZE, uaddr(ro)));
+	assert_free(_metadata, fd, 1, T_GPA, T_SIZE);
+	munmap(ro, T_SIZE);
+	munmap(p, 3 * AXV_PAGE_SIZE);
+}
+
+/* A read-only slot accepts a read-only shared mapping of a file. */
+TEST_F(memory, readonly_file_mapping)
+{
+	__u32 data[AXV_PAGE_SIZE / 4], i;
+	int memfd, rc;
+	void *ro;
+
+	AXV_REQUIRE_FEATURE(&self->vm.info, AXVCPU_FEATURE_READONLY_MEM);
+	for (i = 0; i < ARRAY_SIZE(data); i++)
+		data[i] = 0x5eed0000 + i;
+	memfd = memfd_create("axvcpu-ro", 0);
+	ASSERT_LE(0, memfd);
+	ASSERT_EQ(sizeof(data), write(memfd, data, sizeof(data)));
+	ro = mmap(NULL, sizeof(data), PROT_READ, MAP_SHARED, memfd, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+
+	rc = axv_set_region(self->vm.fd, 1, 0, T_GPA, sizeof(data), uaddr(ro));
+	ASSERT_EQ(-EFAULT, rc)
+		TH_LOG("writable slot over a read-only mapping: expected EFAULT, got %s",
+		       axv_errno_name(-rc));
+	rc = axv_set_region(self->vm.fd, 1, AXVCPU_MEM_READONLY, T_GPA,
+			    sizeof(data), uaddr(ro));
+	ASSERT_EQ(0, rc)
+		TH_LOG("read-only slot over a read-only mapping: expected success, got %s",
+		       axv_errno_name(-rc));
+#if defined(__x86_64__)
+	if (self->probe)
+		probe_gpa(_metadata, self->probe, T_GPA + 8, true, data[2]);
+#endif
+	ASSERT_EQ(0, axv_set_region(self->vm.fd, 1, 0, 0, 0, 0));
+	munmap(ro, sizeof(data));
+	close(memfd);
+}
+
+/* On x86: after each failed add, a guest read of the GPA is still MMIO. */
+TEST_F(memory, failed_add_leaves_gpa_unmapped)
+{
+#if defined(__x86_64__)
+	struct axv_vcpu *vcpu = self->probe;
+	int fd = self->vm.fd;
+	char *p, *q;
+
+	AXV_REQUIRE_X86(&self->vm.info);
+	p = map_anon(4 * AXV_PAGE_SIZE);
+	q = map_anon(4 * AXV_PAGE_SIZE);
+	memset(p, 0x11, 4 * AXV_PAGE_SIZE);
+	*(__u32 *)p = 0x12345678;
+
+	probe_gpa(_metadata, vcpu, T_GPA, false, 0);
+
+	/* EFAULT half way: the first pages must not stay mapped */
+	munmap(p + 2 * AXV_PAGE_SIZE, 2 * AXV_PAGE_SIZE);
+	ASSERT_EQ(-EFAULT, axv_set_region(fd, 1, 0, T_GPA, 4 * AXV_PAGE_SIZE,
+					  uaddr(p)));
+	probe_gpa(_metadata, vcpu, T_GPA, false, 0);
+	/* EINVAL for an overlap with a slot further up */
+	ASSERT_EQ(0, axv_set_region(fd, 2, 0, T_GPA + 2 * AXV_PAGE_SIZE,
+				    AXV_PAGE_SIZE, uaddr(q)));
+	ASSERT_EQ(-EINVAL, axv_set_region(fd, 1, 0, T_GPA, 4 * AXV_PAGE_SIZE,
+					  uaddr(q)));
+	probe_gpa(_metadata, vcpu, T_GPA, false, 0);
+	/* EINVAL for a flag, a size, EEXIST for a used slot */
+	ASSERT_EQ(-EINVAL, axv_set_region(fd, 1, 1U << 5, T_GPA, AXV_PAGE_SIZE,
+					  uaddr(p)));
+	probe_gpa(_metadata, vcpu, T_GPA, false, 0);
+	ASSERT_EQ(-EINVAL, axv_set_region(fd, 1, 0, T_GPA, AXV_PAGE_SIZE + 8,
+					  uaddr(p)));
+	probe_gpa(_metadata, vcpu, T_GPA, false, 0);
+	ASSERT_EQ(-EEXIST, axv_set_region(fd, 2, 0, T_GPA, AXV_PAGE_SIZE,
+					  uaddr(p)));
+	probe_gpa(_metadata, vcpu, T_GPA, false, 0);
+
+	/* and a good one maps it */
+	ASSERT_EQ(0, axv_set_region(fd, 1, 0, T_GPA, 2 * AXV_PAGE_SIZE,
+				    uaddr(p)));
+	probe_gpa(_metadata, vcpu, T_GPA, true, 0x12345678);
+	munmap(q, 4 * AXV_PAGE_SIZE);
+#else
+	SKIP(return, "no guest code for this architecture");
+#endif
+}
+
+/* On x86: a deleted slot is gone from the guest's view at once. */
+TEST_F(memory, delete_unmaps_from_guest)
+{
+#if defined(__x86_64__)
+	struct axv_vcpu *vcpu = self->probe;
+	__u32 *p;
+
+	AXV_REQUIRE_X86(&self->vm.info);
+	p = axv_mem_add(&self->vm, 1, T_GPA, T_SIZE, 0, NULL);
+	p[1] = 0xa5a5f00d;
+	probe_gpa(_metadata, vcpu, T_GPA + 4, true, 0xa5a5f00d);
+	/* the guest sees host writes: it is the same memory */
+	p[1] = 0x0badcafe;
+	probe_gpa(_metadata, vcpu, T_GPA + 4, true, 0x0badcafe);
+	axv_mem_delete(&self->vm, 1);
+	probe_gpa(_metadata, vcpu, T_GPA + 4, false, 0);
+	/* re-added elsewhere: the old GPA stays MMIO, the new one is memory */
+	p = axv_mem_add(&self->vm, 1, 2 * T_GPA, T_SIZE, 0, NULL);
+	p[1] = 0x600dd00d;
+	probe_gpa(_metadata, vcpu, T_GPA + 4, false, 0);
+	probe_gpa(_metadata, vcpu, 2 * T_GPA + 4, true, 0x600dd00d);
+#else
+	SKIP(return, "no guest code for this architecture");
+#endif
+}
+
+/* VmLck grows by the slot size and comes back after delete and close. */
+TEST_F(memory, vmlck_accounting)
+{
+	const __u64 size = 4 * AXV_MiB;
+	long start = self->vmlck_start, now;
+	struct axv_vm vm2;
+	void *p = map_anon(size);
+
+	memset(p, 0, size);
+	ASSERT_EQ(0, axv_set_region(self->vm.fd, 1, 0, T_GPA, size, uaddr(p)));
+	now = axv_proc_status_kb("VmLck");
+	ASSERT_EQ(start + (long)(size / 1024), now)
+		TH_LOG("VmLck after adding %llu kB: expected %ld kB, got %ld kB",
+		       (unsigned long long)size / 1024, start + (long)(size / 1024),
+		       now);
+	ASSERT_EQ(0, axv_set_region(self->vm.fd, 1, 0, 0, 0, 0));
+	now = axv_proc_status_kb("VmLck");
+	ASSERT_EQ(start, now)
+		TH_LOG("VmLck after delete: expected %ld kB, got %ld kB", start, now);
+
+	/* a read-only slot is charged as well */
+	if (self->vm.info.flags & AXVCPU_FEATURE_READONLY_MEM) {
+		ASSERT_EQ(0, axv_set_region(self->vm.fd, 1, AXVCPU_MEM_READONLY,
+					    T_GPA, size, uaddr(p)));
+		ASSERT_EQ(start + (long)(size / 1024), axv_proc_status_kb("VmLck"));
+		ASSERT_EQ(0, axv_set_region(self->vm.fd, 1, 0, 0, 0, 0));
+		ASSERT_EQ(start, axv_proc_status_kb("VmLck"));
+	}
+
+	/* closing the VM releases everything */
+	axv_vm_create(&vm2);
+	ASSERT_EQ(0, axv_set_region(vm2.fd, 0, 0, T_GPA, size, uaddr(p)));
+	ASSERT_EQ(0, axv_set_region(vm2.fd, 1, 0, 2 * T_GPA, size, uaddr(p)));
+	ASSERT_EQ(start + 2 * (long)(size / 1024), axv_proc_status_kb("VmLck"));
+	axv_vm_close(&vm2);
+	now = axv_proc_status_kb("VmLck");
+	ASSERT_EQ(start, now)
+		TH_LOG("VmLck after closing the VM: expected %ld kB, got %ld kB",
+		       start, now);
+	munmap(p, size);
+}
+
+/* Without CAP_IPC_LOCK, RLIMIT_MEMLOCK bounds the pinned memory. */
+TEST_F(memory, memlock_rlimit)
+{
+	struct rlimit rl = { 64 * 1024, 64 * 1024 };
+	long start;
+	void *p = map_anon(AXV_MiB);
+	int rc;
+
+	/* 64 kB more than what the fixture's code slot holds already */
+	start = axv_proc_status_kb("VmLck");
+	rl.rlim_cur = rl.rlim_max = 64 * 1024 + start * 1024;
+	ASSERT_OK(setrlimit(RLIMIT_MEMLOCK, &rl));
+	axv_drop_cap_ipc_lock();
+
+	rc = axv_set_region(self->vm.fd, 1, 0, T_GPA, AXV_MiB, uaddr(p));
+	ASSERT_EQ(-ENOMEM, rc)
+		TH_LOG("1 MiB slot over a 64 kB RLIMIT_MEMLOCK without CAP_IPC_LOCK: expected ENOMEM, got %s",
+		       axv_errno_name(-rc));
+	ASSERT_EQ(start, axv_proc_status_kb("VmLck"))
+		TH_LOG("the failed call left VmLck changed");
+	/* within the limit */
+	rc = axv_set_region(self->vm.fd, 1, 0, T_GPA, 32 * 1024, uaddr(p));
+	ASSERT_EQ(0, rc)
+		TH_LOG("32 kB slot within the limit: %s", axv_errno_name(-rc));
+	ASSERT_EQ(start + 32, axv_proc_status_kb("VmLck"));
+	/* the sum counts: 32 + 64 > 64 */
+	rc = axv_set_region(self->vm.fd, 2, 0, 2 * T_GPA, 64 * 1024, uaddr(p));
+	ASSERT_EQ(-ENOMEM, rc)
+		TH_LOG("second slot beyond the limit: expected ENOMEM, got %s",
+		       axv_errno_name(-rc));
+	rc = axv_set_region(self->vm.fd, 2, 0, 2 * T_GPA, 32 * 1024, uaddr(p));
+	ASSERT_EQ(0, rc)
+		TH_LOG("second 32 kB slot, exactly at the limit: %s",
+		       axv_errno_name(-rc));
+	/* deleting uncharges */
+	ASSERT_EQ(0, axv_set_region(self->vm.fd, 1, 0, 0, 0, 0));
+	ASSERT_EQ(0, axv_set_region(self->vm.fd, 2, 0, 0, 0, 0));
+	ASSERT_EQ(start, axv_proc_status_kb("VmLck"));
+	munmap(p, AXV_MiB);
+}
+
+/* With CAP_IPC_LOCK (root), the limit does not apply. */
+TEST_F(memory, memlock_rlimit_cap_ipc_lock)
+{
+	struct rlimit rl = { 64 * 1024, 64 * 1024 };
+	void *p = map_anon(AXV_MiB);
+	int rc;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root (CAP_IPC_LOCK)");
+	rl.rlim_cur = rl.rlim_max = 64 * 1024 +
+				    axv_proc_status_kb("VmLck") * 1024;
+	ASSERT_OK(setrlimit(RLIMIT_MEMLOCK, &rl));
+	rc = axv_set_region(self->vm.fd, 1, 0, T_GPA, AXV_MiB, uaddr(p));
+	ASSERT_EQ(0, rc)
+		TH_LOG("1 MiB slot over a 64 kB limit with CAP_IPC_LOCK: expected success, got %s",
+		       axv_errno_name(-rc));
+	ASSERT_EQ(0, axv_set_region(self->vm.fd, 1, 0, 0, 0, 0));
+	munmap(p, AXV_MiB);
+}
+
+/*
+ * Read-only slot: guest reads work, a guest write ends RUN with
+ * NESTED_PAGE_FAULT at the instruction, the memory is unchanged, and the
+ * write is retried by the next RUN.
+ */
+TEST_F(memory, readonly_slot)
+{
+#if defined(__x86_64__)
+	struct axv_vm vm;
+	struct axv_vcpu *vcpu;
+	__u32 *ro;
+
+	AXV_REQUIRE_X86(&self->vm.info);
+	AXV_REQUIRE_FEATURE(&self->vm.info, AXVCPU_FEATURE_READONLY_MEM);
+	x86_vm_create(&vm);
+	x86_guest_load(&vm, X86_CODE_GPA, ro_guest_start, ro_guest_end);
+	ro = map_anon(T_SIZE);
+	ro[0] = 0xc0ffee00;
+	ro[4] = 0x11111111;
+	axv_mem_add(&vm, 1, X86_RO_GPA, T_SIZE, AXVCPU_MEM_READONLY, ro);
+	vcpu = x86_vcpu_ready(&vm, 0, 0, X86_CODE_GPA);
+
+	ASSERT_RUN_IO_WRITE(vcpu, 0x10, 4, 0xc0ffee00);
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);
+	ASSERT_RUN_FIELD(vcpu, "nested_page_fault.addr", X86_RO_GPA + 0x10,
+			 vcpu->run->nested_page_fault.addr);
+	ASSERT_RUN_FIELD(vcpu, "nested_page_fault.access", AXVCPU_ACCESS_WRITE,
+			 vcpu->run->nested_page_fault.access);
+	ASSERT_EQ(X86_GUEST_GPA(ro_guest, ro_store), axv_vcpu_rip(vcpu))
+		TH_LOG("RIP after the fault: expected the faulting store at %#llx",
+		       (unsigned long long)X86_GUEST_GPA(ro_guest, ro_store));
+	ASSERT_EQ(0x11111111, ro[4])
+		TH_LOG("the guest wrote a read-only slot: %#x", ro[4]);
+	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
+
+	/* retried: faults again */
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);
+	ASSERT_EQ(0x11111111, ro[4]);
+
+	/* make it writable: the retried store now completes */
+	axv_mem_delete(&vm, 1);
+	axv_mem_add(&vm, 1, X86_RO_GPA, T_SIZE, 0, ro);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 4, 0xdeadbeef);
+	ASSERT_EQ(0xdeadbeef, ro[4]);
+	axv_vcpu_close(vcpu);
+	axv_vm_close(&vm);
+#else
+	SKIP(return, "no guest code for this architecture");
+#endif
+}
+
+/* The guest may execute from a read-only slot. */
+TEST_F(memory, readonly_slot_exec)
+{
+#if defined(__x86_64__)
+	struct axv_vm vm;
+	struct axv_vcpu *vcpu;
+	char *ro;
+
+	AXV_REQUIRE_X86(&self->vm.info);
+	AXV_REQUIRE_FEATURE(&self->vm.info, AXVCPU_FEATURE_READONLY_MEM);
+	x86_vm_create(&vm);
+	x86_guest_load(&vm, X86_CODE_GPA, ro_call_guest_start, ro_call_guest_end);
+	ro = map_anon(T_SIZE);
+	memcpy(ro, ro_code_start, ro_code_end - ro_code_start);
+	axv_mem_add(&vm, 1, X86_RO_GPA, T_SIZE, AXVCPU_MEM_READONLY, ro);
+	vcpu = x86_vcpu_ready(&vm, 0, 0, X86_CODE_GPA);
+
+	ASSERT_RUN_IO_WRITE(vcpu, 0x12, 1, 0x77);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x13, 1, 0x78);
+	axv_vcpu_close(vcpu);
+	axv_vm_close(&vm);
+#else
+	SKIP(return, "no guest code for this architecture");
+#endif
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,120 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh [--lanes "LANE..."]   make check: lint, then every lane's tests
+# check.sh --bench [--lanes ...]  make bench: every lane's axvcpu_bench
+# check.sh --demo                 make demo
+#
+# Each lane (tools/testing/lib.sh: LANES_TABLE) builds the module and the
+# kselftests, boots its emulator and writes a result file. This script sums
+# them and prints a summary per lane; its last line is "N passed, M failed".
+# It exits non-zero on any failure: a failed test, a test program that
+# crashed or timed out, a lane timeout, a kernel splat, a build error, lint.
+set -uo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+	echo "usage: $0 [--lanes \"LANE...\"] [--bench | --demo]"
+	echo "lanes: $(lane_names | xargs) (default: $DEFAULT_LANES)"
+}
+
+mode=check
+lanes=$DEFAULT_LANES
+while [ $# -gt 0 ]; do
+	case $1 in
+	--lanes)	lanes=${2:-}; shift ;;
+	--lanes=*)	lanes=${1#--lanes=} ;;
+	--bench)	mode=bench ;;
+	--demo)		mode=demo ;;
+	-h|--help)	usage; exit 0 ;;
+	*)		usage >&2; exit 2 ;;
+	esac
+	shift
+done
+
+# make demo. Hook: once the reference VMM exists, build it here with the
+# module and run the lane of this machine's architecture with
+# AXVCPU_MODE=demo, which boots the VMM's sample guest instead of the tests
+# and prints the guest's console output.
+if [ "$mode" = demo ]; then
+	echo "demo: the reference VMM is not built yet"
+	exit 0
+fi
+
+for lane in $lanes; do
+	lane_lookup "$lane" || { echo "unknown lane '$lane'" >&2; usage >&2; exit 2; }
+done
+
+T0=$(now)
+passed=0
+failed=0
+summary=()
+
+# Everything the run needs, installed once up front.
+deps_jobs=$lanes
+[ "$mode" = check ] && deps_jobs="lint $lanes"
+# shellcheck disable=SC2086 # a list of job names
+if ! "$TESTING_DIR/deps.sh" $deps_jobs; then
+	echo "deps: installing the dependencies failed"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+if [ "$mode" = check ]; then
+	echo "== lint"
+	if "$TESTING_DIR/lint.sh"; then
+		summary+=("lint: ok")
+	else
+		failed=$((failed + 1))
+		summary+=("lint: FAILED (1 failure; the findings are above, under '== lint')")
+	fi
+fi
+
+for lane in $lanes; do
+	lane_lookup "$lane"
+	w=$WORK_ROOT/$lane
+	mkdir -p "$w"
+	rm -f "$w/result"
+	echo "== lane $lane: ${LANE_SCRIPT#"$REPO_ROOT"/} ${LANE_PARAMS[*]}"
+	t0=$(now)
+	env "${LANE_PARAMS[@]}" AXVCPU_MODE="$mode" "$LANE_SCRIPT" "$lane" 2>&1 | tee "$w/lane.log"
+	rc=${PIPESTATUS[0]}
+	secs=$(elapsed "$t0")
+	p=0 f=0 s=0
+	details=()
+	if [ -f "$w/result" ]; then
+		read -r _ p f s <"$w/result"
+		while IFS= read -r line; do
+			case $line in
+			"fail $lane: "*) details+=("    FAIL ${line#"fail $lane: "}") ;;
+			"skip $lane: "*) details+=("    skip ${line#"skip $lane: "}") ;;
+			esac
+		done <"$w/result"
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			f=1
+			details+=("    FAIL the lane script exited with status $rc")
+		fi
+	else
+		f=1
+		details+=("    FAIL the lane script ended without a result (exit status $rc)")
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$mode" = bench ]; then
+		summary+=("$lane: bench $([ "$f" -eq 0 ] && echo ok || echo "FAILED ($f)") (${secs} s)")
+	else
+		summary+=("$lane: $p passed, $f failed, $s skipped (${secs} s)")
+	fi
+	summary+=(${details[@]+"${details[@]}"})
+	[ -f "$w/serial.log" ] && summary+=("    serial log: $w/serial.log")
+done
+
+echo "== summary ($mode, $(elapsed "$T0") s)"
+printf '%s\n' "${summary[@]}"
+if [ "$mode" = bench ]; then
+	echo "bench: $(echo "$lanes" | wc -w) lane(s), $failed failed"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

@@ -1,0 +1,446 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash disable=SC2034 # variables are for the scripts that source this
+#
+# Shared by check.sh, lint.sh, deps.sh and the lane scripts (sourced, never
+# run). Documentation/testing.rst describes the whole; in short:
+#
+#   lane table   LANES_TABLE below: lane name -> script in lanes/ + parameters
+#   work dir     ${AXVCPU_WORK:-/tmp/axvcpu-work}/<lane>: copies, builds, logs
+#   cache        ${XDG_CACHE_HOME:-$HOME/.cache}/axvcpu: files extracted once
+#   guest side   write_init: markers AXVCPU-* on the serial console
+#   host side    parse_serial_log + splat_scan: a lane's result file
+#
+# Developer overrides (environment), see Documentation/testing.rst:
+#   AXVCPU_SRC_OVERRIDE    source tree to use instead of this checkout
+#   AXVCPU_TESTS_OVERRIDE  directory of prebuilt test programs (no selftest build)
+#   AXVCPU_TESTS           run only these test programs (space-separated names)
+#   AXVCPU_KVER            Debian kernel version to build against and boot
+#   AXVCPU_TEST_TIMEOUT    seconds per test program in the guest (300)
+#   AXVCPU_BENCH_TIMEOUT   seconds for axvcpu_bench in the guest (1200)
+#   AXVCPU_LANE_TIMEOUT    seconds before the emulator is killed (1500)
+#   AXVCPU_EMU_LOCK_WAIT   seconds to wait for the emulator lock (1800)
+
+TESTING_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+REPO_ROOT=$(cd "$TESTING_DIR/../.." && pwd -P)
+SRC_ROOT=$(cd "${AXVCPU_SRC_OVERRIDE:-$REPO_ROOT}" && pwd -P)
+WORK_ROOT=${AXVCPU_WORK:-/tmp/axvcpu-work}
+CACHE_DIR=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/axvcpu
+LINUX_SOURCE_TARBALL=/usr/src/linux-source-6.1.tar.xz
+KSFT_CACHE=$CACHE_DIR/ksft-6.1
+CHECKPATCH_CACHE=$CACHE_DIR/checkpatch-6.1
+EMU_LOCK=/tmp/axvcpu-emu.lock
+BENCH_PROGRAM=axvcpu_bench
+
+# The lanes. One line each: name, script under lanes/, then the parameters
+# (VAR=value, passed to the script in its environment). The script gets the
+# lane name as $1.
+LANES_TABLE='
+x86-svm         x86-svm.sh   QEMU_CPU=max
+x86-svm-4level  x86-svm.sh   QEMU_CPU=EPYC
+'
+DEFAULT_LANES="x86-svm x86-svm-4level"
+
+# lane_lookup NAME: sets LANE_SCRIPT and LANE_PARAMS (an array), or fails.
+lane_lookup() {
+	local name script params
+	while read -r name script params; do
+		[ "$name" = "$1" ] || continue
+		LANE_SCRIPT=$TESTING_DIR/lanes/$script
+		read -r -a LANE_PARAMS <<<"$params"
+		return 0
+	done <<<"$LANES_TABLE"
+	return 1
+}
+
+lane_names() {
+	awk 'NF { print $1 }' <<<"$LANES_TABLE"
+}
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# source_files: the source files of SRC_ROOT, NUL-separated, relative to it:
+# git's tracked and untracked-but-not-ignored files in a git work tree (so
+# new files count before they are committed), else every file; never build
+# output (an in-tree "make" leaves it untracked) or files a work tree lost.
+source_files() {
+	local f
+	{
+		if [ "$(git -C "$SRC_ROOT" rev-parse --show-toplevel 2>/dev/null)" = "$SRC_ROOT" ]; then
+			git -C "$SRC_ROOT" ls-files -z --cached --others --exclude-standard
+		else
+			(cd "$SRC_ROOT" && find . \( -name .git -o -path ./build \) -prune -o -type f -printf '%P\0')
+		fi
+	} | while IFS= read -r -d '' f; do
+		case ${f##*/} in
+		*.o|*.ko|*.mod|*.mod.c|*.a|.*.cmd|Module.symvers|modules.order) continue ;;
+		esac
+		if [ -e "$SRC_ROOT/$f" ]; then printf '%s\0' "$f"; fi
+	done
+}
+
+# copy_source DEST: a fresh copy of the source tree, for out-of-tree builds
+# that leave the checkout clean.
+copy_source() {
+	rm -rf "$1"
+	mkdir -p "$1"
+	source_files | tar -C "$SRC_ROOT" --null -T - -cf - | tar -C "$1" -xf -
+}
+
+# ensure_linux_source_files: extract the kselftest headers and checkpatch
+# from Debian's linux-source tarball into the cache, once.
+ensure_linux_source_files() {
+	local p=linux-source-6.1 tmp f
+	local files=("$KSFT_CACHE/kselftest_harness.h" "$KSFT_CACHE/kselftest.h"
+		     "$CHECKPATCH_CACHE/checkpatch.pl" "$CHECKPATCH_CACHE/spelling.txt"
+		     "$CHECKPATCH_CACHE/const_structs.checkpatch")
+	local missing=0
+	for f in "${files[@]}"; do
+		[ -s "$f" ] || missing=1
+	done
+	[ "$missing" -eq 1 ] || return 0
+	[ -r "$LINUX_SOURCE_TARBALL" ] || { echo "missing $LINUX_SOURCE_TARBALL (deps.sh)" >&2; return 1; }
+	echo "cache: extracting kselftest headers and checkpatch from $LINUX_SOURCE_TARBALL into $CACHE_DIR"
+	mkdir -p "$KSFT_CACHE" "$CHECKPATCH_CACHE"
+	tmp=$(mktemp -d "$CACHE_DIR/extract.XXXXXX")
+	tar -xJf "$LINUX_SOURCE_TARBALL" -C "$tmp" --occurrence=1 \
+		$p/tools/testing/selftests/kselftest_harness.h \
+		$p/tools/testing/selftests/kselftest.h \
+		$p/scripts/checkpatch.pl $p/scripts/spelling.txt \
+		$p/scripts/const_structs.checkpatch || { rm -rf "$tmp"; return 1; }
+	mv "$tmp/$p/tools/testing/selftests/"kselftest*.h "$KSFT_CACHE/"
+	mv "$tmp/$p/scripts/checkpatch.pl" "$tmp/$p/scripts/spelling.txt" \
+	   "$tmp/$p/scripts/const_structs.checkpatch" "$CHECKPATCH_CACHE/"
+	rm -rf "$tmp"
+}
+
+# debian_kver ARCH: the newest Debian kernel version whose headers
+# (/usr/src/linux-headers-V) and image (/boot/vmlinuz-V, /lib/modules/V)
+# are both installed, e.g. 6.1.0-56-amd64. AXVCPU_KVER overrides.
+debian_kver() {
+	local d v
+	if [ -n "${AXVCPU_KVER:-}" ]; then
+		echo "$AXVCPU_KVER"
+		return 0
+	fi
+	for d in /usr/src/linux-headers-*-"$1"; do
+		v=${d#/usr/src/linux-headers-}
+		[ -f "$d/Makefile" ] && [ -f "/boot/vmlinuz-$v" ] && [ -d "/lib/modules/$v/kernel" ] && echo "$v"
+	done | sort -V | tail -n 1 | grep .
+}
+
+# ---- lane state: a lane script calls lane_begin first, then the steps.
+# The result file ($W/result) is what check.sh reads: "counts P F S", then
+# one "fail TEXT" or "skip TEXT" line per failure or skip.
+
+lane_begin() {
+	LANE=$1
+	MODE=${AXVCPU_MODE:-check}	# check | bench
+	W=$WORK_ROOT/$LANE
+	LANE_T0=$(now)
+	mkdir -p "$W"
+	rm -f "$W"/{result,failures,skips,counts,serial.log,splats,qemu.log}
+	: >"$W/failures"
+	: >"$W/skips"
+	echo "[$LANE] work dir $W, mode $MODE"
+}
+
+say() { echo "[$LANE] $*"; }
+
+# lane_fail TEXT: a lane-level failure (build error, splat, ...): counts 1.
+lane_fail() {
+	say "FAIL: $*"
+	echo "fail $LANE: $*" >>"$W/failures"
+	LANE_ERRORS=$((${LANE_ERRORS:-0} + 1))
+}
+
+# lane_end [P F S]: write the result file (F plus the lane-level failures)
+# and exit, non-zero on any failure.
+lane_end() {
+	local p=${1:-0} f=$((${2:-0} + ${LANE_ERRORS:-0})) s=${3:-0}
+	{
+		echo "counts $p $f $s"
+		cat "$W/failures" "$W/skips"
+	} >"$W/result"
+	say "done in $(elapsed "$LANE_T0") s: $p passed, $f failed, $s skipped"
+	exit $((f == 0 ? 0 : 1))
+}
+
+# lane_abort TEXT: a failure that ends the lane (e.g. a build error).
+lane_abort() {
+	lane_fail "$*"
+	lane_end 0 0 0
+}
+
+# run_logged LOG CMD...: run a step with its output in LOG; on failure show
+# the end of the log.
+run_logged() {
+	local log=$1 rc=0
+	shift
+	"$@" >"$log" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		say "'$*' failed (exit $rc); last lines of $log:"
+		tail -n 40 "$log" | sed 's/^/    /'
+	fi
+	return "$rc"
+}
+
+# build_module KDIR [MAKE ARGS...]: copy the source to $W/src and build
+# axvcpu.ko there. Aborts the lane on failure.
+build_module() {
+	local kdir=$1 t0
+	shift
+	t0=$(now)
+	copy_source "$W/src"
+	[ -f "$W/src/Kbuild" ] || [ -f "$W/src/Makefile" ] || lane_abort "no Kbuild in $SRC_ROOT"
+	run_logged "$W/build-module.log" make -C "$kdir" M="$W/src" -j"$(nproc)" "$@" modules ||
+		lane_abort "module build failed (log: $W/build-module.log)"
+	[ -f "$W/src/axvcpu.ko" ] || lane_abort "the module build made no axvcpu.ko"
+	say "module built in $(elapsed "$t0") s"
+}
+
+# build_tests: the kselftests into $W/tests (static binaries), or a copy of
+# AXVCPU_TESTS_OVERRIDE. Needs $W/src (build_module). Extra make arguments
+# (e.g. a cross CC) come from the array TEST_MAKE_ARGS.
+build_tests() {
+	local t0 dir=$W/src/tools/testing/selftests/axvcpu
+	t0=$(now)
+	rm -rf "$W/tests"
+	mkdir -p "$W/tests"
+	if [ -n "${AXVCPU_TESTS_OVERRIDE:-}" ]; then
+		cp -a "$AXVCPU_TESTS_OVERRIDE/." "$W/tests/" || lane_abort "cannot copy $AXVCPU_TESTS_OVERRIDE"
+		say "tests: prebuilt from AXVCPU_TESTS_OVERRIDE=$AXVCPU_TESTS_OVERRIDE"
+		return 0
+	fi
+	ensure_linux_source_files || lane_abort "cannot extract the kselftest headers"
+	[ -f "$dir/Makefile" ] || lane_abort "no tools/testing/selftests/axvcpu/Makefile in $SRC_ROOT"
+	run_logged "$W/build-tests.log" make -C "$dir" -j"$(nproc)" \
+		OUTPUT="$W/tests" KSFT_DIR="$KSFT_CACHE" ${TEST_MAKE_ARGS[@]+"${TEST_MAKE_ARGS[@]}"} ||
+		lane_abort "selftest build failed (log: $W/build-tests.log)"
+	say "tests built in $(elapsed "$t0") s"
+}
+
+# test_programs: the programs to run in this mode, sorted: every executable
+# file at the top of $W/tests but the benchmark (check), or the benchmark
+# alone (bench). AXVCPU_TESTS narrows the list.
+test_programs() {
+	local f n
+	for f in "$W"/tests/*; do
+		if [ ! -f "$f" ] || [ ! -x "$f" ]; then continue; fi
+		n=${f##*/}
+		case $n in *[!A-Za-z0-9_.+-]*) say "ignoring oddly named program '$n'" >&2; continue ;; esac
+		if [ "$MODE" = bench ]; then
+			[ "$n" = "$BENCH_PROGRAM" ] || continue
+		else
+			[ "$n" != "$BENCH_PROGRAM" ] || continue
+		fi
+		if [ -n "${AXVCPU_TESTS:-}" ] && [ "$MODE" = check ]; then
+			case " $AXVCPU_TESTS " in *" $n "*) ;; *) continue ;; esac
+		fi
+		if readelf -l "$f" 2>/dev/null | grep -q INTERP; then
+			say "warning: $n is dynamically linked; the guest has no libc" >&2
+		fi
+		echo "$n"
+	done | LC_ALL=C sort
+}
+
+# initramfs_skeleton ROOT: busybox and the directory layout.
+initramfs_skeleton() {
+	rm -rf "$1"
+	mkdir -p "$1"/{bin,sbin,dev,proc,sys,tmp,run,lib/axvcpu/kvm,tests}
+	cp /bin/busybox "$1/bin/busybox"
+}
+
+# write_init ROOT PROGRAM...: the guest's /init. It prints, on the console:
+#   AXVCPU-INIT uptime=<s> kernel=<release> lane=<lane>
+#   AXVCPU-INSMOD rc=<insmod status>          (also again if a test left it unloaded)
+#   AXVCPU-TEST-BEGIN <program> uptime=<s>
+#   ... the program's own output (kselftest TAP) ...
+#   AXVCPU-TEST-END <program> rc=<exit status> uptime=<s> secs=<s>
+#   AXVCPU-DMESG-BEGIN / the whole dmesg / AXVCPU-DMESG-END
+#   AXVCPU-DONE uptime=<s>
+# then powers off. Programs run in /tests with stdin /dev/null under
+# busybox timeout; the environment is AXVCPU_KO, AXVCPU_KVM_DIR,
+# AXVCPU_KVM_MODULES (KVM's modules in load order), AXVCPU_LANE.
+write_init() {
+	local root=$1 timeout
+	shift
+	if [ "$MODE" = bench ]; then
+		timeout=${AXVCPU_BENCH_TIMEOUT:-1200}
+	else
+		timeout=${AXVCPU_TEST_TIMEOUT:-300}
+	fi
+	{
+		echo '#!/bin/busybox sh'
+		echo "# generated by tools/testing/lib.sh for lane $LANE"
+		echo "LANE='$LANE'"
+		echo "PROGRAMS='$*'"
+		echo "TIMEOUT=$timeout"
+		echo "KVM_MODULES='${KVM_MODULES:-}'"
+		cat <<'EOF'
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+exec </dev/console >/dev/console 2>&1
+up() { read -r u _ </proc/uptime; echo "$u"; }
+echo "AXVCPU-INIT uptime=$(up) kernel=$(uname -r) lane=$LANE"
+export AXVCPU_KO=/lib/axvcpu/axvcpu.ko AXVCPU_KVM_DIR=/lib/axvcpu/kvm
+export AXVCPU_KVM_MODULES="$KVM_MODULES" AXVCPU_LANE="$LANE"
+load() { insmod "$AXVCPU_KO"; echo "AXVCPU-INSMOD rc=$?"; }
+load
+for t in $PROGRAMS; do
+	[ -d /sys/module/axvcpu ] || load
+	t0=$(up)
+	echo "AXVCPU-TEST-BEGIN $t uptime=$t0"
+	cd /tests
+	timeout -k 10 "$TIMEOUT" "./$t" </dev/null
+	rc=$?
+	cd /
+	t1=$(up)
+	echo "AXVCPU-TEST-END $t rc=$rc uptime=$t1 secs=$(awk "BEGIN { print $t1 - $t0 }")"
+done
+echo "AXVCPU-DMESG-BEGIN"
+dmesg
+echo "AXVCPU-DMESG-END"
+echo "AXVCPU-DONE uptime=$(up)"
+poweroff -f
+EOF
+	} >"$root/init"
+	chmod 755 "$root/init"
+	echo "$timeout" >"$W/test-timeout"
+}
+
+# pack_initramfs ROOT OUT: a gzip'ed newc cpio.
+pack_initramfs() {
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 >"$2"
+}
+
+# run_emulator TIMEOUT CMD...: one emulator at a time on this machine
+# (flock), killed after TIMEOUT seconds. Returns the emulator's status;
+# 137 = killed by the timeout, 75 = the emulator lock was not free in time.
+run_emulator() {
+	local t=$1
+	shift
+	flock -w "${AXVCPU_EMU_LOCK_WAIT:-1800}" -E 75 "$EMU_LOCK" \
+		timeout -s KILL "$t" "$@" </dev/null
+}
+
+# The kernel messages that fail a lane: these words opening a kernel
+# message, i.e. right after the "[ seconds.micros] " prefix of the console
+# and of dmesg (so a test's own output cannot trip it, nor a benign line
+# such as "Speculative Return Stack Overflow: WARNING: ..." at boot).
+SPLAT_RE='WARNING:|BUG:|Oops|general protection fault|Call Trace:|KASAN|UBSAN'
+SPLAT_RE+='|kmemleak: [0-9]+ new suspected|INFO: task .* blocked'
+SPLAT_RE+='|(WARNING: )?possible (circular|recursive) locking|Kernel panic'
+
+# splat_scan LOG: print the offending kernel lines (each once); true if any.
+splat_scan() {
+	tr -d '\r' <"$1" | grep -E "\[ *[0-9]+\.[0-9]+\] ($SPLAT_RE)" | awk '!seen[$0]++' | grep .
+}
+
+# parse_serial_log LOG PROGRAM...: read the markers and the kselftest TAP of
+# each program, print one line per program, append to $W/failures and
+# $W/skips, and set PASSED FAILED SKIPPED. Per program: the "# Totals:"
+# line counts (xfail as passed; fail, xpass and error as failed); no
+# Totals line, no end marker, a timeout or an unexpected exit status is one
+# failure. A program that skipped as a whole (exit 4 = KSFT_SKIP with
+# "1..0 # SKIP reason") is one skip. The guest not reaching init or not
+# finishing (GUEST_STOPPED_WHY says why, if known), and a failed insmod,
+# are one failure each.
+parse_serial_log() {
+	local log=$1
+	shift
+	awk -v lane="$LANE" -v programs="$*" -v timeout="$(cat "$W/test-timeout")" \
+		-v failures="$W/failures" -v skips="$W/skips" -v mode="$MODE" \
+		-v counts="$W/counts" -v why="${GUEST_STOPPED_WHY:-kernel panic, hang or QEMU error}" '
+	function fail(text) { print "fail " lane ": " text >> failures }
+	function finish(rc, secs,    p, f, s, bad) {
+		p = f = s = 0
+		if (have_totals) {
+			p = T["pass"] + T["xfail"]
+			f = T["fail"] + T["xpass"] + T["error"]
+			s = T["skip"]
+			printf "%s", pending_skips >> skips
+		} else if (rc == 4 && whole_skip != "") {
+			s = 1
+			print "skip " lane ": " cur ": " whole_skip >> skips
+		}
+		if (rc == "") {
+			bad = "no end marker (the guest stopped or was killed)"
+		} else if ((rc == 124 || rc == 137 || rc == 143) && secs + 1 >= timeout) {
+			bad = "timed out after " timeout " s"
+		} else if (rc > 128 && rc < 192) {
+			bad = "killed by signal " rc - 128
+		} else if (mode == "bench") {
+			if (rc != 0) bad = "exit status " rc
+		} else if (!have_totals && !(rc == 4 && whole_skip != "")) {
+			bad = "no \"# Totals\" line (crashed?), exit status " rc
+		} else if (rc != 0 && rc != 2 && rc != 4 && f == 0) {
+			bad = "exit status " rc
+		}
+		if (bad != "" && !have_totals && test != "") bad = bad " (during " test ")"
+		if (bad != "") { fail(cur ": " bad); f++ }
+		how = (rc == "") ? "no end marker" : "exit " rc ", " secs " s"
+		if (mode != "bench")
+			printf "    %-32s %3d passed, %d failed, %d skipped  (%s)\n", cur, p, f, s, how
+		else
+			printf "    %s: %s\n", cur, how
+		P += p; F += f; S += s
+		done[cur] = 1
+		cur = ""
+	}
+	function value(line, key) {
+		if (match(line, key "=[^ ]*"))
+			return substr(line, RSTART + length(key) + 1, RLENGTH - length(key) - 1)
+		return ""
+	}
+	{ sub(/\r$/, "") }
+	/AXVCPU-INIT / { init = 1; print "    guest reached init at " value($0, "uptime") " s (guest clock)" }
+	/AXVCPU-INSMOD rc=/ && value($0, "rc") != "0" {
+		fail("insmod axvcpu.ko failed, status " value($0, "rc")); F++
+	}
+	/AXVCPU-TEST-BEGIN / {
+		if (cur != "") finish("", "")
+		cur = $0; sub(/.*AXVCPU-TEST-BEGIN /, "", cur); sub(/ .*/, "", cur)
+		have_totals = 0; whole_skip = ""; test = ""; pending_skips = ""; split("", T)
+		next
+	}
+	/AXVCPU-TEST-END / { if (cur != "") finish(value($0, "rc"), value($0, "secs")); next }
+	/AXVCPU-DONE/ { finished = 1; print "    guest finished at " value($0, "uptime") " s (guest clock)" }
+	cur == "" { next }
+	mode == "bench" { print "    | " $0; next }
+	/^# +RUN +/ { test = $0; sub(/^# +RUN +/, "", test); sub(/ \.\.\.$/, "", test) }
+	/^not ok [0-9]+/ { t = $0; sub(/^not ok [0-9]+ */, "", t); fail(cur ": " t) }
+	/^ok [0-9]+ .*# SKIP/ {
+		t = $0; sub(/^ok [0-9]+ */, "", t)
+		reason = t; sub(/.*# SKIP */, "", reason)
+		name = t; sub(/ *# SKIP.*/, "", name)
+		if (name == "") name = test
+		pending_skips = pending_skips "skip " lane ": " cur ": " (name != "" ? name ": " : "") reason "\n"
+	}
+	/^1\.\.0 # SKIP/ {
+		whole_skip = $0; sub(/^1\.\.0 # SKIP */, "", whole_skip)
+		if (whole_skip == "") whole_skip = "skipped"
+	}
+	/^# Totals: / {
+		have_totals = 1
+		n = split($0, kv, /[ :]+/)
+		for (i = 3; i < n; i += 2) T[kv[i]] = kv[i + 1] + 0
+	}
+	END {
+		if (cur != "") finish("", "")
+		np = split(programs, prog, " ")
+		for (i = 1; i <= np; i++)
+			if (!(prog[i] in done)) { fail(prog[i] ": never ran"); F++ }
+		if (!init) { fail("the guest never reached init (" why ")"); F++ }
+		else if (!finished) { fail("the guest did not finish (" why ")"); F++ }
+		print P + 0, F + 0, S + 0 > counts
+	}' "$log"
+	read -r PASSED FAILED SKIPPED <"$W/counts"
+}

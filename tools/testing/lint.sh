@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# lint.sh: make lint. Three checks, one result line each; exit status
+# non-zero on any finding:
+#   checkpatch  checkpatch.pl --strict on every *.c, *.h, *.S outside tools/
+#   sparse      the module built with C=2 against Debian's amd64 headers
+#   uapi        each include/uapi header compiled alone as C and as C++
+# checkpatch and its data files come from Debian's linux-source tarball,
+# extracted once into the cache (lib.sh: ensure_linux_source_files).
+set -uo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# checkpatch message types ignored, each with its reason (the only place):
+#   LINUX_VERSION_CODE  an out-of-tree module may have to build against
+#                       several kernel versions
+#   FILE_PATH_CHANGES   about the kernel's MAINTAINERS file, which an
+#                       out-of-tree module does not have
+IGNORE_TYPES=LINUX_VERSION_CODE,FILE_PATH_CHANGES
+
+W=$WORK_ROOT/lint
+mkdir -p "$W"
+bad=0
+result() {	# result CHECK STATUS TEXT
+	if [ "$2" -eq 0 ]; then
+		echo "lint: $1: ok, $3"
+	else
+		echo "lint: $1: FAILED, $3"
+		bad=$((bad + 1))
+	fi
+}
+
+"$TESTING_DIR/deps.sh" lint >/dev/null || { echo "lint: deps.sh lint failed"; exit 1; }
+ensure_linux_source_files || { echo "lint: cannot extract checkpatch"; exit 1; }
+
+# ---- checkpatch
+mapfile -d '' files < <(source_files | grep -z -E '\.(c|h|S)$' | grep -z -v '^tools/')
+rc=0
+(cd "$SRC_ROOT" && perl "$CHECKPATCH_CACHE/checkpatch.pl" --no-tree --strict --terse \
+	--show-types --no-summary --quiet --ignore "$IGNORE_TYPES" -f "${files[@]}") \
+	>"$W/checkpatch.log" 2>&1 || rc=$?
+n=$(grep -c -E ': (ERROR|WARNING|CHECK):' "$W/checkpatch.log")
+[ "$rc" -ne 0 ] || [ "$n" -ne 0 ] && { cat "$W/checkpatch.log"; rc=1; }
+result checkpatch "$rc" "${#files[@]} files, $n findings"
+
+# ---- sparse (C=2: every file, not just the rebuilt ones)
+rc=0
+if ! kver=$(debian_kver amd64); then
+	echo "no Debian amd64 kernel headers" >"$W/sparse.log"
+	rc=1
+else
+	copy_source "$W/src"
+	make -C "/usr/src/linux-headers-$kver" M="$W/src" C=2 -j"$(nproc)" modules \
+		>"$W/sparse.log" 2>&1 || rc=$?
+fi
+n=$(grep -c -E ':[0-9]+(:[0-9]+)?: (warning|error):' "$W/sparse.log")
+if [ "$rc" -ne 0 ] || [ "$n" -ne 0 ]; then
+	grep -E ':[0-9]+(:[0-9]+)?: (warning|error):|Error|error:' "$W/sparse.log" | head -n 60
+	result sparse 1 "$n warnings$([ "$rc" -ne 0 ] && echo ", build failed (exit $rc)") (log: $W/sparse.log)"
+else
+	result sparse 0 "no warnings ($kver)"
+fi
+
+# ---- uapi headers, standalone, in C and C++
+rc=0
+n=0
+while IFS= read -r -d '' h; do
+	inc=${h#include/uapi/}
+	for cc in "gcc -x c" "g++ -x c++"; do
+		# shellcheck disable=SC2086 # the compiler and its language
+		if ! printf '#include <%s>\n' "$inc" |
+		     $cc -Wall -Werror -fsyntax-only -I "$SRC_ROOT/include/uapi" - 2>&1; then
+			echo "  ${cc%% *} cannot compile $h on its own"
+			rc=1
+		fi
+	done
+	n=$((n + 1))
+done < <(source_files | grep -z -E '^include/uapi/.*\.h$')
+result uapi "$rc" "$n headers as C and C++"
+
+[ "$bad" -eq 0 ] && echo "lint: ok" || echo "lint: FAILED ($bad of 3 checks)"
+[ "$bad" -eq 0 ]

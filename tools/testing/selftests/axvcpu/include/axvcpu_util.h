@@ -134,6 +134,12 @@ long long axv_vmstat(const char *key);		/* /proc/vmstat */
 long long axv_pinned_pages(void);	/* nr_foll_pin_acquired - released */
 /* Drop CAP_IPC_LOCK from the effective and permitted sets (capset). */
 void axv_drop_cap_ipc_lock(void);
+/*
+ * Load Debian's KVM modules with finit_module() (EEXIST is fine) from
+ * $AXVCPU_KVM_DIR, in the order of $AXVCPU_KVM_MODULES or @default_list.
+ * Returns false with a reason in @why when /dev/kvm cannot be had.
+ */
+bool axv_load_kvm_modules(const char *default_list, char *why, size_t len);
 /* Install an empty SIGUSR1 handler without SA_RESTART. */
 void axv_install_sigusr1(void);
 void axv_msleep(unsigned int ms);

@@ -538,6 +538,42 @@ void axv_drop_cap_ipc_lock(void)
 	AXV_REQUIRE(syscall(SYS_capset, &hdr, data) == 0, "capset");
 }
 
+bool axv_load_kvm_modules(const char *default_list, char *why, size_t len)
+{
+	const char *dir = getenv("AXVCPU_KVM_DIR");
+	const char *list = getenv("AXVCPU_KVM_MODULES");
+	char names[256], path[512], *name, *save;
+	int fd;
+
+	if (!dir || !*dir) {
+		snprintf(why, len, "AXVCPU_KVM_DIR is not set");
+		return false;
+	}
+	snprintf(names, sizeof(names), "%s",
+		 list && *list ? list : default_list);
+	for (name = strtok_r(names, " ", &save); name;
+	     name = strtok_r(NULL, " ", &save)) {
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(why, len, "%s: %s", path, axv_errno_name(errno));
+			return false;
+		}
+		if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST) {
+			snprintf(why, len, "finit_module(%s): %s", path,
+				 axv_errno_name(errno));
+			close(fd);
+			return false;
+		}
+		close(fd);
+	}
+	if (access("/dev/kvm", R_OK | W_OK)) {
+		snprintf(why, len, "no /dev/kvm after loading %s", names);
+		return false;
+	}
+	return true;
+}
+
 static void empty_handler(int sig)
 {
 }

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axvcpu_bench: figures, not tests. Prints
+ *
+ *   - medians of exit round trips (RUN -> guest -> exit to user space ->
+ *     RUN): port I/O (OUT), HLT and hypercall (VMMCALL);
+ *   - the time to add and to delete a memory region of -m MiB;
+ *   - kernel memory per vCPU (MemFree and Slab before and after creating
+ *     and setting up -c vCPUs);
+ *   - the same round trips on /dev/kvm when it can be had (Debian's modules
+ *     from $AXVCPU_KVM_DIR), and the ratio axvcpu / KVM.
+ *
+ * usage: axvcpu_bench [-n iterations] [-w warm-up] [-m region MiB] [-c vCPUs]
+ *
+ * Every guest is the same .code32 loop on both; the KVM guest is put in
+ * flat 32-bit protected mode with KVM_SET_SREGS, without an in-kernel
+ * irqchip, so that HLT exits to user space; its hypercall is
+ * KVM_HC_MAP_GPA_RANGE, which KVM_CAP_EXIT_HYPERCALL sends to user space.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "axvcpu_util.h"
+#include "axvcpu_x86.h"
+
+#if defined(__x86_64__)
+#include <linux/kvm.h>
+#include <linux/kvm_para.h>
+#endif
+
+#define DEFAULT_KVM_MODULES	"irqbypass.ko kvm.ko ccp.ko kvm-amd.ko"
+
+enum { RT_IO, RT_HLT, RT_HYPERCALL, NR_RT };
+
+static const char *const rt_names[NR_RT] = {
+	"port I/O exit (OUT)",
+	"HLT exit",
+	"hypercall exit (VMMCALL)",
+};
+
+struct stats {
+	bool valid;
+	double median_us, mean_us, min_us, p99_us;
+	unsigned long unexpected;
+	char note[96];
+};
+
+static unsigned long iterations = 20000, warmup = 2000;
+static unsigned long region_mib = 64, nr_vcpus = 64;
+
+/* results printed at the end */
+static char region_line[256] = "not measured";
+static char vcpu_mem_line[256] = "not measured";
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void summarize(double *t, unsigned long n, struct stats *s)
+{
+	double sum = 0;
+	unsigned long i;
+
+	qsort(t, n, sizeof(*t), cmp_double);
+	for (i = 0; i < n; i++)
+		sum += t[i];
+	s->valid = n > 0;
+	s->median_us = n ? t[n / 2] : 0;
+	s->mean_us = n ? sum / n : 0;
+	s->min_us = n ? t[0] : 0;
+	s->p99_us = n ? t[(n * 99) / 100] : 0;
+}
+
+/* One round trip: returns 0 if the exit was the expected one. */
+typedef int (*round_trip_fn)(void *ctx);
+
+static void measure(round_trip_fn fn, void *ctx, struct stats *s)
+{
+	double *t = calloc(iterations, sizeof(*t));
+	unsigned long i, bad = 0;
+	double t0;
+
+	AXV_REQUIRE(t, "calloc");
+	for (i = 0; i < warmup; i++)
+		bad += fn(ctx) != 0;
+	for (i = 0; i < iterations; i++) {
+		t0 = now_us();
+		bad += fn(ctx) != 0;
+		t[i] = now_us() - t0;
+	}
+	summarize(t, iterations, s);
+	s->unexpected = bad;
+	free(t);
+}
+
+#if defined(__x86_64__)
+X86_GUEST(bench_io_guest, ".code32",
+	"1: out %al, $0x10\n\t"
+	"jmp 1b\n\t");
+
+X86_GUEST(bench_hlt_guest, ".code32",
+	"1: hlt\n\t"
+	"jmp 1b\n\t");
+
+/* KVM_HC_MAP_GPA_RANGE (12): gpa 0x1000, 1 page, attributes 0 */
+X86_GUEST(bench_hc_guest, ".code32",
+	"1: mov $12, %eax\n\t"
+	"mov $0x1000, %ebx\n\t"
+	"mov $1, %ecx\n\t"
+	"xor %edx, %edx\n\t"
+	"vmmcall\n\t"
+	"jmp 1b\n\t");
+
+static const struct {
+	const char *start, *end;
+	__u32 exit_reason;
+} guests[NR_RT] = {
+	[RT_IO] = { bench_io_guest_start, bench_io_guest_end, AXVCPU_EXIT_IO_WRITE },
+	[RT_HLT] = { bench_hlt_guest_start, bench_hlt_guest_end, AXVCPU_EXIT_HALT },
+	[RT_HYPERCALL] = { bench_hc_guest_start, bench_hc_guest_end, AXVCPU_EXIT_HYPERCALL },
+};
+
+struct axv_ctx {
+	struct axv_vcpu *vcpu;
+	__u32 want;
+};
+
+static int axv_round_trip(void *arg)
+{
+	struct axv_ctx *c = arg;
+
+	if (axv_run(c->vcpu))
+		return -1;
+	return c->vcpu->run->exit_reason == c->want ? 0 : -1;
+}
+
+static void bench_axvcpu_round_trips(struct stats *s)
+{
+	int i;
+
+	for (i = 0; i < NR_RT; i++) {
+		struct axv_vm vm;
+		struct axv_ctx c;
+
+		c.vcpu = x86_vm_with_guest(&vm, guests[i].start, guests[i].end, 0);
+		c.want = guests[i].exit_reason;
+		measure(axv_round_trip, &c, &s[i]);
+		axv_vcpu_close(c.vcpu);
+		axv_vm_close(&vm);
+	}
+}
+
+/* ---- /dev/kvm ---- */
+
+struct kvm_ctx {
+	int kvm, vm, vcpu;
+	struct kvm_run *run;
+	size_t run_size;
+	void *mem;
+	__u32 want;
+};
+
+static void kvm_seg(struct kvm_segment *s, __u16 sel, __u8 type)
+{
+	memset(s, 0, sizeof(*s));
+	s->base = 0;
+	s->limit = 0xffffffff;
+	s->selector = sel;
+	s->type = type;
+	s->present = 1;
+	s->dpl = 0;
+	s->db = 1;
+	s->s = 1;
+	s->l = 0;
+	s->g = 1;
+}
+
+static int kvm_vm_with_guest(struct kvm_ctx *c, int kvm, int rt, char *why,
+			     size_t len)
+{
+	struct kvm_userspace_memory_region r = { 0 };
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int mmap_size;
+
+	memset(c, 0, sizeof(*c));
+	c->kvm = kvm;
+	c->vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (c->vm < 0) {
+		snprintf(why, len, "KVM_CREATE_VM: %s", axv_errno_name(errno));
+		return -1;
+	}
+	if (rt == RT_HYPERCALL) {
+		struct kvm_enable_cap cap = {
+			.cap = KVM_CAP_EXIT_HYPERCALL,
+			.args[0] = 1ULL << KVM_HC_MAP_GPA_RANGE,
+		};
+
+		if (ioctl(c->vm, KVM_ENABLE_CAP, &cap)) {
+			snprintf(why, len, "KVM_CAP_EXIT_HYPERCALL: %s",
+				 axv_errno_name(errno));
+			return -1;
+		}
+	}
+	c->mem = mmap(NULL, X86_MEM_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	AXV_REQUIRE(c->mem != MAP_FAILED, "mmap");
+	x86_write_flat_gdt(c->mem);
+	memcpy((char *)c->mem + X86_CODE_GPA, guests[rt].start,
+	       guests[rt].end - guests[rt].start);
+	r.memory_size = X86_MEM_SIZE;
+	r.userspace_addr = (__u64)(uintptr_t)c->mem;
+	AXV_REQUIRE(!ioctl(c->vm, KVM_SET_USER_MEMORY_REGION, &r),
+		    "KVM_SET_USER_MEMORY_REGION");
+	c->vcpu = ioctl(c->vm, KVM_CREATE_VCPU, 0);
+	AXV_REQUIRE(c->vcpu >= 0, "KVM_CREATE_VCPU");
+	mmap_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	AXV_REQUIRE(mmap_size > 0, "KVM_GET_VCPU_MMAP_SIZE");
+	c->run_size = mmap_size;
+	c->run = mmap(NULL, c->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      c->vcpu, 0);
+	AXV_REQUIRE(c->run != MAP_FAILED, "mmap kvm_run");
+
+	AXV_REQUIRE(!ioctl(c->vcpu, KVM_GET_SREGS, &sregs), "KVM_GET_SREGS");
+	kvm_seg(&sregs.cs, 0x08, 11);
+	kvm_seg(&sregs.ds, 0x10, 3);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.gdt.base = X86_GDT_GPA;
+	sregs.gdt.limit = 0xffff;
+	sregs.cr0 |= X86_CR0_PE;
+	AXV_REQUIRE(!ioctl(c->vcpu, KVM_SET_SREGS, &sregs), "KVM_SET_SREGS");
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = X86_CODE_GPA;
+	regs.rflags = 0x2;
+	AXV_REQUIRE(!ioctl(c->vcpu, KVM_SET_REGS, &regs), "KVM_SET_REGS");
+
+	c->want = rt == RT_IO ? KVM_EXIT_IO :
+		  rt == RT_HLT ? KVM_EXIT_HLT : KVM_EXIT_HYPERCALL;
+	return 0;
+}
+
+static void kvm_close(struct kvm_ctx *c)
+{
+	if (c->run && c->run != MAP_FAILED)
+		munmap(c->run, c->run_size);
+	if (c->vcpu > 0)
+		close(c->vcpu);
+	if (c->vm > 0)
+		close(c->vm);
+	if (c->mem && c->mem != MAP_FAILED)
+		munmap(c->mem, X86_MEM_SIZE);
+}
+
+static int kvm_round_trip(void *arg)
+{
+	struct kvm_ctx *c = arg;
+
+	if (ioctl(c->vcpu, KVM_RUN, 0))
+		return -1;
+	if (c->run->exit_reason == KVM_EXIT_HYPERCALL)
+		c->run->hypercall.ret = 0;
+	return c->run->exit_reason == c->want ? 0 : -1;
+}
+
+static bool bench_kvm_round_trips(struct stats *s, char *why, size_t len)
+{
+	int kvm, i;
+
+	if (access("/dev/kvm", R_OK | W_OK) &&
+	    !axv_load_kvm_modules(DEFAULT_KVM_MODULES, why, len))
+		return false;
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0) {
+		snprintf(why, len, "open /dev/kvm: %s", axv_errno_name(errno));
+		return false;
+	}
+	for (i = 0; i < NR_RT; i++) {
+		struct kvm_ctx c;
+
+		if (kvm_vm_with_guest(&c, kvm, i, s[i].note, sizeof(s[i].note))) {
+			kvm_close(&c);
+			continue;
+		}
+		measure(kvm_round_trip, &c, &s[i]);
+		kvm_close(&c);
+	}
+	close(kvm);
+	return true;
+}
+#endif /* __x86_64__ */
+
+static void bench_region(int sys_fd)
+{
+	size_t size = region_mib * AXV_MiB;
+	double add[5], del[5], t0;
+	struct stats sa, sd;
+	int vm, i, rc;
+	void *mem;
+
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (mem == MAP_FAILED) {
+		snprintf(region_line, sizeof(region_line),
+			 "mmap of %lu MiB failed (%s)", region_mib,
+			 axv_errno_name(errno));
+		return;
+	}
+	memset(mem, 0x5a, size);
+	vm = ioctl(sys_fd, AXVCPU_CREATE_VM, 0);
+	AXV_REQUIRE(vm >= 0, "AXVCPU_CREATE_VM");
+	for (i = 0; i < 5; i++) {
+		t0 = now_us();
+		rc = axv_set_region(vm, 0, 0, 0, size, (__u64)(uintptr_t)mem);
+		add[i] = now_us() - t0;
+		if (rc) {
+			snprintf(region_line, sizeof(region_line),
+				 "SET_MEMORY_REGION of %lu MiB failed (%s)",
+				 region_mib, axv_errno_name(-rc));
+			goto out;
+		}
+		t0 = now_us();
+		rc = axv_set_region(vm, 0, 0, 0, 0, 0);
+		del[i] = now_us() - t0;
+		AXV_REQUIRE(rc == 0, "delete");
+	}
+	summarize(add, 5, &sa);
+	summarize(del, 5, &sd);
+	snprintf(region_line, sizeof(region_line),
+		 "%lu MiB: add (pin + map) %.3f ms, delete (unmap + flush + unpin) %.3f ms (medians of 5)",
+		 region_mib, sa.median_us / 1e3, sd.median_us / 1e3);
+out:
+	close(vm);
+	munmap(mem, size);
+}
+
+static void bench_vcpu_memory(void)
+{
+	long free0, slab0, free1, slab1;
+	struct axv_vcpu **vcpus;
+	struct axv_vm vm;
+	unsigned long i;
+
+	axv_vm_create(&vm);
+	if (nr_vcpus > vm.info.max_vcpus)
+		nr_vcpus = vm.info.max_vcpus;
+	vcpus = calloc(nr_vcpus, sizeof(*vcpus));
+	AXV_REQUIRE(vcpus, "calloc");
+	free0 = axv_meminfo_kb("MemFree");
+	slab0 = axv_meminfo_kb("Slab");
+	for (i = 0; i < nr_vcpus; i++) {
+		vcpus[i] = axv_vcpu_create(&vm, i, 0);
+		axv_vcpu_setup(vcpus[i], 0x1000, 0);
+	}
+	free1 = axv_meminfo_kb("MemFree");
+	slab1 = axv_meminfo_kb("Slab");
+	snprintf(vcpu_mem_line, sizeof(vcpu_mem_line),
+		 "%.1f kB less MemFree, %.1f kB more Slab (%lu vCPUs created and set up)",
+		 (double)(free0 - free1) / nr_vcpus,
+		 (double)(slab1 - slab0) / nr_vcpus, nr_vcpus);
+	for (i = 0; i < nr_vcpus; i++)
+		axv_vcpu_close(vcpus[i]);
+	free(vcpus);
+	axv_vm_close(&vm);
+}
+
+static void print_row(const char *who, const char *what, const struct stats *s)
+{
+	if (!s->valid) {
+		printf("  %-7s %-26s %s\n", who, what,
+		       s->note[0] ? s->note : "n/a");
+		return;
+	}
+	printf("  %-7s %-26s %10.2f %10.2f %10.2f %10.2f", who, what,
+	       s->median_us, s->mean_us, s->min_us, s->p99_us);
+	if (s->unexpected)
+		printf("  (%lu unexpected exits)", s->unexpected);
+	printf("\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct stats axv[NR_RT], kvm[NR_RT];
+	struct axvcpu_info info;
+	char why[512] = "";
+	bool have_kvm = false;
+	int opt, sys, i;
+
+	while ((opt = getopt(argc, argv, "n:w:m:c:h")) != -1) {
+		switch (opt) {
+		case 'n':
+			iterations = strtoul(optarg, NULL, 0);
+			break;
+		case 'w':
+			warmup = strtoul(optarg, NULL, 0);
+			break;
+		case 'm':
+			region_mib = strtoul(optarg, NULL, 0);
+			break;
+		case 'c':
+			nr_vcpus = strtoul(optarg, NULL, 0);
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-n iterations] [-w warm-up] [-m region MiB] [-c vCPUs]\n",
+				argv[0]);
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (!iterations || !nr_vcpus || !region_mib) {
+		fprintf(stderr, "%s: -n, -m and -c must be positive\n", argv[0]);
+		return 2;
+	}
+	memset(axv, 0, sizeof(axv));
+	memset(kvm, 0, sizeof(kvm));
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	sys = axv_open_dev();
+	axv_get_info(sys, &info);
+	printf("axvcpu_bench: backend %s, %d online CPUs, %lu round trips after %lu warm-up\n",
+	       axv_arch_name(info.arch), axv_nr_online_cpus(), iterations,
+	       warmup);
+
+#if defined(__x86_64__)
+	if (axv_arch_is_x86(info.arch))
+		bench_axvcpu_round_trips(axv);
+	else
+		snprintf(why, sizeof(why), "no guest code for this backend");
+#else
+	snprintf(why, sizeof(why), "no guest code for this architecture");
+#endif
+	bench_region(sys);
+	bench_vcpu_memory();
+	close(sys);
+
+#if defined(__x86_64__)
+	/* every axvcpu VM is closed: KVM may take SVM now */
+	if (axv_arch_is_x86(info.arch))
+		have_kvm = bench_kvm_round_trips(kvm, why, sizeof(why));
+#endif
+
+	printf("\nround trip: RUN -> guest -> exit to user space, in microseconds\n");
+	printf("  %-7s %-26s %10s %10s %10s %10s\n", "", "", "median",
+	       "mean", "min", "p99");
+	for (i = 0; i < NR_RT; i++)
+		print_row("axvcpu", rt_names[i], &axv[i]);
+	for (i = 0; i < NR_RT; i++) {
+		if (!have_kvm) {
+			printf("  %-7s %-26s n/a (%s)\n", "KVM", rt_names[i], why);
+			continue;
+		}
+		print_row("KVM", rt_names[i], &kvm[i]);
+	}
+	printf("\nmemory region:          %s\n", region_line);
+	printf("kernel memory per vCPU: %s\n", vcpu_mem_line);
+	printf("\nratio axvcpu / KVM (medians)\n");
+	for (i = 0; i < NR_RT; i++) {
+		if (axv[i].valid && kvm[i].valid && kvm[i].median_us > 0)
+			printf("  %-34s %6.2f\n", rt_names[i],
+			       axv[i].median_us / kvm[i].median_us);
+		else
+			printf("  %-34s n/a\n", rt_names[i]);
+	}
+	return 0;
+}

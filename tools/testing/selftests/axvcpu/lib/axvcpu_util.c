@@ -2,6 +2,9 @@
 /*
  * axvcpu selftest library: device, VM, vCPU, memory and run helpers.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -459,12 +462,13 @@ int axv_nr_cpu_ids(void)
 	/* "0-3" or "0-3,8-11": the highest CPU number plus one */
 	for (p = buf; *p; ) {
 		char *end;
-		long v = strtol(p, &end, 10);
+		long v;
 
-		if (end == p) {
+		if (*p < '0' || *p > '9') {
 			p++;
 			continue;
 		}
+		v = strtol(p, &end, 10);
 		if (v > last)
 			last = v;
 		p = end;

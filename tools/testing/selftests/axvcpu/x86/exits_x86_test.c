@@ -440,11 +440,14 @@ TEST_F(exits, hypercall)
 			 vcpu->run->hypercall.args[5]);
 	ASSERT_RUN_FIELD(vcpu, "hypercall.ret (preset)", 0,
 			 vcpu->run->hypercall.ret);
+	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
+	/*
+	 * ret goes to RAX on the next RUN, or at the first register ioctl
+	 * before it (the GET_REGS below), so it is set first.
+	 */
+	vcpu->run->hypercall.ret = 0x1234;
 	ASSERT_EQ(X86_GUEST_GPA(hypercall_guest, hc_after), axv_vcpu_rip(vcpu))
 		TH_LOG("RIP at the hypercall exit: expected past VMMCALL");
-	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
-	/* ret goes to RAX on the next RUN */
-	vcpu->run->hypercall.ret = 0x1234;
 	ASSERT_RUN_IO_WRITE(vcpu, 0x30, 4, 0x1234);
 
 	/* ret left at its preset 0 */

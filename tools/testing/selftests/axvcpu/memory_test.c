@@ -340,7 +340,7 @@ TEST_F(memory, delete_empty_slot)
 TEST_F(memory, unmapped_user_memory)
 {
 	int fd = self->vm.fd;
-	long long pins = axv_pinned_pages();
+	long long pins = axv_pinned_pages(), now;
 	char *p = map_anon(4 * AXV_PAGE_SIZE);
 	char *ro;
 
@@ -354,9 +354,10 @@ TEST_F(memory, unmapped_user_memory)
 	munmap(p + 3 * AXV_PAGE_SIZE, AXV_PAGE_SIZE);
 	ASSERT_EQ(-EFAULT, axv_set_region(fd, 1, 0, T_GPA, 4 * AXV_PAGE_SIZE,
 					  uaddr(p)));
-	ASSERT_EQ(pins, axv_pinned_pages())
+	now = axv_poll_value(axv_pinned_pages, pins, 3000);
+	ASSERT_EQ(pins, now)
 		TH_LOG("a failed SET_MEMORY_REGION left %lld pages pinned",
-		       axv_pinned_pages() - pins);
+		       now - pins);
 	ASSERT_EQ(self->vmlck_start, axv_proc_status_kb("VmLck"))
 		TH_LOG("a failed SET_MEMORY_REGION left VmLck at %ld kB, was %ld kB",
 		       axv_proc_status_kb("VmLck"), self->vmlck_start);

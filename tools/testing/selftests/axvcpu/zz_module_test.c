@@ -109,8 +109,11 @@ TEST(unload_and_reload)
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		SKIP(return, "AXVCPU_KO=%s: %s", ko, axv_errno_name(errno));
+	for (i = 0; i < 200 && module_refcount() > 0; i++)
+		axv_msleep(10);
 	ASSERT_EQ(0, module_refcount())
-		TH_LOG("something still holds the module");
+		TH_LOG("something still holds the module (use count %ld)",
+		       module_refcount());
 
 	rc = delete_module(MODULE_NAME, O_NONBLOCK);
 	ASSERT_EQ(0, rc)

@@ -131,7 +131,10 @@ int axv_nr_online_cpus(void);
 long axv_proc_status_kb(const char *key);	/* /proc/self/status */
 long axv_meminfo_kb(const char *key);		/* /proc/meminfo */
 long long axv_vmstat(const char *key);		/* /proc/vmstat */
-long long axv_pinned_pages(void);	/* nr_foll_pin_acquired - released */
+/* nr_foll_pin_acquired - nr_foll_pin_released, after vm.stat_refresh */
+long long axv_pinned_pages(void);
+/* Poll @fn until it returns @want, for at most @ms; returns the last value. */
+long long axv_poll_value(long long (*fn)(void), long long want, int ms);
 /* Drop CAP_IPC_LOCK from the effective and permitted sets (capset). */
 void axv_drop_cap_ipc_lock(void);
 /*

@@ -519,10 +519,40 @@ long long axv_vmstat(const char *key)
 	return read_key("/proc/vmstat", key, false);
 }
 
+/*
+ * The vmstat counters are per-CPU deltas folded into the global ones once
+ * a second (vm.stat_interval); writing vm.stat_refresh folds them now, so
+ * that the difference below is exact and not off by the per-CPU slack.
+ */
+static void vmstat_refresh(void)
+{
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, "1\n", 2) < 0)
+		; /* the counters are then at most a second late: callers poll */
+	close(fd);
+}
+
 long long axv_pinned_pages(void)
 {
+	vmstat_refresh();
 	return axv_vmstat("nr_foll_pin_acquired") -
 	       axv_vmstat("nr_foll_pin_released");
+}
+
+long long axv_poll_value(long long (*fn)(void), long long want, int ms)
+{
+	long long v;
+
+	for (;;) {
+		v = fn();
+		if (v == want || ms <= 0)
+			return v;
+		axv_msleep(10);
+		ms -= 10;
+	}
 }
 
 void axv_drop_cap_ipc_lock(void)

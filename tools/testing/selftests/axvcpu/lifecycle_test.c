@@ -5,6 +5,7 @@
  * where they were afterwards, two VMs with two vCPUs each running at once,
  * and a process killed while it is inside RUN.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -41,6 +42,11 @@ X86_GUEST(count_guest, ".code32",
 	"out %eax, $0x10\n\t"
 	"cmp $" __stringify(COUNT_TO) ", %eax\n\t"
 	"jb 1b\n\t"
+	"hlt\n\t");
+
+X86_GUEST(hello_guest, ".code32",
+	"mov $0x5a, %al\n\t"
+	"out %al, $0x10\n\t"
 	"hlt\n\t");
 
 /* Count at X86_DATA_GPA forever, without exits. */
@@ -166,6 +172,7 @@ TEST_F(close_order, close)
 FIXTURE(lifecycle)
 {
 	struct axvcpu_info info;
+	int offline_cpu;	/* brought online again in the teardown */
 };
 
 FIXTURE_SETUP(lifecycle)
@@ -176,8 +183,24 @@ FIXTURE_SETUP(lifecycle)
 	close(fd);
 }
 
+static int set_cpu_online(int cpu, bool online)
+{
+	char path[64];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = write(fd, online ? "1" : "0", 1) == 1 ? 0 : -errno;
+	close(fd);
+	return rc;
+}
+
 FIXTURE_TEARDOWN(lifecycle)
 {
+	if (self->offline_cpu > 0)
+		set_cpu_online(self->offline_cpu, true);
 }
 
 #if defined(__x86_64__)
@@ -359,6 +382,60 @@ TEST_F_TIMEOUT(lifecycle, kill_during_run, 120)
 		       after - pins);
 	/* the memory is the parent's again: nothing holds it */
 	ASSERT_EQ(0, munmap(mem, size));
+#else
+	SKIP(return, "no guest code for this architecture");
+#endif
+}
+
+/*
+ * CPU hotplug while a VM exists: BIND fails with EINVAL (and changes
+ * nothing) when no allowed CPU is online; once the CPU is back, the
+ * hardware is enabled on it again and a guest runs there.
+ */
+TEST_F_TIMEOUT(lifecycle, cpu_offline_and_back, 120)
+{
+#if defined(__x86_64__)
+	int cpu = axv_nr_online_cpus() - 1, rc;
+	struct axvcpu_create_vcpu args = { 0 };
+	struct axvcpu_vcpu_info vi;
+	struct axv_vcpu *vcpu;
+	struct axv_vm vm;
+	__u64 set[16];
+
+	AXV_REQUIRE_X86(&self->info);
+	if (cpu < 1)
+		SKIP(return, "needs two online CPUs");
+	x86_vm_create(&vm);
+	x86_guest_load(&vm, X86_CODE_GPA, hello_guest_start, hello_guest_end);
+
+	rc = set_cpu_online(cpu, false);
+	if (rc)
+		SKIP(return, "cannot take CPU %d offline: %s", cpu,
+		     axv_errno_name(-rc));
+	self->offline_cpu = cpu;
+
+	memset(set, 0, sizeof(set));
+	set[cpu / 64] = 1ULL << (cpu % 64);
+	args.favor_phys_cpu = cpu;
+	args.allowed_cpus = (__u64)(uintptr_t)set;
+	args.allowed_cpus_size = sizeof(set);
+	vcpu = axv_vcpu_create_args(&vm, &args);
+	axv_vcpu_setup(vcpu, X86_CODE_GPA, AXVCPU_X86_MODE_FLAT32);
+	ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_BIND, 0));
+	ASSERT_STATE(vcpu, AXVCPU_STATE_FREE);
+
+	rc = set_cpu_online(cpu, true);
+	ASSERT_EQ(0, rc) TH_LOG("bringing CPU %d back: %s", cpu,
+				axv_errno_name(-rc));
+	self->offline_cpu = 0;
+	ASSERT_OK(ioctl(vcpu->fd, AXVCPU_BIND, 0));
+	axv_get_vcpu_info(vcpu, &vi);
+	ASSERT_EQ(cpu, vi.bound_cpu);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x10, 1, 0x5a);
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
+	axv_vcpu_unbind(vcpu);
+	axv_vcpu_close(vcpu);
+	axv_vm_close(&vm);
 #else
 	SKIP(return, "no guest code for this architecture");
 #endif

@@ -41,6 +41,12 @@ X86_GUEST(ro_guest, ".code32",
 	"hlt\n\t");
 X86_GUEST_LABEL(ro_store);
 
+/* Count at X86_DATA_GPA and read T_GPA (0x10000000) in a loop, without exits. */
+X86_GUEST(reader_guest, ".code32",
+	"1: incl " __stringify(X86_DATA_GPA) "\n\t"
+	"mov 0x10000000, %eax\n\t"
+	"jmp 1b\n\t");
+
 /* Call code that lives in the read-only slot. */
 X86_GUEST(ro_call_guest, ".code32",
 	"mov $" __stringify(X86_STACK_TOP) ", %esp\n\t"
@@ -473,6 +479,71 @@ TEST_F(memory, delete_unmaps_from_guest)
 	p[1] = 0x600dd00d;
 	probe_gpa(_metadata, vcpu, T_GPA + 4, false, 0);
 	probe_gpa(_metadata, vcpu, 2 * T_GPA + 4, true, 0x600dd00d);
+#else
+	SKIP(return, "no guest code for this architecture");
+#endif
+}
+
+#if defined(__x86_64__)
+struct runner {
+	struct axv_vcpu *vcpu;
+	int bind_rc;
+	int rc;
+};
+
+static void *bind_and_run(void *arg)
+{
+	struct runner *r = arg;
+
+	r->bind_rc = ioctl(r->vcpu->fd, AXVCPU_BIND, 0) ? -errno : 0;
+	if (!r->bind_rc)
+		r->rc = axv_run(r->vcpu);
+	return NULL;
+}
+#endif
+
+/*
+ * Deleting a slot that a running guest reads in a loop: the guest's next
+ * read after SET_MEMORY_REGION returns is an MMIO exit (stage-2 mapping
+ * removed and the running vCPU's TLB flushed).
+ */
+TEST_F_TIMEOUT(memory, delete_while_guest_reads, 90)
+{
+#if defined(__x86_64__)
+	struct runner r = { 0 };
+	struct axv_watchdog wd;
+	volatile __u32 *counter;
+	struct axv_vcpu *vcpu;
+	struct axv_vm vm;
+	__u32 c0;
+	pthread_t t;
+	int ms;
+
+	AXV_REQUIRE_X86(&self->vm.info);
+	x86_vm_create(&vm);
+	x86_guest_load(&vm, X86_CODE_GPA, reader_guest_start, reader_guest_end);
+	axv_mem_add(&vm, 1, T_GPA, T_SIZE, 0, NULL);
+	counter = axv_gpa2hva(&vm, X86_DATA_GPA);
+	vcpu = axv_vcpu_create(&vm, 0, 0);
+	axv_vcpu_setup(vcpu, X86_CODE_GPA, AXVCPU_X86_MODE_FLAT32);
+	r.vcpu = vcpu;
+
+	axv_thread_run(&t, bind_and_run, &r);
+	axv_watchdog_arm(&wd, t, 20);
+	for (ms = 0; ms < 10000 && *counter < 1000; ms += 5)
+		axv_msleep(5);
+	c0 = *counter;
+	axv_mem_delete(&vm, 1);
+	pthread_join(t, NULL);
+	ASSERT_FALSE(axv_watchdog_disarm(&wd))
+		TH_LOG("the guest went on reading the deleted slot for 20 s");
+	ASSERT_LE(1000, c0) TH_LOG("the guest was not running its loop");
+	ASSERT_EQ(0, r.bind_rc) TH_LOG("BIND: %s", axv_errno_name(-r.bind_rc));
+	ASSERT_EQ(0, r.rc) TH_LOG("RUN: %s", axv_errno_name(-r.rc));
+	ASSERT_EXIT_REASON(vcpu, AXVCPU_EXIT_MMIO_READ);
+	ASSERT_RUN_FIELD(vcpu, "mmio.addr", T_GPA, vcpu->run->mmio.addr);
+	axv_vcpu_close(vcpu);
+	axv_vm_close(&vm);
 #else
 	SKIP(return, "no guest code for this architecture");
 #endif

@@ -484,19 +484,22 @@ TEST_F(exits, mmio_write)
 {
 	struct axv_vcpu *vcpu;
 	unsigned int i;
+	char what[64];
 
 	GUEST(mmio_write_guest);
 	vcpu = self->vcpu;
 	for (i = 0; i < ARRAY_SIZE(mmio_writes); i++) {
 		const struct mmio_write *w = &mmio_writes[i];
 
-		TH_LOG("store %u: %u bytes to %#llx", i, w->width,
-		       (unsigned long long)w->addr);
 		ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_MMIO_WRITE);
-		ASSERT_RUN_FIELD(vcpu, "mmio.addr", w->addr, vcpu->run->mmio.addr);
-		ASSERT_RUN_FIELD(vcpu, "mmio.width", w->width, vcpu->run->mmio.width);
-		ASSERT_RUN_FIELD(vcpu, "mmio.data", w->data, vcpu->run->mmio.data);
-		ASSERT_RUN_FIELD(vcpu, "mmio.reg", w->reg, vcpu->run->mmio.reg);
+		snprintf(what, sizeof(what), "store %u: mmio.addr", i);
+		ASSERT_RUN_FIELD(vcpu, what, w->addr, vcpu->run->mmio.addr);
+		snprintf(what, sizeof(what), "store %u: mmio.width", i);
+		ASSERT_RUN_FIELD(vcpu, what, w->width, vcpu->run->mmio.width);
+		snprintf(what, sizeof(what), "store %u: mmio.data", i);
+		ASSERT_RUN_FIELD(vcpu, what, w->data, vcpu->run->mmio.data);
+		snprintf(what, sizeof(what), "store %u: mmio.reg (source)", i);
+		ASSERT_RUN_FIELD(vcpu, what, w->reg, vcpu->run->mmio.reg);
 	}
 	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
 }
@@ -505,26 +508,30 @@ TEST_F(exits, mmio_read_completion)
 {
 	struct axv_vcpu *vcpu;
 	unsigned int i;
+	char what[64];
 
 	GUEST(mmio_read_guest);
 	vcpu = self->vcpu;
 	for (i = 0; i < ARRAY_SIZE(mmio_reads); i++) {
 		const struct mmio_read *r = &mmio_reads[i];
 
-		TH_LOG("load %u: %u bytes from %#llx into %s", i, r->width,
-		       (unsigned long long)r->addr, axv_x86_gpr_name(r->reg));
 		ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_MMIO_READ);
-		ASSERT_RUN_FIELD(vcpu, "mmio.addr", r->addr, vcpu->run->mmio.addr);
-		ASSERT_RUN_FIELD(vcpu, "mmio.width", r->width, vcpu->run->mmio.width);
-		ASSERT_RUN_FIELD(vcpu, "mmio.reg", r->reg, vcpu->run->mmio.reg);
-		ASSERT_RUN_FIELD(vcpu, "mmio.reg_width", r->reg_width,
+		snprintf(what, sizeof(what), "load %u: mmio.addr", i);
+		ASSERT_RUN_FIELD(vcpu, what, r->addr, vcpu->run->mmio.addr);
+		snprintf(what, sizeof(what), "load %u: mmio.width", i);
+		ASSERT_RUN_FIELD(vcpu, what, r->width, vcpu->run->mmio.width);
+		snprintf(what, sizeof(what), "load %u: mmio.reg", i);
+		ASSERT_RUN_FIELD(vcpu, what, r->reg, vcpu->run->mmio.reg);
+		snprintf(what, sizeof(what), "load %u: mmio.reg_width", i);
+		ASSERT_RUN_FIELD(vcpu, what, r->reg_width,
 				 vcpu->run->mmio.reg_width);
-		ASSERT_RUN_FIELD(vcpu, "mmio.sign_ext", r->sign_ext,
+		snprintf(what, sizeof(what), "load %u: mmio.sign_ext", i);
+		ASSERT_RUN_FIELD(vcpu, what, r->sign_ext,
 				 vcpu->run->mmio.sign_ext);
 		vcpu->run->mmio.data = r->data;
 		ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_IO_WRITE);
-		ASSERT_RUN_FIELD(vcpu, "checkpoint io.port", 0x99,
-				 vcpu->run->io.port);
+		snprintf(what, sizeof(what), "load %u: checkpoint io.port", i);
+		ASSERT_RUN_FIELD(vcpu, what, 0x99, vcpu->run->io.port);
 		ASSERT_GPR(vcpu, r->gpr, r->value);
 	}
 	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);

@@ -263,12 +263,20 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 
 	vmcb->save.rax = svm->x86.gprs[X86_RAX];
 	vmcb->save.rsp = svm->x86.gprs[X86_RSP];
+	if (unlikely(svm->unchecked))
+		svm->save_backup = vmcb->save;
 	clgi();
 	svm_vmrun(svm->vmcb_pa, svm->x86.gprs, svm_host_save_pa());
 	/* #VMEXIT leaves DR7 at its reset value: bring back host breakpoints. */
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
 	stgi();
+	if (unlikely(svm->unchecked)) {
+		if (vmcb->control.exit_code == (u32)SVM_EXIT_ERR)
+			vmcb->save = svm->save_backup;
+		else
+			svm->unchecked = false;
+	}
 	svm->x86.gprs[X86_RAX] = vmcb->save.rax;
 	svm->x86.gprs[X86_RSP] = vmcb->save.rsp;
 	axvcpu_vcpu_put(vcpu);
@@ -385,6 +393,7 @@ static int svm_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
 	s->efer = r->efer | EFER_SVME;
 	/* CPL is the DPL of SS (APM vol. 2, 15.5.1). */
 	s->cpl = (r->ss.attrib >> 5) & 3;
+	svm->unchecked = true;
 	return 0;
 }
 

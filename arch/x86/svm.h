@@ -19,6 +19,11 @@
  * @tlb_gen: the VM's TLB generation seen at the last entry
  * @dr6: guest DR6 (debug registers are emulated, not loaded)
  * @dr7: guest DR7
+ * @unchecked: the save area came from SET_REGS and has not been accepted
+ *	by VMRUN yet
+ * @save_backup: the save area before such an entry: QEMU writes host
+ *	values into the VMCB when VMRUN fails its checks, so a refused state is
+ *	put back from here and stays the guest's
  */
 struct svm_vcpu {
 	struct x86_vcpu x86;
@@ -30,6 +35,8 @@ struct svm_vcpu {
 	s64 tlb_gen;
 	u64 dr6;
 	u64 dr7;
+	bool unchecked;
+	struct vmcb_save_area save_backup;
 };
 
 static inline struct svm_vcpu *to_svm(struct axvcpu_vcpu *vcpu)

@@ -222,6 +222,9 @@ int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run)
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	u64 code = ((u64)c->exit_code_hi << 32) | c->exit_code;
 
+	/* EXITCODE is 64 bits wide; QEMU writes VMEXIT_INVALID in the low half only. */
+	if (c->exit_code == (u32)SVM_EXIT_ERR)
+		code = SVM_EXIT_ERR;
 	svm_requeue_event(svm);
 
 	switch (code) {

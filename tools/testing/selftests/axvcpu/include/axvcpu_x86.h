@@ -47,6 +47,12 @@ enum {
 #define X86_CR0_NW		(1ULL << 29)
 #define X86_CR0_CD		(1ULL << 30)
 #define X86_RFLAGS_IF		(1ULL << 9)
+#define X86_CR4_DE		(1ULL << 3)
+#define X86_CR4_OSFXSR		(1ULL << 9)
+#define X86_CR4_OSXMMEXCPT	(1ULL << 10)
+#define X86_CR4_OSXSAVE		(1ULL << 18)
+#define X86_EFER_NXE		(1ULL << 11)
+#define X86_EFER_SVME		(1ULL << 12)
 
 /* SVM packed segment attributes (struct axvcpu_x86_segment.attrib) */
 #define X86_SEG_TYPE(a)		((a) & 0xf)
@@ -106,5 +112,11 @@ void x86_write_flat_gdt(void *gdt);
  * "lidt X86_IDTR_GPA".
  */
 void x86_idt_set_gate(struct axv_vm *vm, __u8 vector, __u64 handler_gpa);
+/*
+ * Set @bits in the vCPU's CR4 (GET_REGS, then SET_REGS), e.g.
+ * X86_CR4_OSFXSR for a guest that uses SSE. SET_REGS does not check the
+ * value: a CR4 the hardware refuses ends the next RUN with FAIL_ENTRY.
+ */
+void x86_vcpu_set_cr4(struct axv_vcpu *vcpu, __u64 bits);
 
 #endif /* SELFTEST_AXVCPU_X86_H */

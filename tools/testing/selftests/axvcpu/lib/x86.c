@@ -75,3 +75,12 @@ struct axv_vcpu *x86_vm_with_guest(struct axv_vm *vm, const char *start,
 	x86_guest_load(vm, X86_CODE_GPA, start, end);
 	return x86_vcpu_ready(vm, 0, vcpu_flags, X86_CODE_GPA);
 }
+
+void x86_vcpu_set_cr4(struct axv_vcpu *vcpu, __u64 bits)
+{
+	struct axvcpu_regs regs;
+
+	axv_get_regs(vcpu, &regs);
+	regs.x86.cr4 |= bits;
+	axv_set_regs(vcpu, &regs);
+}

@@ -17,6 +17,13 @@ set -euo pipefail
 
 lane_begin "${1:-x86-svm}"
 QEMU_CPU=${QEMU_CPU:-max}
+# Guest RAM: the tests need 1G; axvcpu_bench (bench mode) pins a 1 GiB
+# memory region on top of the kernel and the initramfs, so it gets 3G.
+if [ "$MODE" = bench ]; then
+	QEMU_MEM=${QEMU_MEM:-3G}
+else
+	QEMU_MEM=${QEMU_MEM:-1G}
+fi
 LANE_TIMEOUT=${AXVCPU_LANE_TIMEOUT:-1500}
 
 "$TESTING_DIR/deps.sh" "$LANE" || lane_abort "deps.sh $LANE failed"
@@ -24,7 +31,7 @@ LANE_TIMEOUT=${AXVCPU_LANE_TIMEOUT:-1500}
 KVER=$(debian_kver amd64) ||
 	lane_abort "no Debian amd64 kernel with matching headers (/usr/src/linux-headers-*-amd64 + /boot/vmlinuz-*)"
 KDIR=/usr/src/linux-headers-$KVER
-say "kernel $KVER, QEMU -cpu $QEMU_CPU"
+say "kernel $KVER, QEMU -cpu $QEMU_CPU -m $QEMU_MEM"
 
 build_module "$KDIR"
 build_tests
@@ -70,7 +77,7 @@ say "booting (timeout ${LANE_TIMEOUT} s); serial log: $SERIAL"
 t0=$(now)
 rc=0
 run_emulator "$LANE_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu "$QEMU_CPU" \
-	-m 1G -smp 2 -nographic -no-reboot -nic none -monitor none \
+	-m "$QEMU_MEM" -smp 2 -nographic -no-reboot -nic none -monitor none \
 	-kernel "/boot/vmlinuz-$KVER" -initrd "$W/initramfs.gz" \
 	-append 'console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0' \
 	-serial "file:$SERIAL" 2>"$W/qemu.log" || rc=$?

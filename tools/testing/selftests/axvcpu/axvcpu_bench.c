@@ -4,7 +4,11 @@
  *
  *   - medians of exit round trips (RUN -> guest -> exit to user space ->
  *     RUN): port I/O (OUT), HLT and hypercall (VMMCALL);
- *   - the time to add and to delete a memory region of -m MiB;
+ *   - the time to add (pin, charge, map) and to delete (unmap, flush,
+ *     unpin) a memory region of -m MiB, 1 GiB by default (the bench lane
+ *     boots its emulator with enough memory for it, -m 3G): once backed as
+ *     the system's transparent huge page setting has it, once with
+ *     MADV_NOHUGEPAGE (4 KiB pages only);
  *   - kernel memory per vCPU (MemFree and Slab before and after creating
  *     and setting up -c vCPUs);
  *   - the same round trips on /dev/kvm when it can be had (Debian's modules
@@ -51,10 +55,14 @@ struct stats {
 };
 
 static unsigned long iterations = 20000, warmup = 2000;
-static unsigned long region_mib = 64, nr_vcpus = 64;
+#define REGION_ROUNDS	5
+
+static unsigned long region_mib = 1024, nr_vcpus = 64;
 
 /* results printed at the end */
-static char region_line[256] = "not measured";
+enum { REGION_THP, REGION_4K, NR_REGION };
+static char region_line[NR_REGION][512] = { "not measured", "not measured" };
+static char thp_mode[64] = "?";
 static char vcpu_mem_line[256] = "not measured";
 
 static double now_us(void)
@@ -305,31 +313,63 @@ static bool bench_kvm_round_trips(struct stats *s, char *why, size_t len)
 }
 #endif /* __x86_64__ */
 
-static void bench_region(int sys_fd)
+/* The bracketed word of /sys/kernel/mm/transparent_hugepage/enabled. */
+static void read_thp_mode(void)
+{
+	char buf[128], *a, *b;
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f)) {
+		a = strchr(buf, '[');
+		b = a ? strchr(a, ']') : NULL;
+		if (a && b) {
+			*b = 0;
+			snprintf(thp_mode, sizeof(thp_mode), "%s", a + 1);
+		}
+	}
+	fclose(f);
+}
+
+static void bench_region(int sys_fd, int kind)
 {
 	size_t size = region_mib * AXV_MiB;
-	double add[5], del[5], t0;
+	unsigned long pages = size / AXV_PAGE_SIZE;
+	double add[REGION_ROUNDS], del[REGION_ROUNDS], t0, first_add;
+	char *line = region_line[kind];
+	const size_t len = sizeof(region_line[kind]);
+	long huge0, huge_kb;
 	struct stats sa, sd;
 	int vm, i, rc;
 	void *mem;
 
+	huge0 = axv_meminfo_kb("AnonHugePages");
 	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED) {
-		snprintf(region_line, sizeof(region_line),
-			 "mmap of %lu MiB failed (%s)", region_mib,
-			 axv_errno_name(errno));
+		snprintf(line, len,
+			 "mmap of %lu MiB failed (%s); give the machine more memory or use -m",
+			 region_mib, axv_errno_name(errno));
 		return;
 	}
+	if (kind == REGION_4K && madvise(mem, size, MADV_NOHUGEPAGE)) {
+		snprintf(line, len, "madvise(MADV_NOHUGEPAGE): %s",
+			 axv_errno_name(errno));
+		munmap(mem, size);
+		return;
+	}
+	/* every page present and private before the first add */
 	memset(mem, 0x5a, size);
+	huge_kb = axv_meminfo_kb("AnonHugePages") - huge0;
 	vm = ioctl(sys_fd, AXVCPU_CREATE_VM, 0);
 	AXV_REQUIRE(vm >= 0, "AXVCPU_CREATE_VM");
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < REGION_ROUNDS; i++) {
 		t0 = now_us();
 		rc = axv_set_region(vm, 0, 0, 0, size, (__u64)(uintptr_t)mem);
 		add[i] = now_us() - t0;
 		if (rc) {
-			snprintf(region_line, sizeof(region_line),
+			snprintf(line, len,
 				 "SET_MEMORY_REGION of %lu MiB failed (%s)",
 				 region_mib, axv_errno_name(-rc));
 			goto out;
@@ -339,11 +379,17 @@ static void bench_region(int sys_fd)
 		del[i] = now_us() - t0;
 		AXV_REQUIRE(rc == 0, "delete");
 	}
-	summarize(add, 5, &sa);
-	summarize(del, 5, &sd);
-	snprintf(region_line, sizeof(region_line),
-		 "%lu MiB: add (pin + map) %.3f ms, delete (unmap + flush + unpin) %.3f ms (medians of 5)",
-		 region_mib, sa.median_us / 1e3, sd.median_us / 1e3);
+	first_add = add[0];
+	summarize(add, REGION_ROUNDS, &sa);
+	summarize(del, REGION_ROUNDS, &sd);
+	snprintf(line, len,
+		 "%lu MiB (%lu pages, %ld MiB in huge pages): add (pin + charge + map) median %.1f ms (min %.1f, max %.1f, first %.1f), %.2f us/page; delete (unmap + flush + unpin) median %.1f ms (min %.1f, max %.1f), %.2f us/page; %d rounds",
+		 region_mib, pages, huge_kb / 1024, sa.median_us / 1e3,
+		 sa.min_us / 1e3,
+		 add[REGION_ROUNDS - 1] / 1e3, first_add / 1e3,
+		 sa.median_us / pages, sd.median_us / 1e3, sd.min_us / 1e3,
+		 del[REGION_ROUNDS - 1] / 1e3, sd.median_us / pages,
+		 REGION_ROUNDS);
 out:
 	close(vm);
 	munmap(mem, size);
@@ -416,7 +462,7 @@ int main(int argc, char **argv)
 			nr_vcpus = strtoul(optarg, NULL, 0);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-n iterations] [-w warm-up] [-m region MiB] [-c vCPUs]\n",
+			fprintf(stderr, "usage: %s [-n iterations] [-w warm-up] [-m region MiB (1024)] [-c vCPUs]\n",
 				argv[0]);
 			return opt == 'h' ? 0 : 2;
 		}
@@ -443,7 +489,9 @@ int main(int argc, char **argv)
 #else
 	snprintf(why, sizeof(why), "no guest code for this architecture");
 #endif
-	bench_region(sys);
+	read_thp_mode();
+	bench_region(sys, REGION_THP);
+	bench_region(sys, REGION_4K);
 	bench_vcpu_memory();
 	close(sys);
 
@@ -465,7 +513,10 @@ int main(int argc, char **argv)
 		}
 		print_row("KVM", rt_names[i], &kvm[i]);
 	}
-	printf("\nmemory region:          %s\n", region_line);
+	printf("\nmemory region, transparent huge pages [%s]:\n  %s\n",
+	       thp_mode, region_line[REGION_THP]);
+	printf("memory region, MADV_NOHUGEPAGE (4 KiB pages):\n  %s\n",
+	       region_line[REGION_4K]);
 	printf("kernel memory per vCPU: %s\n", vcpu_mem_line);
 	printf("\nratio axvcpu / KVM (medians)\n");
 	for (i = 0; i < NR_RT; i++) {

@@ -79,6 +79,7 @@ static void svm_init_control(struct svm_vcpu *svm)
 
 	/* Debug registers are emulated (svm_exit.c): intercept every access. */
 	c->intercepts[INTERCEPT_DR] = 0xffffffff;
+	c->intercepts[INTERCEPT_CR] = BIT(INTERCEPT_CR4_WRITE);
 	/* #AC and #DB are reflected: a guest looping on them must not starve the host. */
 	c->intercepts[INTERCEPT_EXCEPTION] = BIT(AC_VECTOR) | BIT(DB_VECTOR);
 	c->intercepts[INTERCEPT_WORD3] =
@@ -368,7 +369,8 @@ static int svm_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
 	const struct axvcpu_x86_regs *r = &regs->x86;
 
 	if (memchr_inv(r->reserved, 0, sizeof(r->reserved)) || r->gdt.pad ||
-	    r->idt.pad)
+	    r->idt.pad || !x86_efer_valid(r->efer) ||
+	    !x86_long_mode_state_ok(r->efer, r->cr0, r->cr4))
 		return -EINVAL;
 	memcpy(svm->x86.gprs, r->gprs, sizeof(svm->x86.gprs));
 	s->rip = r->rip;
@@ -393,6 +395,8 @@ static int svm_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
 	s->efer = r->efer | EFER_SVME;
 	/* CPL is the DPL of SS (APM vol. 2, 15.5.1). */
 	s->cpl = (r->ss.attrib >> 5) & 3;
+	/* A new state: no event of the old one is still being delivered. */
+	svm->vmcb->control.event_inj = 0;
 	svm->unchecked = true;
 	return 0;
 }

@@ -63,10 +63,12 @@ static int svm_exit_msr(struct svm_vcpu *svm, struct axvcpu_run *run)
 	u32 msr = xv->gprs[X86_RCX];
 	u64 value = (xv->gprs[X86_RDX] << 32) | (u32)xv->gprs[X86_RAX];
 
-	svm_skip(svm, 2);
 	/* The MSRs the module owns: EFER and PAT live in the VMCB. */
 	switch (msr) {
 	case MSR_EFER:
+		if (write && (!x86_efer_valid(value) ||
+			      !x86_long_mode_state_ok(value, s->cr0, s->cr4)))
+			goto gp;
 		if (write)
 			s->efer = (value & ~EFER_LMA) | (s->efer & EFER_LMA) |
 				  EFER_SVME;
@@ -74,12 +76,15 @@ static int svm_exit_msr(struct svm_vcpu *svm, struct axvcpu_run *run)
 			value = s->efer & ~EFER_SVME;
 		break;
 	case MSR_IA32_CR_PAT:
+		if (write && !x86_pat_valid(value))
+			goto gp;
 		if (write)
 			s->g_pat = value;
 		else
 			value = s->g_pat;
 		break;
 	default:
+		svm_skip(svm, 2);
 		x86_exit_msr(xv, run, write);
 		return AXVCPU_RUN_EXIT;
 	}
@@ -87,6 +92,12 @@ static int svm_exit_msr(struct svm_vcpu *svm, struct axvcpu_run *run)
 		xv->gprs[X86_RAX] = (u32)value;
 		xv->gprs[X86_RDX] = value >> 32;
 	}
+	svm_skip(svm, 2);
+	return AXVCPU_RUN_REENTER;
+
+gp:
+	/* A fault: RIP stays at the WRMSR. */
+	svm_inject_exception(svm, GP_VECTOR, true, 0);
 	return AXVCPU_RUN_REENTER;
 }
 
@@ -183,6 +194,45 @@ static int svm_exit_dr(struct svm_vcpu *svm)
 	return AXVCPU_RUN_REENTER;
 }
 
+/* MOV to CR4: intercepted only to keep out the state x86_long_mode_state_ok() refuses. */
+static int svm_exit_write_cr4(struct svm_vcpu *svm)
+{
+	struct vmcb_save_area *s = &svm->vmcb->save;
+	struct axvcpu_x86_regs *regs;
+	enum x86_cpu_mode mode;
+	unsigned int got;
+	u32 gpr, cr;
+	u8 bytes[15], len;
+	u64 value;
+	int ret;
+
+	regs = kmalloc(sizeof(*regs), GFP_KERNEL);
+	if (!regs)
+		return -ENOMEM;
+	svm_get_x86_regs(svm, regs);
+	mode = x86_cpu_mode(regs);
+	ret = x86_fetch_insn(svm->x86.vcpu->vm, regs, bytes, &got);
+	kfree(regs);
+	if (!ret)
+		ret = x86_decode_mov_to_cr(bytes, got, mode, &gpr, &cr, &len);
+	if (ret || cr != 4) {
+		svm_inject_exception(svm, UD_VECTOR, false, 0);
+		return AXVCPU_RUN_REENTER;
+	}
+	value = svm->x86.gprs[gpr];
+	if (mode != X86_MODE_LONG64)
+		value = (u32)value;
+	if (!x86_long_mode_state_ok(s->efer, s->cr0, value)) {
+		svm_inject_exception(svm, GP_VECTOR, true, 0);
+		return AXVCPU_RUN_REENTER;
+	}
+	s->cr4 = value;
+	/* CR4 changes paging: the guest's TLB goes with a fresh ASID. */
+	svm->asid_gen = 0;
+	svm_skip(svm, len);
+	return AXVCPU_RUN_REENTER;
+}
+
 /* XSETBV: the guest runs with the host's XCR0 and may only set that value. */
 static int svm_exit_xsetbv(struct svm_vcpu *svm)
 {
@@ -264,6 +314,8 @@ int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run)
 		return AXVCPU_RUN_REENTER;
 	case SVM_EXIT_XSETBV:
 		return svm_exit_xsetbv(svm);
+	case SVM_EXIT_WRITE_CR4:
+		return svm_exit_write_cr4(svm);
 	case SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR7:
 		return svm_exit_dr(svm);
 	case SVM_EXIT_EXCP_BASE + DB_VECTOR:
@@ -285,6 +337,8 @@ int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run)
 		svm_inject_exception(svm, UD_VECTOR, false, 0);
 		return AXVCPU_RUN_REENTER;
 	case SVM_EXIT_SHUTDOWN:
+		/* The event that faulted into the shutdown must not come back. */
+		c->event_inj = 0;
 		run->exit_reason = AXVCPU_EXIT_SYSTEM_DOWN;
 		return AXVCPU_RUN_EXIT;
 	default:

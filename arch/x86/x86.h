@@ -106,6 +106,9 @@ int x86_decode_mov_dr(const u8 *bytes, unsigned int avail,
 		      enum x86_cpu_mode mode, u32 *gpr, u32 *dr, bool *to_dr,
 		      u8 *len);
 
+int x86_decode_mov_to_cr(const u8 *bytes, unsigned int avail,
+			 enum x86_cpu_mode mode, u32 *gpr, u32 *cr, u8 *len);
+
 /* x86_guest_mem.c */
 int x86_fetch_insn(struct axvcpu_vm *vm, const struct axvcpu_x86_regs *regs,
 		   u8 *buf, unsigned int *len);
@@ -123,6 +126,9 @@ void x86_exit_mmio(struct x86_vcpu *xv, struct axvcpu_run *run, u64 gpa,
 		   const struct x86_insn *insn);
 void x86_complete(struct x86_vcpu *xv, const struct axvcpu_run *run);
 void x86_emulate_cpuid(struct x86_vcpu *xv);
+bool x86_efer_valid(u64 efer);
+bool x86_long_mode_state_ok(u64 efer, u64 cr0, u64 cr4);
+bool x86_pat_valid(u64 pat);
 int x86_inject_interrupt(struct x86_vcpu *xv, u32 vector);
 int x86_next_interrupt(struct x86_vcpu *xv);
 bool x86_has_interrupt(struct x86_vcpu *xv);

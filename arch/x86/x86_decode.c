@@ -250,3 +250,31 @@ int x86_decode_mov_dr(const u8 *bytes, unsigned int avail,
 	*len = p.len + 3;
 	return *dr < 8 ? 0 : -EINVAL;
 }
+
+/**
+ * x86_decode_mov_to_cr() - decode MOV CRn, reg (0F 22 /r)
+ * @bytes: the instruction bytes at the guest's RIP
+ * @avail: how many bytes are valid
+ * @mode: the guest's execution mode
+ * @gpr: the general-purpose register operand
+ * @cr: the control register number
+ * @len: the instruction's length
+ *
+ * Return: 0, or -EINVAL when the bytes are not a MOV to a control register.
+ */
+int x86_decode_mov_to_cr(const u8 *bytes, unsigned int avail,
+			 enum x86_cpu_mode mode, u32 *gpr, u32 *cr, u8 *len)
+{
+	struct x86_prefixes p;
+	const u8 *b;
+
+	if (x86_decode_prefixes(bytes, avail, mode, &p))
+		return -EINVAL;
+	b = bytes + p.len;
+	if (avail - p.len < 3 || b[0] != 0x0f || b[1] != 0x22)
+		return -EINVAL;
+	*cr = ((b[2] >> 3) & 7) | ((p.rex & 0x4) ? 8 : 0);
+	*gpr = (b[2] & 7) | ((p.rex & 0x1) ? 8 : 0);
+	*len = p.len + 3;
+	return 0;
+}

@@ -7,7 +7,9 @@
  */
 #include <linux/bitops.h>
 #include <linux/errno.h>
+#include <asm/msr-index.h>
 #include <asm/processor.h>
+#include <asm/processor-flags.h>
 #include "x86.h"
 
 /**
@@ -245,6 +247,62 @@ void x86_emulate_cpuid(struct x86_vcpu *xv)
 	xv->gprs[X86_RBX] = b;
 	xv->gprs[X86_RCX] = c;
 	xv->gprs[X86_RDX] = d;
+}
+
+/**
+ * x86_efer_valid() - may the guest's EFER hold @efer?
+ * @efer: the value (SVME may be set: the backend owns that bit)
+ *
+ * Only SCE, LME, LMA and NXE are offered. Reserved or unsupported bits are
+ * refused before they reach the hardware: under QEMU's SVM, a VMRUN with
+ * such an EFER did not fail cleanly but left the host CPU in a broken state.
+ *
+ * Return: true when every set bit is offered.
+ */
+bool x86_efer_valid(u64 efer)
+{
+	return !(efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX |
+			       EFER_SVME));
+}
+
+/**
+ * x86_long_mode_state_ok() - is this EFER/CR0/CR4 combination one we run?
+ * @efer: guest EFER
+ * @cr0: guest CR0
+ * @cr4: guest CR4
+ *
+ * EFER.LME with paging off and CR4.PAE clear is legal on hardware, but
+ * QEMU's SVM restores the host's CR0 on #VMEXIT before its CR4 and, seeing
+ * LME without PAE, leaves the host running with the guest's CR0: the host
+ * CPU is lost. No OS needs the state (the SDM's sequence sets PAE before
+ * LME), so the backend refuses it: #GP for the guest's WRMSR or MOV CR4,
+ * EINVAL for SET_REGS.
+ *
+ * Return: false for LME set, PG clear and PAE clear.
+ */
+bool x86_long_mode_state_ok(u64 efer, u64 cr0, u64 cr4)
+{
+	return !(efer & EFER_LME) || (cr0 & X86_CR0_PG) || (cr4 & X86_CR4_PAE);
+}
+
+/**
+ * x86_pat_valid() - is @pat a valid IA32_PAT value?
+ * @pat: eight memory types, one a byte
+ *
+ * Return: true when every byte is UC, WC, WT, WP, WB or UC- (SDM vol. 3,
+ * 11.12.2); other values make WRMSR raise #GP.
+ */
+bool x86_pat_valid(u64 pat)
+{
+	unsigned int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 type = pat >> (i * 8);
+
+		if (type > 7 || type == 2 || type == 3)
+			return false;
+	}
+	return true;
 }
 
 /**

@@ -3,7 +3,11 @@
  * axvcpu_bench: figures, not tests. Prints
  *
  *   - medians of exit round trips (RUN -> guest -> exit to user space ->
- *     RUN): port I/O (OUT), HLT and hypercall (VMMCALL);
+ *     RUN): port I/O (OUT), HLT and hypercall (VMMCALL); a RUN in which
+ *     the guest makes 100 CPUID exits the kernel handles before its OUT,
+ *     whose difference to the OUT round trip gives the cost of one exit
+ *     that does not return to user space; and a null ioctl (no guest
+ *     entry: GET_STATE, KVM_CHECK_EXTENSION), the system call's floor;
  *   - the time to add (pin, charge, map) and to delete (unmap, flush,
  *     unpin) a memory region of -m MiB, 1 GiB by default (the bench lane
  *     boots its emulator with enough memory for it, -m 3G): once backed as
@@ -39,12 +43,23 @@
 
 #define DEFAULT_KVM_MODULES	"irqbypass.ko kvm.ko ccp.ko kvm-amd.ko"
 
-enum { RT_IO, RT_HLT, RT_HYPERCALL, NR_RT };
+enum { RT_IO, RT_HLT, RT_HYPERCALL, RT_CPUID, RT_NULL, NR_RT };
+
+/* CPUIDs per RUN of the RT_CPUID guest (each handled in the kernel). */
+#define CPUID_LOOP	100
 
 static const char *const rt_names[NR_RT] = {
 	"port I/O exit (OUT)",
 	"HLT exit",
 	"hypercall exit (VMMCALL)",
+	"100 CPUID in kernel + OUT",
+	"null ioctl (no entry)",
+};
+
+/* RT_CPUID runs are ~CPUID_LOOP times longer: fewer of them. */
+static const unsigned int rt_divisor[NR_RT] = {
+	[RT_IO] = 1, [RT_HLT] = 1, [RT_HYPERCALL] = 1, [RT_CPUID] = 10,
+	[RT_NULL] = 1,
 };
 
 struct stats {
@@ -98,21 +113,23 @@ static void summarize(double *t, unsigned long n, struct stats *s)
 /* One round trip: returns 0 if the exit was the expected one. */
 typedef int (*round_trip_fn)(void *ctx);
 
-static void measure(round_trip_fn fn, void *ctx, struct stats *s)
+static void measure(round_trip_fn fn, void *ctx, unsigned int divisor,
+		    struct stats *s)
 {
-	double *t = calloc(iterations, sizeof(*t));
+	unsigned long n = iterations / divisor ? iterations / divisor : 1;
+	double *t = calloc(n, sizeof(*t));
 	unsigned long i, bad = 0;
 	double t0;
 
 	AXV_REQUIRE(t, "calloc");
-	for (i = 0; i < warmup; i++)
+	for (i = 0; i < warmup / divisor; i++)
 		bad += fn(ctx) != 0;
-	for (i = 0; i < iterations; i++) {
+	for (i = 0; i < n; i++) {
 		t0 = now_us();
 		bad += fn(ctx) != 0;
 		t[i] = now_us() - t0;
 	}
-	summarize(t, iterations, s);
+	summarize(t, n, s);
 	s->unexpected = bad;
 	free(t);
 }
@@ -135,6 +152,18 @@ X86_GUEST(bench_hc_guest, ".code32",
 	"vmmcall\n\t"
 	"jmp 1b\n\t");
 
+/* CPUID_LOOP CPUIDs (exits both hypervisors handle in the kernel), OUT */
+X86_GUEST(bench_cpuid_guest, ".code32",
+	"1: mov $" __stringify(CPUID_LOOP) ", %esi\n\t"
+	"2: xor %eax, %eax\n\t"
+	"xor %ecx, %ecx\n\t"
+	"cpuid\n\t"
+	"dec %esi\n\t"
+	"jnz 2b\n\t"
+	"out %al, $0x10\n\t"
+	"jmp 1b\n\t");
+
+/* RT_NULL never enters the guest; it has one only to have a vCPU fd. */
 static const struct {
 	const char *start, *end;
 	__u32 exit_reason;
@@ -142,6 +171,8 @@ static const struct {
 	[RT_IO] = { bench_io_guest_start, bench_io_guest_end, AXVCPU_EXIT_IO_WRITE },
 	[RT_HLT] = { bench_hlt_guest_start, bench_hlt_guest_end, AXVCPU_EXIT_HALT },
 	[RT_HYPERCALL] = { bench_hc_guest_start, bench_hc_guest_end, AXVCPU_EXIT_HYPERCALL },
+	[RT_CPUID] = { bench_cpuid_guest_start, bench_cpuid_guest_end, AXVCPU_EXIT_IO_WRITE },
+	[RT_NULL] = { bench_io_guest_start, bench_io_guest_end, AXVCPU_EXIT_NOTHING },
 };
 
 struct axv_ctx {
@@ -158,6 +189,15 @@ static int axv_round_trip(void *arg)
 	return c->vcpu->run->exit_reason == c->want ? 0 : -1;
 }
 
+/* AXVCPU_GET_STATE: no mutex, no guest entry; the system call's floor. */
+static int axv_null_ioctl(void *arg)
+{
+	struct axv_ctx *c = arg;
+
+	return ioctl(c->vcpu->fd, AXVCPU_GET_STATE, 0) == AXVCPU_STATE_READY ?
+	       0 : -1;
+}
+
 static void bench_axvcpu_round_trips(struct stats *s)
 {
 	int i;
@@ -168,7 +208,8 @@ static void bench_axvcpu_round_trips(struct stats *s)
 
 		c.vcpu = x86_vm_with_guest(&vm, guests[i].start, guests[i].end, 0);
 		c.want = guests[i].exit_reason;
-		measure(axv_round_trip, &c, &s[i]);
+		measure(i == RT_NULL ? axv_null_ioctl : axv_round_trip, &c,
+			rt_divisor[i], &s[i]);
 		axv_vcpu_close(c.vcpu);
 		axv_vm_close(&vm);
 	}
@@ -258,7 +299,7 @@ static int kvm_vm_with_guest(struct kvm_ctx *c, int kvm, int rt, char *why,
 	regs.rflags = 0x2;
 	AXV_REQUIRE(!ioctl(c->vcpu, KVM_SET_REGS, &regs), "KVM_SET_REGS");
 
-	c->want = rt == RT_IO ? KVM_EXIT_IO :
+	c->want = rt == RT_IO || rt == RT_CPUID ? KVM_EXIT_IO :
 		  rt == RT_HLT ? KVM_EXIT_HLT : KVM_EXIT_HYPERCALL;
 	return 0;
 }
@@ -286,6 +327,15 @@ static int kvm_round_trip(void *arg)
 	return c->run->exit_reason == c->want ? 0 : -1;
 }
 
+/* KVM_CHECK_EXTENSION on /dev/kvm: no lock, no guest entry. */
+static int kvm_null_ioctl(void *arg)
+{
+	struct kvm_ctx *c = arg;
+
+	return ioctl(c->kvm, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) > 0 ?
+	       0 : -1;
+}
+
 static bool bench_kvm_round_trips(struct stats *s, char *why, size_t len)
 {
 	int kvm, i;
@@ -305,7 +355,8 @@ static bool bench_kvm_round_trips(struct stats *s, char *why, size_t len)
 			kvm_close(&c);
 			continue;
 		}
-		measure(kvm_round_trip, &c, &s[i]);
+		measure(i == RT_NULL ? kvm_null_ioctl : kvm_round_trip, &c,
+			rt_divisor[i], &s[i]);
 		kvm_close(&c);
 	}
 	close(kvm);
@@ -439,6 +490,16 @@ static void print_row(const char *who, const char *what, const struct stats *s)
 	printf("\n");
 }
 
+static void print_in_kernel_exit(const char *who, const struct stats *s)
+{
+	if (!s[RT_CPUID].valid || !s[RT_IO].valid) {
+		printf("  %-7s n/a\n", who);
+		return;
+	}
+	printf("  %-7s %10.2f us\n", who,
+	       (s[RT_CPUID].median_us - s[RT_IO].median_us) / CPUID_LOOP);
+}
+
 int main(int argc, char **argv)
 {
 	struct stats axv[NR_RT], kvm[NR_RT];
@@ -477,7 +538,7 @@ int main(int argc, char **argv)
 
 	sys = axv_open_dev();
 	axv_get_info(sys, &info);
-	printf("axvcpu_bench: backend %s, %d online CPUs, %lu round trips after %lu warm-up\n",
+	printf("axvcpu_bench: backend %s, %d online CPUs, %lu round trips after %lu warm-up (CPUID loop: a tenth)\n",
 	       axv_arch_name(info.arch), axv_nr_online_cpus(), iterations,
 	       warmup);
 
@@ -513,6 +574,11 @@ int main(int argc, char **argv)
 		}
 		print_row("KVM", rt_names[i], &kvm[i]);
 	}
+	printf("\nin-kernel exit (CPUID, no return to user space), per exit: (CPUID row - OUT row) / %d\n",
+	       CPUID_LOOP);
+	print_in_kernel_exit("axvcpu", axv);
+	if (have_kvm)
+		print_in_kernel_exit("KVM", kvm);
 	printf("\nmemory region, transparent huge pages [%s]:\n  %s\n",
 	       thp_mode, region_line[REGION_THP]);
 	printf("memory region, MADV_NOHUGEPAGE (4 KiB pages):\n  %s\n",

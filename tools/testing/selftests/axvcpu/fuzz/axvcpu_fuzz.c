@@ -1,0 +1,828 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The axvcpu ioctl fuzzer (see axvcpu_fuzz.h).
+ *
+ * Each worker process holds a pool of system, VM and vCPU fds, guest memory
+ * buffers and run-struct mappings, shared by its threads. Every step picks
+ * an operation by weight and fills it with valid, boundary or garbage
+ * arguments from the worker thread's own xorshift generator, seeded from
+ * the base seed, the process index and the thread index: one thread's
+ * sequence replays from the seed (the interleaving of threads does not).
+ *
+ * A finding is what the kernel must never do visibly: an errno outside
+ * the documented set, a state or exit reason out of range, a worker that
+ * cannot be killed. Splats (KASAN, lockdep, WARN) are caught by the
+ * harness from the console log.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <linux/axvcpu.h>
+#include "axvcpu_fuzz.h"
+
+#define POOL_VMS	4
+#define POOL_VCPUS	8
+#define POOL_BUFS	4
+#define BUF_PAGES	64
+#define PAGE		4096UL
+#define MAX_THREADS	FUZZ_MAX_THREADS
+
+struct pool_vcpu {
+	int fd;
+	struct axvcpu_run *run;
+	size_t run_len;
+};
+
+struct worker {
+	pthread_mutex_t lock;		/* the pools below */
+	int sys_fd;
+	int vms[POOL_VMS];
+	struct pool_vcpu vcpus[POOL_VCPUS];
+	unsigned char *bufs[POOL_BUFS];
+	unsigned int run_size;
+	struct fuzz_result *res;	/* shared between processes */
+	const struct fuzz_config *cfg;
+	unsigned int proc;
+	volatile int stop;
+	uint64_t deadline_ns;
+	pthread_t tids[MAX_THREADS];
+};
+
+struct thread_ctx {
+	struct worker *w;
+	unsigned int idx;
+	uint64_t rng;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static uint64_t rnd(struct thread_ctx *t)
+{
+	/* xorshift64* */
+	t->rng ^= t->rng >> 12;
+	t->rng ^= t->rng << 25;
+	t->rng ^= t->rng >> 27;
+	return t->rng * 0x2545F4914F6CDD1DULL;
+}
+
+static unsigned int below(struct thread_ctx *t, unsigned int n)
+{
+	return n ? rnd(t) % n : 0;
+}
+
+static bool chance(struct thread_ctx *t, unsigned int percent)
+{
+	return below(t, 100) < percent;
+}
+
+/* A value with a bias towards the boundaries that break code. */
+static uint64_t interesting(struct thread_ctx *t)
+{
+	static const uint64_t v[] = {
+		0, 1, 2, 3, 4, 7, 8, 15, 16, 31, 32, 63, 64, 255, 256, 4095,
+		4096, 4097, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ULL,
+		0xfffffffffffff000ULL, 0x7fffffffffffffffULL, ~0ULL,
+		1ULL << 47, 1ULL << 48, 1ULL << 52, 1ULL << 57, 0xfee00000,
+		0xd0000000, 0x100000, 0x1000, 0x200000,
+	};
+
+	switch (below(t, 4)) {
+	case 0:
+		return v[below(t, sizeof(v) / sizeof(v[0]))];
+	case 1:
+		return rnd(t) & 0xffff;
+	case 2:
+		return (rnd(t) & 0xfffff) << 12;
+	default:
+		return rnd(t);
+	}
+}
+
+static void finding(struct thread_ctx *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void finding(struct thread_ctx *t, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	printf("# FINDING seed=%llu proc=%u thread=%u: %s\n",
+	       (unsigned long long)t->w->cfg->seed, t->w->proc, t->idx, msg);
+	fflush(stdout);
+	__atomic_fetch_add(&t->w->res->findings, 1, __ATOMIC_RELAXED);
+}
+
+/* The errnos Documentation/api.rst allows an axvcpu ioctl to return. */
+static bool errno_allowed(int e)
+{
+	switch (e) {
+	case EINVAL: case EBADF: case EBADFD: case EFAULT: case ENOTTY:
+	case EEXIST: case ENOENT: case ENOMEM: case EPERM: case EINTR:
+	case EBUSY: case EIO: case ENODEV: case EMFILE: case ENFILE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Note what this thread is about to do, in its trail. */
+static void trail(struct thread_ctx *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void trail(struct thread_ctx *t, const char *fmt, ...)
+{
+	struct fuzz_result *res = t->w->res;
+	unsigned int p = t->w->proc, i = t->idx;
+	unsigned int pos = res->trail_pos[p][i]++ % FUZZ_TRAIL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(res->trail[p][i][pos], sizeof(res->trail[p][i][pos]), fmt, ap);
+	va_end(ap);
+}
+
+static long checked_ioctl(struct thread_ctx *t, int fd, unsigned long cmd,
+			  unsigned long arg, const char *what)
+{
+	long r;
+
+	trail(t, "%s fd %d arg %#lx", what, fd, arg);
+	r = ioctl(fd, cmd, arg);
+
+	__atomic_fetch_add(&t->w->res->calls, 1, __ATOMIC_RELAXED);
+	if (r < 0 && !errno_allowed(errno))
+		finding(t, "%s on fd %d: unexpected errno %d (%s)", what, fd,
+			errno, strerror(errno));
+	return r;
+}
+
+/* A pointer that is valid, NULL, unmapped or kernel space. */
+static void *some_ptr(struct thread_ctx *t, void *valid)
+{
+	switch (below(t, 10)) {
+	case 0:
+		return NULL;
+	case 1:
+		return (void *)0xffff800000000000ULL;
+	case 2:
+		return (void *)(uintptr_t)(interesting(t) & ~0xfULL);
+	default:
+		return valid;
+	}
+}
+
+static int pick_fd(struct thread_ctx *t)
+{
+	struct worker *w = t->w;
+
+	switch (below(t, 10)) {
+	case 0:
+		return w->sys_fd;
+	case 1:
+		return (int)interesting(t);
+	case 2: case 3: case 4:
+		return w->vms[below(t, POOL_VMS)];
+	default:
+		return w->vcpus[below(t, POOL_VCPUS)].fd;
+	}
+}
+
+static int pick_vcpu(struct thread_ctx *t)
+{
+	/* Mostly the thread's own slot, so that BIND and RUN can meet. */
+	unsigned int i = chance(t, 70) ? t->idx % POOL_VCPUS : below(t, POOL_VCPUS);
+
+	return t->w->vcpus[i].fd;
+}
+
+static void fill_guest_code(struct thread_ctx *t, unsigned char *p, size_t len)
+{
+	/* Instructions that make exits, followed or not by random bytes. */
+	static const unsigned char snippets[][8] = {
+		{ 2, 0xe6, 0x80 },		/* out %al, $0x80 */
+		{ 2, 0xe4, 0x81 },		/* in $0x81, %al */
+		{ 1, 0xf4 },			/* hlt */
+		{ 3, 0x0f, 0x01, 0xd9 },	/* vmmcall */
+		{ 2, 0x0f, 0x32 },		/* rdmsr */
+		{ 2, 0x0f, 0x30 },		/* wrmsr */
+		{ 2, 0x0f, 0xa2 },		/* cpuid */
+		{ 3, 0x0f, 0x23, 0xc0 },	/* mov %eax, %dr0 */
+		{ 3, 0x0f, 0x21, 0xf8 },	/* mov %dr7, %eax */
+		{ 1, 0xfb },			/* sti */
+		{ 1, 0xfa },			/* cli */
+		{ 1, 0xcc },			/* int3 */
+		{ 2, 0x0f, 0x0b },		/* ud2 */
+		{ 2, 0xeb, 0xfe },		/* jmp . */
+		{ 1, 0x6e },			/* outsb */
+		{ 3, 0x0f, 0x01, 0xd1 },	/* xsetbv */
+		{ 2, 0x0f, 0x08 },		/* invd */
+		{ 3, 0x0f, 0x01, 0xda },	/* vmload */
+		{ 3, 0x0f, 0x22, 0xc0 },	/* mov %eax, %cr0 */
+		{ 3, 0x0f, 0x22, 0xe0 },	/* mov %eax, %cr4 */
+		{ 2, 0x8b, 0x00 },		/* mov (%eax), %eax */
+		{ 2, 0x89, 0x18 },		/* mov %ebx, (%eax) */
+		{ 3, 0x0f, 0xbe, 0x08 },	/* movsbl (%eax), %ecx */
+		{ 3, 0xc6, 0x00, 0x5a },	/* movb $0x5a, (%eax) */
+		{ 2, 0x0f, 0x01 },		/* a group 7 opcode, random ModRM next */
+	};
+	size_t off = 0;
+
+	if (chance(t, 25)) {
+		for (off = 0; off < len; off++)
+			p[off] = rnd(t);
+		return;
+	}
+	while (off + 16 < len) {
+		unsigned int k = below(t, 8);
+
+		if (k == 0) {			/* mov $imm32, %eax/%ecx/%ebx */
+			uint32_t v = interesting(t);
+
+			p[off++] = 0xb8 + below(t, 4);
+			memcpy(p + off, &v, 4);
+			off += 4;
+		} else if (k == 1) {		/* a random byte */
+			p[off++] = rnd(t);
+		} else {
+			const unsigned char *s = snippets[below(t, sizeof(snippets) /
+							      sizeof(snippets[0]))];
+
+			memcpy(p + off, s + 1, s[0]);
+			off += s[0];
+		}
+	}
+}
+
+static void op_create_vm(struct thread_ctx *t)
+{
+	struct worker *w = t->w;
+	int fd = checked_ioctl(t, w->sys_fd, AXVCPU_CREATE_VM,
+			       chance(t, 90) ? 0 : interesting(t), "CREATE_VM");
+	unsigned int i = below(t, POOL_VMS);
+
+	if (fd < 0)
+		return;
+	pthread_mutex_lock(&w->lock);
+	if (w->vms[i] >= 0)
+		close(w->vms[i]);
+	w->vms[i] = fd;
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void op_create_vcpu(struct thread_ctx *t)
+{
+	struct worker *w = t->w;
+	struct axvcpu_create_vcpu c;
+	uint64_t bitmap[20];
+	unsigned int i = chance(t, 70) ? t->idx % POOL_VCPUS : below(t, POOL_VCPUS);
+	int fd;
+
+	memset(&c, 0, sizeof(c));
+	c.vm_fd = chance(t, 85) ? w->vms[below(t, POOL_VMS)] : pick_fd(t);
+	c.vcpu_id = chance(t, 80) ? below(t, 8) : interesting(t);
+	if (chance(t, 20))
+		c.favor_phys_cpu = chance(t, 50) ? below(t, 4) : interesting(t);
+	if (chance(t, 10))
+		c.flags = interesting(t);
+	else if (chance(t, 30))
+		c.flags = below(t, 4);
+	if (chance(t, 15)) {
+		for (unsigned int k = 0; k < 20; k++)
+			bitmap[k] = chance(t, 50) ? rnd(t) : 0;
+		c.allowed_cpus = (uintptr_t)some_ptr(t, bitmap);
+		c.allowed_cpus_size = chance(t, 80) ? 8 * (1 + below(t, 20)) :
+						      interesting(t);
+	}
+	if (chance(t, 5))
+		c.reserved[below(t, 4)] = rnd(t);
+	if (chance(t, 5))
+		c.arch[below(t, 4)] = rnd(t);
+	fd = checked_ioctl(t, w->sys_fd, AXVCPU_CREATE_VCPU,
+			   (uintptr_t)some_ptr(t, &c), "CREATE_VCPU");
+	if (fd < 0)
+		return;
+	pthread_mutex_lock(&w->lock);
+	if (w->vcpus[i].fd >= 0) {
+		if (w->vcpus[i].run)
+			munmap(w->vcpus[i].run, w->vcpus[i].run_len);
+		close(w->vcpus[i].fd);
+	}
+	w->vcpus[i].fd = fd;
+	w->vcpus[i].run = NULL;
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void op_region(struct thread_ctx *t)
+{
+	struct worker *w = t->w;
+	struct axvcpu_memory_region mr;
+	unsigned char *buf = w->bufs[below(t, POOL_BUFS)];
+
+	memset(&mr, 0, sizeof(mr));
+	mr.slot = chance(t, 90) ? below(t, 6) : interesting(t);
+	mr.flags = chance(t, 80) ? below(t, 2) : interesting(t);
+	mr.guest_phys_addr = chance(t, 70) ? below(t, 8) * 0x40000ULL :
+					     interesting(t);
+	mr.memory_size = chance(t, 70) ? PAGE * (1 + below(t, BUF_PAGES)) :
+					 interesting(t);
+	if (chance(t, 15))
+		mr.memory_size = 0;		/* delete */
+	mr.userspace_addr = chance(t, 85) ? (uintptr_t)buf +
+			    PAGE * below(t, BUF_PAGES / 2) : interesting(t);
+	if (chance(t, 5))
+		mr.userspace_addr |= 1 + below(t, 4095);
+	if (chance(t, 30))
+		fill_guest_code(t, buf, BUF_PAGES * PAGE / 4);
+	checked_ioctl(t, chance(t, 90) ? w->vms[below(t, POOL_VMS)] : pick_fd(t),
+		      AXVCPU_SET_MEMORY_REGION, (uintptr_t)some_ptr(t, &mr),
+		      "SET_MEMORY_REGION");
+}
+
+static void op_setup(struct thread_ctx *t)
+{
+	struct axvcpu_setup s;
+
+	memset(&s, 0, sizeof(s));
+	s.entry = chance(t, 80) ? below(t, 8) * 0x40000ULL + below(t, 4) * 0x100 :
+				  interesting(t);
+	s.arch.x86.mode = chance(t, 90) ? below(t, 2) : interesting(t);
+	if (chance(t, 5))
+		s.flags = rnd(t);
+	if (chance(t, 5))
+		s.arch.pad[1 + below(t, 7)] = rnd(t);
+	checked_ioctl(t, pick_vcpu(t), AXVCPU_SETUP,
+		      (uintptr_t)some_ptr(t, &s), "SETUP");
+}
+
+static void op_run(struct thread_ctx *t)
+{
+	struct worker *w = t->w;
+	unsigned int i = chance(t, 80) ? t->idx % POOL_VCPUS : below(t, POOL_VCPUS);
+	struct axvcpu_run *run;
+	int fd;
+	long r;
+
+	pthread_mutex_lock(&w->lock);
+	fd = w->vcpus[i].fd;
+	if (fd >= 0 && !w->vcpus[i].run) {
+		void *p = mmap(NULL, w->run_size, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, fd, 0);
+
+		if (p != MAP_FAILED) {
+			w->vcpus[i].run = p;
+			w->vcpus[i].run_len = w->run_size;
+		}
+	}
+	run = w->vcpus[i].run;
+	if (run) {
+		/* Garbage where completion values and the kick byte live. */
+		if (chance(t, 20))
+			run->immediate_exit = chance(t, 50);
+		if (chance(t, 30))
+			run->mmio.data = rnd(t);
+		if (chance(t, 10))
+			run->mmio.reg = rnd(t);
+	}
+	pthread_mutex_unlock(&w->lock);
+
+	if (chance(t, 60))
+		checked_ioctl(t, fd, AXVCPU_BIND, 0, "BIND");
+	r = checked_ioctl(t, fd, AXVCPU_RUN, chance(t, 97) ? 0 : rnd(t), "RUN");
+	if (r == 0) {
+		__atomic_fetch_add(&w->res->runs, 1, __ATOMIC_RELAXED);
+		pthread_mutex_lock(&w->lock);
+		/* The mapping may have gone with the fd; read it under the lock. */
+		if (w->vcpus[i].fd == fd && w->vcpus[i].run) {
+			uint32_t reason = w->vcpus[i].run->exit_reason;
+
+			if (reason >= AXVCPU_NR_EXIT_REASONS)
+				finding(t, "RUN exit_reason %u", reason);
+			else
+				__atomic_fetch_add(&w->res->exits[reason], 1,
+						   __ATOMIC_RELAXED);
+		}
+		pthread_mutex_unlock(&w->lock);
+	}
+}
+
+static void op_regs_on(struct thread_ctx *t, int fd)
+{
+	struct axvcpu_regs regs;
+	struct axvcpu_gpr gpr;
+	__u64 v;
+
+	switch (below(t, 5)) {
+	case 0:
+		memset(&gpr, 0, sizeof(gpr));
+		gpr.reg = chance(t, 80) ? below(t, 16) : interesting(t);
+		gpr.value = interesting(t);
+		if (chance(t, 5))
+			gpr.pad = rnd(t);
+		checked_ioctl(t, fd, chance(t, 50) ? AXVCPU_SET_GPR : AXVCPU_GET_GPR,
+			      (uintptr_t)some_ptr(t, &gpr), "SET/GET_GPR");
+		break;
+	case 1:
+		v = interesting(t);
+		checked_ioctl(t, fd, AXVCPU_SET_RETURN_VALUE,
+			      (uintptr_t)some_ptr(t, &v), "SET_RETURN_VALUE");
+		break;
+	default:
+		memset(&regs, 0, sizeof(regs));
+		if (checked_ioctl(t, fd, AXVCPU_GET_REGS, (uintptr_t)&regs,
+				  "GET_REGS") < 0 && chance(t, 50))
+			break;
+		/* Perturb a few fields of a valid register file. */
+		for (unsigned int k = below(t, 4); k; k--) {
+			__u64 *f = (__u64 *)&regs.x86 +
+				   below(t, offsetof(struct axvcpu_x86_regs,
+						     reserved) / 8);
+
+			*f = chance(t, 50) ? interesting(t) : *f ^ (1ULL << below(t, 64));
+		}
+		if (chance(t, 5))
+			regs.arch = rnd(t);
+		checked_ioctl(t, fd, AXVCPU_SET_REGS, (uintptr_t)some_ptr(t, &regs),
+			      "SET_REGS");
+		break;
+	}
+}
+
+static void op_regs(struct thread_ctx *t)
+{
+	op_regs_on(t, pick_vcpu(t));
+}
+
+static void op_misc(struct thread_ctx *t)
+{
+	struct axvcpu_interrupt irq = { .vector = 0 };
+	struct axvcpu_vcpu_info vi;
+	struct axvcpu_info info;
+	uint64_t cpus[16];
+	int fd = pick_fd(t);
+	long r;
+
+	switch (below(t, 8)) {
+	case 0:
+		r = checked_ioctl(t, fd, AXVCPU_GET_STATE, chance(t, 95) ? 0 : rnd(t),
+				  "GET_STATE");
+		if (r > AXVCPU_STATE_BLOCKED)
+			finding(t, "GET_STATE returned %ld", r);
+		break;
+	case 1:
+		irq.vector = chance(t, 80) ? 32 + below(t, 224) : interesting(t);
+		if (chance(t, 5))
+			irq.flags = rnd(t);
+		checked_ioctl(t, fd, AXVCPU_INJECT_INTERRUPT,
+			      (uintptr_t)some_ptr(t, &irq), "INJECT_INTERRUPT");
+		break;
+	case 2:
+		memset(&vi, 0, sizeof(vi));
+		vi.allowed_cpus_size = chance(t, 70) ? 8 * below(t, 17) : interesting(t);
+		vi.allowed_cpus = (uintptr_t)some_ptr(t, cpus);
+		if (chance(t, 5))
+			vi.reserved[below(t, 4)] = rnd(t);
+		checked_ioctl(t, fd, AXVCPU_GET_VCPU_INFO,
+			      (uintptr_t)some_ptr(t, &vi), "GET_VCPU_INFO");
+		break;
+	case 3:
+		checked_ioctl(t, fd, AXVCPU_UNBIND, chance(t, 95) ? 0 : rnd(t),
+			      "UNBIND");
+		break;
+	case 4:
+		checked_ioctl(t, t->w->sys_fd, AXVCPU_GET_INFO,
+			      (uintptr_t)some_ptr(t, &info), "GET_INFO");
+		break;
+	case 5:
+		/* Any ioctl number of ours, any size and direction. */
+		checked_ioctl(t, fd, _IOC(below(t, 4), AXVCPU_IO_MAGIC, below(t, 0x30),
+					  below(t, 2048)),
+			      (uintptr_t)some_ptr(t, cpus), "random ioctl");
+		break;
+	case 6: {
+		/* mmap with odd sizes and offsets, then unmap. */
+		size_t len = chance(t, 70) ? PAGE : interesting(t) & 0xffffff;
+		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			       chance(t, 80) ? 0 : (interesting(t) & ~0xfffULL));
+
+		if (p != MAP_FAILED) {
+			if (len >= sizeof(struct axvcpu_run))
+				((volatile struct axvcpu_run *)p)->immediate_exit = 0;
+			munmap(p, len);
+		}
+		break;
+	}
+	default:
+		checked_ioctl(t, t->w->sys_fd, AXVCPU_GET_API_VERSION,
+			      chance(t, 90) ? 0 : rnd(t), "GET_API_VERSION");
+		break;
+	}
+}
+
+static void op_close(struct thread_ctx *t)
+{
+	struct worker *w = t->w;
+	unsigned int i;
+
+	pthread_mutex_lock(&w->lock);
+	if (chance(t, 50)) {
+		i = below(t, POOL_VMS);
+		if (w->vms[i] >= 0)
+			close(w->vms[i]);
+		w->vms[i] = -1;
+	} else {
+		i = below(t, POOL_VCPUS);
+		if (w->vcpus[i].run)
+			munmap(w->vcpus[i].run, w->vcpus[i].run_len);
+		if (w->vcpus[i].fd >= 0)
+			close(w->vcpus[i].fd);
+		w->vcpus[i].fd = -1;
+		w->vcpus[i].run = NULL;
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* A child that does a few operations and is killed with SIGKILL mid-way. */
+static void op_fork_and_kill(struct thread_ctx *t)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct thread_ctx c = *t;
+
+		c.rng ^= 0x9e3779b97f4a7c15ULL;
+		for (;;) {
+			op_run(&c);
+			op_region(&c);
+		}
+	}
+	if (pid > 0) {
+		usleep(below(t, 3000));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/*
+ * A well-formed session: a VM with random guest code, a vCPU taken through
+ * SETUP and BIND, then a series of RUNs with random completions, register
+ * pokes and injections between them. Random single calls alone mostly hit
+ * the argument checks; this is what drives the exit handlers and decoders.
+ */
+static void op_guest_session(struct thread_ctx *t)
+{
+	struct worker *w = t->w;
+	struct axvcpu_create_vcpu c = { 0 };
+	struct axvcpu_memory_region mr = { 0 };
+	struct axvcpu_setup s = { 0 };
+	unsigned char *buf = w->bufs[t->idx % POOL_BUFS];
+	struct axvcpu_run *run;
+	unsigned int n;
+	int vm, vcpu;
+
+	vm = checked_ioctl(t, w->sys_fd, AXVCPU_CREATE_VM, 0, "CREATE_VM");
+	if (vm < 0)
+		return;
+	fill_guest_code(t, buf, BUF_PAGES * PAGE / 2);
+	mr.memory_size = BUF_PAGES * PAGE / 2;
+	mr.userspace_addr = (uintptr_t)buf;
+	mr.flags = chance(t, 10) ? AXVCPU_MEM_READONLY : 0;
+	checked_ioctl(t, vm, AXVCPU_SET_MEMORY_REGION, (uintptr_t)&mr,
+		      "SET_MEMORY_REGION");
+	c.vm_fd = vm;
+	c.flags = below(t, 4);
+	vcpu = checked_ioctl(t, w->sys_fd, AXVCPU_CREATE_VCPU, (uintptr_t)&c,
+			     "CREATE_VCPU");
+	if (vcpu < 0)
+		goto out_vm;
+	run = mmap(NULL, w->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (run == MAP_FAILED)
+		goto out_vcpu;
+	s.entry = PAGE * below(t, 4) + below(t, 64);
+	s.arch.x86.mode = chance(t, 80) ? AXVCPU_X86_MODE_FLAT32 : AXVCPU_X86_MODE_REAL;
+	{
+		const unsigned char *b = buf + s.entry;
+
+		trail(t, "session mode %u entry %#llx code %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x",
+		      s.arch.x86.mode, (unsigned long long)s.entry, b[0], b[1], b[2], b[3],
+		      b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11]);
+	}
+	checked_ioctl(t, vcpu, AXVCPU_SETUP, (uintptr_t)&s, "SETUP");
+	checked_ioctl(t, vcpu, AXVCPU_BIND, 0, "BIND");
+	for (n = 4 + below(t, 28); n && !w->stop; n--) {
+		long r;
+
+		run->mmio.data = rnd(t);
+		run->hypercall.ret = rnd(t);
+		if (chance(t, 10))
+			op_regs_on(t, vcpu);
+		if (chance(t, 10)) {
+			struct axvcpu_interrupt irq = { .vector = 32 + below(t, 224) };
+
+			checked_ioctl(t, vcpu, AXVCPU_INJECT_INTERRUPT,
+				      (uintptr_t)&irq, "INJECT_INTERRUPT");
+		}
+		r = checked_ioctl(t, vcpu, AXVCPU_RUN, 0, "RUN");
+		if (r == 0) {
+			__atomic_fetch_add(&w->res->runs, 1, __ATOMIC_RELAXED);
+			if (run->exit_reason >= AXVCPU_NR_EXIT_REASONS)
+				finding(t, "RUN exit_reason %u", run->exit_reason);
+			else
+				__atomic_fetch_add(&w->res->exits[run->exit_reason], 1,
+						   __ATOMIC_RELAXED);
+		} else if (errno != EINTR) {
+			break;
+		}
+	}
+	if (chance(t, 50))
+		checked_ioctl(t, vcpu, AXVCPU_UNBIND, 0, "UNBIND");
+	munmap(run, w->run_size);
+out_vcpu:
+	close(vcpu);
+out_vm:
+	close(vm);
+}
+
+static void *worker_thread(void *arg)
+{
+	struct thread_ctx *t = arg;
+	struct worker *w = t->w;
+	const struct fuzz_config *cfg = w->cfg;
+
+	while (!w->stop) {
+		unsigned int op = below(t, 100);
+
+		if (__atomic_load_n(&w->res->calls, __ATOMIC_RELAXED) >= cfg->calls ||
+		    now_ns() > w->deadline_ns)
+			break;
+		if (op < 10)
+			op_guest_session(t);
+		else if (op < 30)
+			op_run(t);
+		else if (op < 42)
+			op_regs(t);
+		else if (op < 57)
+			op_misc(t);
+		else if (op < 67)
+			op_region(t);
+		else if (op < 77)
+			op_setup(t);
+		else if (op < 85)
+			op_create_vcpu(t);
+		else if (op < 90)
+			op_create_vm(t);
+		else if (op < 99)
+			op_close(t);
+		else if (t->idx == 0 && chance(t, 20))
+			op_fork_and_kill(t);
+	}
+	return NULL;
+}
+
+static void sig_nop(int sig)
+{
+}
+
+/* One worker process: its pools, its threads, a kicker that interrupts RUN. */
+static void worker_main(struct worker *w)
+{
+	struct thread_ctx ctx[MAX_THREADS];
+	struct sigaction sa;
+	unsigned int i, n = w->cfg->threads;
+	uint64_t kicks = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sig_nop;
+	sigaction(SIGUSR1, &sa, NULL);		/* no SA_RESTART: RUN ends with EINTR */
+	pthread_mutex_init(&w->lock, NULL);
+	w->sys_fd = open("/dev/axvcpu", O_RDWR);
+	if (w->sys_fd < 0) {
+		perror("open /dev/axvcpu");
+		_exit(2);
+	}
+	{
+		struct axvcpu_info info;
+
+		if (ioctl(w->sys_fd, AXVCPU_GET_INFO, &info))
+			_exit(2);
+		w->run_size = info.run_mmap_size;
+	}
+	for (i = 0; i < POOL_VMS; i++)
+		w->vms[i] = -1;
+	for (i = 0; i < POOL_VCPUS; i++)
+		w->vcpus[i].fd = -1;
+	for (i = 0; i < POOL_BUFS; i++) {
+		w->bufs[i] = mmap(NULL, BUF_PAGES * PAGE, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (w->bufs[i] == MAP_FAILED)
+			_exit(2);
+	}
+	if (n > MAX_THREADS)
+		n = MAX_THREADS;
+	for (i = 0; i < n; i++) {
+		ctx[i].w = w;
+		ctx[i].idx = i;
+		ctx[i].rng = w->cfg->seed * 0x9e3779b97f4a7c15ULL +
+			     (w->proc + 1) * 1000003ULL + i * 7919ULL + 1;
+		pthread_create(&w->tids[i], NULL, worker_thread, &ctx[i]);
+	}
+	/* Kick every thread now and then, so a spinning guest ends its RUN. */
+	while (__atomic_load_n(&w->res->calls, __ATOMIC_RELAXED) < w->cfg->calls &&
+	       now_ns() < w->deadline_ns) {
+		usleep(3000);
+		for (i = 0; i < n; i++)
+			pthread_kill(w->tids[i], SIGUSR1);
+		kicks++;
+	}
+	w->stop = 1;
+	/* Keep kicking until every thread is out of RUN. */
+	for (i = 0; i < n; i++) {
+		while (pthread_tryjoin_np(w->tids[i], NULL)) {
+			pthread_kill(w->tids[i], SIGUSR1);
+			usleep(1000);
+		}
+	}
+	_exit(0);
+}
+
+int fuzz_run(const struct fuzz_config *cfg, struct fuzz_result *out)
+{
+	struct fuzz_result *res;
+	pid_t pids[FUZZ_MAX_PROCS];
+	unsigned int i, procs = cfg->procs > FUZZ_MAX_PROCS ? FUZZ_MAX_PROCS : cfg->procs;
+	uint64_t start = now_ns();
+	uint64_t deadline = start + cfg->seconds * 1000000000ULL;
+
+	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED)
+		return -1;
+	memset(res, 0, sizeof(*res));
+	fflush(stdout);
+
+	for (i = 0; i < procs; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			struct worker *w = calloc(1, sizeof(*w));
+
+			w->res = res;
+			w->cfg = cfg;
+			w->proc = i;
+			w->deadline_ns = deadline;
+			worker_main(w);
+		}
+	}
+	/* Reap; a worker that outlives the deadline by a minute is killed, and
+	 * one that cannot be killed is stuck in the kernel.
+	 */
+	for (i = 0; i < procs; i++) {
+		int status;
+		uint64_t limit = deadline + 30000000000ULL;
+
+		while (waitpid(pids[i], &status, WNOHANG) == 0) {
+			if (now_ns() > limit) {
+				printf("# FINDING seed=%llu proc=%u: worker still alive 30 s after the deadline; SIGKILL\n",
+				       (unsigned long long)cfg->seed, i);
+				res->findings++;
+				for (unsigned int th = 0; th < FUZZ_MAX_THREADS; th++)
+					for (unsigned int k = 0; k < FUZZ_TRAIL; k++) {
+						unsigned int n = res->trail_pos[i][th];
+
+						if (n > k)
+							printf("#   thread %u, op -%u: %s\n", th, k,
+							       res->trail[i][th][(n - 1 - k) % FUZZ_TRAIL]);
+					}
+				fflush(stdout);
+				kill(pids[i], SIGKILL);
+				waitpid(pids[i], &status, 0);
+				break;
+			}
+			usleep(10000);
+		}
+	}
+	*out = *res;
+	out->seconds = (now_ns() - start) / 1e9;
+	munmap(res, sizeof(*res));
+	return 0;
+}

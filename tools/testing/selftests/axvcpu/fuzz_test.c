@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuzz_test: a bounded run of the ioctl fuzzer (fuzz/axvcpu_fuzz.c), then
+ * checks that nothing leaked and the device still runs a guest.
+ *
+ * Environment (all optional): AXVCPU_FUZZ_SEED (default 20261125; "random"
+ * takes one from the clock), AXVCPU_FUZZ_CALLS (100000), AXVCPU_FUZZ_SECONDS
+ * (90), AXVCPU_FUZZ_PROCS (2), AXVCPU_FUZZ_THREADS (3). `make fuzz` runs
+ * it with a million calls and a random seed; the seed is always printed.
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "axvcpu_util.h"
+#include "axvcpu_x86.h"
+#include "fuzz/axvcpu_fuzz.h"
+
+static unsigned long long env_u64(const char *name, unsigned long long def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtoull(v, NULL, 0) : def;
+}
+
+X86_GUEST(fuzz_sanity_guest, ".code32",
+	"mov $0x5a, %al\n\t"
+	"out %al, $0x42\n\t"
+	"hlt\n\t");
+
+static long long pinned(void)
+{
+	return axv_pinned_pages();
+}
+
+FIXTURE(ioctl_fuzz) {
+};
+
+FIXTURE_SETUP(ioctl_fuzz)
+{
+}
+
+FIXTURE_TEARDOWN(ioctl_fuzz)
+{
+}
+
+/* The harness's 30 s default is too short: the run is bounded by its own deadline. */
+TEST_F_TIMEOUT(ioctl_fuzz, bounded, 900)
+{
+	struct fuzz_config cfg = { 0 };
+	struct fuzz_result res;
+	const char *seed = getenv("AXVCPU_FUZZ_SEED");
+	long long pins_before = axv_pinned_pages(), pins_after;
+	struct axvcpu_info info;
+	struct axv_vcpu *vcpu;
+	struct axv_vm vm;
+	int sys, i;
+
+	cfg.seed = seed && !strcmp(seed, "random") ? (uint64_t)time(NULL) :
+		   env_u64("AXVCPU_FUZZ_SEED", 20261125);
+	cfg.calls = env_u64("AXVCPU_FUZZ_CALLS", 100000);
+	cfg.seconds = env_u64("AXVCPU_FUZZ_SECONDS", 90);
+	cfg.procs = env_u64("AXVCPU_FUZZ_PROCS", 2);
+	cfg.threads = env_u64("AXVCPU_FUZZ_THREADS", 3);
+	TH_LOG("fuzz: seed %llu (replay: AXVCPU_FUZZ_SEED=%llu), %llu calls, %u s, %u procs x %u threads",
+	       (unsigned long long)cfg.seed, (unsigned long long)cfg.seed,
+	       (unsigned long long)cfg.calls, cfg.seconds, cfg.procs,
+	       cfg.threads);
+
+	ASSERT_EQ(0, fuzz_run(&cfg, &res));
+	TH_LOG("fuzz: %llu calls in %.1f s, %llu RUNs entered the guest, %llu findings",
+	       (unsigned long long)res.calls, res.seconds,
+	       (unsigned long long)res.runs, (unsigned long long)res.findings);
+	for (i = 0; i < AXVCPU_NR_EXIT_REASONS; i++)
+		if (res.exits[i])
+			TH_LOG("fuzz:   exit %-20s %llu", axv_exit_name(i),
+			       (unsigned long long)res.exits[i]);
+
+	ASSERT_EQ(0, res.findings) TH_LOG("the fuzzer saw the kernel break a rule (FINDING lines above)");
+	ASSERT_LT(0, res.runs) TH_LOG("no RUN entered a guest: the fuzzer did not reach the run loop");
+	ASSERT_LE(cfg.calls / 10, res.calls) TH_LOG("far fewer calls than asked: the workers stalled");
+
+	/* Every pin of every worker's memory was released with its fds. */
+	pins_after = axv_poll_value(pinned, pins_before, 10000);
+	ASSERT_EQ(pins_before, pins_after) TH_LOG("pinned pages: %lld before the fuzz, %lld after",
+						  pins_before, pins_after);
+
+	/* The device still works. */
+	sys = axv_open_dev();
+	axv_get_info(sys, &info);
+	close(sys);
+	if (!axv_arch_is_x86(info.arch))
+		return;
+	vcpu = x86_vm_with_guest(&vm, fuzz_sanity_guest_start, fuzz_sanity_guest_end, 0);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x42, 1, 0x5a);
+	axv_vcpu_close(vcpu);
+	axv_vm_close(&vm);
+}
+
+TEST_HARNESS_MAIN

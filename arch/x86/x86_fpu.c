@@ -10,6 +10,7 @@
 #include <linux/log2.h>
 #include <linux/slab.h>
 #include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
 #include <asm/cpufeature.h>
 #include "x86.h"
 
@@ -19,6 +20,7 @@
 
 static unsigned int x86_fpu_size;
 static bool x86_fpu_xsave;
+static u64 x86_host_xcr0;
 
 /**
  * x86_fpu_init() - size the guest FPU area for this host
@@ -35,6 +37,7 @@ int x86_fpu_init(void)
 		/* CPUID.(EAX=0DH,ECX=0).EBX: the XSAVE area size for XCR0. */
 		cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
 		x86_fpu_size = ebx;
+		x86_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	} else {
 		x86_fpu_size = X86_FXSAVE_SIZE;
 	}
@@ -95,6 +98,13 @@ void x86_fpu_enter_guest(void *area)
  */
 void x86_fpu_leave_guest(void *area)
 {
+	/*
+	 * XSETBV is intercepted, but QEMU's SVM lets it run: put the host's
+	 * XCR0 back before anything saves or restores state with it.
+	 */
+	if (x86_fpu_xsave &&
+	    unlikely(xgetbv(XCR_XFEATURE_ENABLED_MASK) != x86_host_xcr0))
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, x86_host_xcr0);
 	if (x86_fpu_xsave)
 		asm volatile("xsave64 %0" : "=m" (*(u8 *)area) : "a" (-1),
 			     "d" (-1) : "memory");

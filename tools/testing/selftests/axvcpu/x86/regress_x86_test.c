@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * regress_x86_test: regression tests for bugs the fuzzer and the suite
+ * found in the x86 backends, one test per bug, each named after it.
+ */
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "axvcpu_util.h"
+#include "axvcpu_x86.h"
+
+#define X86_CR0_PG		(1ULL << 31)
+#define X86_CR4_PAE		(1ULL << 5)
+#define EFER_LME		(1ULL << 8)
+#define EFER_NXE		(1ULL << 11)
+
+/* #GP handler: OUT 0x0d to port 0xe0, then HLT. */
+X86_GUEST(efer_guest, ".code32",
+	"mov $" __stringify(X86_STACK_TOP) ", %esp\n\t"
+	"lidt " __stringify(X86_IDTR_GPA) "\n\t"
+	"mov $0xc0000080, %ecx\n\t"
+	"xor %edx, %edx\n\t"
+	"mov $0x100, %eax\n\t"		/* EFER.LME with CR4.PAE and CR0.PG clear */
+	"wrmsr\n\t"
+	"mov $0x11, %al\n\t"		/* not reached: the WRMSR faults */
+	"out %al, $0xe1\n\t"
+	"hlt\n\t"
+	"efer_gp_handler:\n\t"
+	"mov $0x0d, %al\n\t"
+	"out %al, $0xe0\n\t"
+	"rdmsr\n\t"			/* EFER unchanged */
+	"out %eax, $0xe2\n\t"
+	"mov %cr4, %eax\n\t"		/* now the same through CR4 */
+	"or $0x20, %eax\n\t"
+	"mov %eax, %cr4\n\t"		/* PAE on: allowed */
+	"mov $0x100, %eax\n\t"
+	"wrmsr\n\t"			/* LME with PAE: allowed */
+	"rdmsr\n\t"
+	"out %eax, $0xe3\n\t"
+	"mov $" __stringify(X86_STACK_TOP) ", %esp\n\t"
+	"mov %cr4, %eax\n\t"
+	"and $~0x20, %eax\n\t"
+	"mov %eax, %cr4\n\t"		/* PAE off with LME on, paging off: #GP */
+	"hlt\n\t");
+X86_GUEST_LABEL(efer_gp_handler);
+
+X86_GUEST(triple_then_out_guest, ".code32",
+	"lidt " __stringify(X86_DATA_GPA) " + 0x100\n\t"
+	"ud2\n\t"
+	"good_entry:\n\t"
+	"mov $0x77, %al\n\t"
+	"out %al, $0xe4\n\t"
+	"hlt\n\t");
+X86_GUEST_LABEL(good_entry);
+
+FIXTURE(regress) {
+	struct axvcpu_info info;
+	struct axv_vm vm;
+	struct axv_vcpu *vcpu;
+};
+
+FIXTURE_SETUP(regress)
+{
+	int fd = axv_open_dev();
+
+	axv_get_info(fd, &self->info);
+	close(fd);
+	self->vcpu = NULL;
+	self->vm.fd = -1;
+}
+
+FIXTURE_TEARDOWN(regress)
+{
+	if (self->vcpu)
+		axv_vcpu_close(self->vcpu);
+	if (self->vm.fd > 0)
+		axv_vm_close(&self->vm);
+}
+
+/*
+ * Fuzzer finding: EFER.LME with CR0.PG and CR4.PAE clear made QEMU's SVM
+ * leave the host CPU on the guest's CR0 at the next #VMEXIT (a hard hang).
+ * SET_REGS refuses it and changes nothing.
+ */
+TEST_F(regress, set_regs_refuses_lme_without_pae)
+{
+	struct axvcpu_regs good, bad, now;
+
+	AXV_REQUIRE_X86(&self->info);
+	self->vcpu = x86_vm_with_guest(&self->vm, triple_then_out_guest_start,
+				       triple_then_out_guest_end, 0);
+	axv_get_regs(self->vcpu, &good);
+
+	bad = good;
+	bad.x86.efer = EFER_LME;
+	ASSERT_ERRNO(EINVAL, ioctl(self->vcpu->fd, AXVCPU_SET_REGS, &bad));
+	bad.x86.efer = 1ULL << 14;	/* FFXSR: not offered */
+	ASSERT_ERRNO(EINVAL, ioctl(self->vcpu->fd, AXVCPU_SET_REGS, &bad));
+	bad.x86.efer = 0xffff;
+	ASSERT_ERRNO(EINVAL, ioctl(self->vcpu->fd, AXVCPU_SET_REGS, &bad));
+	axv_get_regs(self->vcpu, &now);
+	ASSERT_EQ(0, memcmp(&good, &now, sizeof(now))) TH_LOG("a refused SET_REGS changed the registers");
+	ASSERT_STATE(self->vcpu, AXVCPU_STATE_READY);
+
+	/* LME with PAE (paging still off) and NXE are fine. */
+	bad = good;
+	bad.x86.efer = EFER_LME | EFER_NXE;
+	bad.x86.cr4 = X86_CR4_PAE;
+	ASSERT_OK(ioctl(self->vcpu->fd, AXVCPU_SET_REGS, &bad));
+}
+
+/* The same state reached by the guest itself: WRMSR and MOV CR4 raise #GP. */
+TEST_F(regress, guest_cannot_set_lme_without_pae)
+{
+	struct axv_vcpu *vcpu;
+
+	AXV_REQUIRE_X86(&self->info);
+	vcpu = self->vcpu = x86_vm_with_guest(&self->vm, efer_guest_start,
+					      efer_guest_end, 0);
+	x86_idt_set_gate(&self->vm, 13, X86_GUEST_GPA(efer_guest, efer_gp_handler));
+
+	ASSERT_RUN_IO_WRITE(vcpu, 0xe0, 1, 0x0d);
+	ASSERT_RUN_IO_WRITE(vcpu, 0xe2, 4, 0);		/* EFER as before */
+	ASSERT_RUN_IO_WRITE(vcpu, 0xe3, 4, EFER_LME);	/* set once PAE was on */
+	/* Clearing PAE now faults into the handler again. */
+	ASSERT_RUN_IO_WRITE(vcpu, 0xe0, 1, 0x0d);
+	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
+}
+
+/*
+ * Bug: after a SHUTDOWN exit the event that triple-faulted stayed queued
+ * and was injected again on every entry, so a good state loaded with
+ * SET_REGS still ended in SYSTEM_DOWN.
+ */
+TEST_F(regress, shutdown_then_new_state_runs)
+{
+	struct axvcpu_regs regs;
+	struct axv_vcpu *vcpu;
+
+	AXV_REQUIRE_X86(&self->info);
+	vcpu = self->vcpu = x86_vm_with_guest(&self->vm, triple_then_out_guest_start,
+					      triple_then_out_guest_end, 0);
+	axv_get_regs(vcpu, &regs);
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_SYSTEM_DOWN);
+
+	regs.x86.rip = X86_GUEST_GPA(triple_then_out_guest, good_entry);
+	axv_set_regs(vcpu, &regs);
+	ASSERT_RUN_IO_WRITE(vcpu, 0xe4, 1, 0x77);
+	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
+}
+
+TEST_HARNESS_MAIN

@@ -108,12 +108,28 @@ static u32 svm_npf_access(u64 error)
 	return (error & NPF_WRITE) ? AXVCPU_ACCESS_WRITE : AXVCPU_ACCESS_READ;
 }
 
+/* The guest's execution mode and the bytes of the instruction at its RIP. */
+static int svm_read_insn(struct svm_vcpu *svm, u8 *bytes, unsigned int *len,
+			 enum x86_cpu_mode *mode)
+{
+	struct axvcpu_x86_regs *regs = kmalloc(sizeof(*regs), GFP_KERNEL);
+	int ret;
+
+	if (!regs)
+		return -ENOMEM;
+	svm_get_x86_regs(svm, regs);
+	*mode = x86_cpu_mode(regs);
+	ret = x86_fetch_insn(svm->x86.vcpu->vm, regs, bytes, len);
+	kfree(regs);
+	return ret;
+}
+
 static int svm_exit_npf(struct svm_vcpu *svm, struct axvcpu_run *run)
 {
 	struct axvcpu_vcpu *vcpu = svm->x86.vcpu;
 	u64 error = svm->vmcb->control.exit_info_1;
 	u64 gpa = svm->vmcb->control.exit_info_2;
-	struct axvcpu_x86_regs *regs;
+	enum x86_cpu_mode mode;
 	struct x86_insn insn;
 	unsigned int len;
 	u8 bytes[15];
@@ -134,14 +150,11 @@ static int svm_exit_npf(struct svm_vcpu *svm, struct axvcpu_run *run)
 	if (error & (NPF_FETCH | NPF_GUEST_TABLES))
 		return AXVCPU_RUN_EXIT;
 
-	regs = kmalloc(sizeof(*regs), GFP_KERNEL);
-	if (!regs)
-		return -ENOMEM;
-	svm_get_x86_regs(svm, regs);
-	ret = x86_fetch_insn(vcpu->vm, regs, bytes, &len);
+	ret = svm_read_insn(svm, bytes, &len, &mode);
+	if (ret == -ENOMEM)
+		return ret;
 	if (!ret)
-		ret = x86_decode_mmio(bytes, len, x86_cpu_mode(regs), &insn);
-	kfree(regs);
+		ret = x86_decode_mmio(bytes, len, mode, &insn);
 	/* Not an instruction the decoder knows: user space sees the raw fault. */
 	if (ret || insn.is_write != !!(error & NPF_WRITE))
 		return AXVCPU_RUN_EXIT;
@@ -154,32 +167,27 @@ static int svm_exit_npf(struct svm_vcpu *svm, struct axvcpu_run *run)
 /* MOV to/from DRn: emulated against shadow values, never loaded. */
 static int svm_exit_dr(struct svm_vcpu *svm)
 {
-	struct axvcpu_x86_regs *regs;
+	enum x86_cpu_mode mode;
+	unsigned int got;
+	u8 bytes[15], len;
+	u64 *slot, mask;
 	u32 gpr, dr;
 	bool to_dr;
-	u8 bytes[15], len;
-	unsigned int got;
-	enum x86_cpu_mode mode;
-	u64 *slot, mask;
 	int ret;
 
-	regs = kmalloc(sizeof(*regs), GFP_KERNEL);
-	if (!regs)
-		return -ENOMEM;
-	svm_get_x86_regs(svm, regs);
-	mode = x86_cpu_mode(regs);
-	ret = x86_fetch_insn(svm->x86.vcpu->vm, regs, bytes, &got);
+	ret = svm_read_insn(svm, bytes, &got, &mode);
+	if (ret == -ENOMEM)
+		return ret;
 	if (!ret)
 		ret = x86_decode_mov_dr(bytes, got, mode, &gpr, &dr, &to_dr,
 					&len);
 	/* DR4/DR5 alias DR6/DR7 unless CR4.DE (then #UD, SDM vol. 3, 18.2.2). */
 	if (!ret && (dr == 4 || dr == 5)) {
-		if (regs->cr4 & X86_CR4_DE)
+		if (svm->vmcb->save.cr4 & X86_CR4_DE)
 			ret = -EINVAL;
 		else
 			dr += 2;
 	}
-	kfree(regs);
 	if (ret) {
 		svm_inject_exception(svm, UD_VECTOR, false, 0);
 		return AXVCPU_RUN_REENTER;
@@ -198,21 +206,16 @@ static int svm_exit_dr(struct svm_vcpu *svm)
 static int svm_exit_write_cr4(struct svm_vcpu *svm)
 {
 	struct vmcb_save_area *s = &svm->vmcb->save;
-	struct axvcpu_x86_regs *regs;
 	enum x86_cpu_mode mode;
 	unsigned int got;
-	u32 gpr, cr;
 	u8 bytes[15], len;
+	u32 gpr, cr;
 	u64 value;
 	int ret;
 
-	regs = kmalloc(sizeof(*regs), GFP_KERNEL);
-	if (!regs)
-		return -ENOMEM;
-	svm_get_x86_regs(svm, regs);
-	mode = x86_cpu_mode(regs);
-	ret = x86_fetch_insn(svm->x86.vcpu->vm, regs, bytes, &got);
-	kfree(regs);
+	ret = svm_read_insn(svm, bytes, &got, &mode);
+	if (ret == -ENOMEM)
+		return ret;
 	if (!ret)
 		ret = x86_decode_mov_to_cr(bytes, got, mode, &gpr, &cr, &len);
 	if (ret || cr != 4) {

@@ -80,6 +80,12 @@ static char region_line[NR_REGION][512] = { "not measured", "not measured" };
 static char thp_mode[64] = "?";
 static char vcpu_mem_line[256] = "not measured";
 
+/* Where the bench is, on stderr as it goes: a run that hangs shows where. */
+static void progress(const char *who, const char *what)
+{
+	fprintf(stderr, "axvcpu_bench: %s: %s...\n", who, what);
+}
+
 static double now_us(void)
 {
 	struct timespec ts;
@@ -206,6 +212,7 @@ static void bench_axvcpu_round_trips(struct stats *s)
 		struct axv_vm vm;
 		struct axv_ctx c;
 
+		progress("axvcpu", rt_names[i]);
 		c.vcpu = x86_vm_with_guest(&vm, guests[i].start, guests[i].end, 0);
 		c.want = guests[i].exit_reason;
 		measure(i == RT_NULL ? axv_null_ioctl : axv_round_trip, &c,
@@ -340,6 +347,7 @@ static bool bench_kvm_round_trips(struct stats *s, char *why, size_t len)
 {
 	int kvm, i;
 
+	progress("KVM", "loading the modules");
 	if (access("/dev/kvm", R_OK | W_OK) &&
 	    !axv_load_kvm_modules(DEFAULT_KVM_MODULES, why, len))
 		return false;
@@ -351,6 +359,7 @@ static bool bench_kvm_round_trips(struct stats *s, char *why, size_t len)
 	for (i = 0; i < NR_RT; i++) {
 		struct kvm_ctx c;
 
+		progress("KVM", rt_names[i]);
 		if (kvm_vm_with_guest(&c, kvm, i, s[i].note, sizeof(s[i].note))) {
 			kvm_close(&c);
 			continue;
@@ -395,6 +404,8 @@ static void bench_region(int sys_fd, int kind)
 	int vm, i, rc;
 	void *mem;
 
+	progress("axvcpu", kind == REGION_4K ? "memory region, 4 KiB pages" :
+		 "memory region, transparent huge pages");
 	huge0 = axv_meminfo_kb("AnonHugePages");
 	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -453,6 +464,7 @@ static void bench_vcpu_memory(void)
 	struct axv_vm vm;
 	unsigned long i;
 
+	progress("axvcpu", "kernel memory per vCPU");
 	axv_vm_create(&vm);
 	if (nr_vcpus > vm.info.max_vcpus)
 		nr_vcpus = vm.info.max_vcpus;

@@ -15,11 +15,17 @@ BUILD_PKGS=(make gcc libc6-dev kmod xz-utils)
 X86_PKGS=(qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
 	  linux-source-6.1 cpio gzip "${BUILD_PKGS[@]}")
 LINT_PKGS=(perl sparse g++ linux-headers-amd64 linux-source-6.1 "${BUILD_PKGS[@]}")
+# A kernel built from linux-source-6.1 (lane x86-svm-debug): kconfig needs
+# flex and bison, objtool libelf-dev, the build bc, perl and openssl's
+# headers; the module tools (modinfo) are in kmod.
+KERNEL_BUILD_PKGS=(build-essential bc bison flex libelf-dev libssl-dev perl
+		   linux-source-6.1 xz-utils "${BUILD_PKGS[@]}")
 
 want=()
 for job in "$@"; do
 	case $job in
 	lint)	want+=("${LINT_PKGS[@]}") ;;
+	x86-*-debug) want+=("${X86_PKGS[@]}" "${KERNEL_BUILD_PKGS[@]}") ;;
 	x86-*)	want+=("${X86_PKGS[@]}") ;;
 	*)	echo "deps: unknown lane or job '$job' (lanes: $(lane_names | xargs))" >&2
 		exit 2 ;;

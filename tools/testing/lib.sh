@@ -15,7 +15,8 @@
 #   AXVCPU_TESTS_OVERRIDE  directory of prebuilt test programs (no selftest build)
 #   AXVCPU_TESTS           run only these test programs (space-separated names)
 #   AXVCPU_KVER            Debian kernel version to build against and boot
-#   AXVCPU_TEST_TIMEOUT    seconds per test program in the guest (300)
+#   AXVCPU_TEST_TIMEOUT    seconds per test program in the guest (the
+#                          lane's TEST_TIMEOUT, else 300)
 #   AXVCPU_BENCH_TIMEOUT   seconds for axvcpu_bench in the guest (1200)
 #   AXVCPU_LANE_TIMEOUT    seconds before the emulator is killed (1500)
 #   AXVCPU_EMU_LOCK_WAIT   seconds to wait for the emulator lock (1800)
@@ -34,11 +35,17 @@ BENCH_PROGRAM=axvcpu_bench
 # The lanes. One line each: name, script under lanes/, then the parameters
 # (VAR=value, passed to the script in its environment). The script gets the
 # lane name as $1.
+# KERNEL=debian boots Debian's kernel; KERNEL=NAME a kernel built from
+# linux-source-6.1 with kconfig/NAME.config (build-kernel.sh). KDEBUG names
+# the kernel debug features the guest must report as active (write_init);
+# TEST_TIMEOUT the seconds per test program (300; AXVCPU_TEST_TIMEOUT wins).
 LANES_TABLE='
 x86-svm         x86-svm.sh   QEMU_CPU=max
 x86-svm-4level  x86-svm.sh   QEMU_CPU=EPYC
+x86-svm-debug   x86-svm.sh   QEMU_CPU=max KERNEL=x86-debug QEMU_MEM=2G TEST_TIMEOUT=600 KDEBUG=kasan,kfence,lockdep,kmemleak,failslab,fail_page_alloc
 '
-DEFAULT_LANES="x86-svm x86-svm-4level"
+DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug"
+DEFAULT_BENCH_LANES="x86-svm x86-svm-4level"
 
 # lane_lookup NAME: sets LANE_SCRIPT and LANE_PARAMS (an array), or fails.
 lane_lookup() {
@@ -139,7 +146,7 @@ lane_begin() {
 	W=$WORK_ROOT/$LANE
 	LANE_T0=$(now)
 	mkdir -p "$W"
-	rm -f "$W"/{result,failures,skips,counts,serial.log,splats,qemu.log}
+	rm -f "$W"/{result,failures,skips,counts,serial.log,splats,splat-reports,kmemleak,qemu.log}
 	: >"$W/failures"
 	: >"$W/skips"
 	echo "[$LANE] work dir $W, mode $MODE"
@@ -259,16 +266,21 @@ initramfs_skeleton() {
 #   AXVCPU-TEST-END <program> rc=<exit status> uptime=<s> secs=<s>
 #   AXVCPU-DMESG-BEGIN / the whole dmesg / AXVCPU-DMESG-END
 #   AXVCPU-DONE uptime=<s>
-# then powers off. Programs run in /tests with stdin /dev/null under
-# busybox timeout; the environment is AXVCPU_KO, AXVCPU_KVM_DIR,
-# AXVCPU_KVM_MODULES (KVM's modules in load order), AXVCPU_LANE.
+# then powers off. A debug kernel adds, after INIT, the debug features it
+# has active (AXVCPU-KDEBUG features=kasan,kfence,lockdep,...) and, before
+# the dmesg dump, kmemleak's report after two scans (AXVCPU-KMEMLEAK-BEGIN
+# ... AXVCPU-KMEMLEAK-END rc=<0 if the scans ran>) and whether lockdep is
+# still on (AXVCPU-KDEBUG-END debug_locks=<1|0>). Programs run in /tests
+# with stdin /dev/null under busybox timeout; the environment is AXVCPU_KO,
+# AXVCPU_KVM_DIR, AXVCPU_KVM_MODULES (KVM's modules in load order),
+# AXVCPU_LANE.
 write_init() {
 	local root=$1 timeout
 	shift
 	if [ "$MODE" = bench ]; then
 		timeout=${AXVCPU_BENCH_TIMEOUT:-1200}
 	else
-		timeout=${AXVCPU_TEST_TIMEOUT:-300}
+		timeout=${AXVCPU_TEST_TIMEOUT:-${TEST_TIMEOUT:-300}}
 	fi
 	{
 		echo '#!/bin/busybox sh'
@@ -290,6 +302,15 @@ mount -t tmpfs tmpfs /dev/shm
 exec </dev/console >/dev/console 2>&1
 up() { read -r u _ </proc/uptime; echo "$u"; }
 echo "AXVCPU-INIT uptime=$(up) kernel=$(uname -r) lane=$LANE"
+kd=
+dmesg | grep -q 'KernelAddressSanitizer initialized' && kd="$kd kasan"
+read -r ki </sys/module/kfence/parameters/sample_interval 2>/dev/null || ki=0
+[ "$ki" != 0 ] && kd="$kd kfence"
+[ -e /proc/lockdep_stats ] && kd="$kd lockdep"
+[ -e /sys/kernel/debug/kmemleak ] && kd="$kd kmemleak"
+[ -d /sys/kernel/debug/failslab ] && kd="$kd failslab"
+[ -d /sys/kernel/debug/fail_page_alloc ] && kd="$kd fail_page_alloc"
+echo "AXVCPU-KDEBUG features=$(echo $kd | tr ' ' ,)"
 export AXVCPU_KO=/lib/axvcpu/axvcpu.ko AXVCPU_KVM_DIR=/lib/axvcpu/kvm
 export AXVCPU_KVM_MODULES="$KVM_MODULES" AXVCPU_LANE="$LANE"
 load() { insmod "$AXVCPU_KO"; echo "AXVCPU-INSMOD rc=$?"; }
@@ -305,6 +326,22 @@ for t in $PROGRAMS; do
 	t1=$(up)
 	echo "AXVCPU-TEST-END $t rc=$rc uptime=$t1 secs=$(awk "BEGIN { print $t1 - $t0 }")"
 done
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	# Objects younger than 5 s are never reported: wait, then scan twice
+	# (an object only in transit during the first scan is not a leak).
+	echo "AXVCPU-KMEMLEAK-BEGIN uptime=$(up)"
+	sleep 6
+	if echo scan >/sys/kernel/debug/kmemleak && sleep 2 &&
+	   echo scan >/sys/kernel/debug/kmemleak; then
+		cat /sys/kernel/debug/kmemleak
+		echo "AXVCPU-KMEMLEAK-END rc=0 uptime=$(up)"
+	else
+		echo "AXVCPU-KMEMLEAK-END rc=1 uptime=$(up)"
+	fi
+fi
+if [ -e /proc/lockdep_stats ]; then
+	echo "AXVCPU-KDEBUG-END debug_locks=$(awk '/debug_locks:/ { print $2 }' /proc/lockdep_stats)"
+fi
 echo "AXVCPU-DMESG-BEGIN"
 dmesg
 echo "AXVCPU-DMESG-END"
@@ -331,17 +368,109 @@ run_emulator() {
 		timeout -s KILL "$t" "$@" </dev/null
 }
 
-# The kernel messages that fail a lane: these words opening a kernel
-# message, i.e. right after the "[ seconds.micros] " prefix of the console
-# and of dmesg (so a test's own output cannot trip it, nor a benign line
-# such as "Speculative Return Stack Overflow: WARNING: ..." at boot).
-SPLAT_RE='WARNING:|BUG:|Oops|general protection fault|Call Trace:|KASAN|UBSAN'
-SPLAT_RE+='|kmemleak: [0-9]+ new suspected|INFO: task .* blocked'
-SPLAT_RE+='|(WARNING: )?possible (circular|recursive) locking|Kernel panic'
+# The kernel messages that fail a lane (Documentation/testing.rst, "What
+# fails a run"). SPLAT_RE: words opening a kernel message, i.e. right after
+# the "[ seconds.micros] " prefix of the console and of dmesg (so a test's
+# own output cannot trip it, nor a benign line such as "Speculative Return
+# Stack Overflow: WARNING: ..." at boot). It covers WARN (WARNING:), BUG
+# (BUG:, kernel BUG at), oopses, KASAN and KFENCE (BUG: KASAN/KFENCE:),
+# UBSAN (UBSAN:), lockdep (WARNING: possible circular locking, inconsistent
+# lock state, suspicious RCU usage, ...; BUG: sleeping function called from
+# invalid context; INFO: trying to register non-static key), SLUB's own
+# checks (BUG kmalloc-64 (Tainted: ...)), hung tasks (INFO: task ...
+# blocked), RCU stalls (rcu: INFO:), soft lockups (watchdog: BUG:),
+# kmemleak's scan result and panics. SPLAT_ANY_RE: phrases that fail a
+# kernel message wherever they stand in it.
+SPLAT_RE='WARNING:|BUG:|kernel BUG at|BUG [^ :]+ \((Not t|T)ainted|Oops|general protection fault'
+SPLAT_RE+='|Call Trace:|KASAN|UBSAN|kmemleak: [0-9]+ new suspected|INFO: task .* blocked'
+SPLAT_RE+='|(WARNING: )?possible (circular|recursive) locking|inconsistent lock state'
+SPLAT_RE+='|suspicious RCU usage|INFO: (lockdep is turned off|trying to register non-static key)'
+SPLAT_RE+='|lockdep:|DEBUG_LOCKS_WARN_ON|rcu: INFO:|watchdog: BUG:|Kernel panic'
+SPLAT_ANY_RE='blocked for more than [0-9]+ seconds|soft lockup|hard LOCKUP'
+SPLAT_ANY_RE+='|turning off the locking correctness validator|BUG: sleeping function called'
 
 # splat_scan LOG: print the offending kernel lines (each once); true if any.
 splat_scan() {
-	tr -d '\r' <"$1" | grep -E "\[ *[0-9]+\.[0-9]+\] ($SPLAT_RE)" | awk '!seen[$0]++' | grep .
+	local stamp='\[ *[0-9]+\.[0-9]+\] '
+	tr -d '\r' <"$1" | grep -E "$stamp($SPLAT_RE)|$stamp.*($SPLAT_ANY_RE)" |
+		awk '!seen[$0]++' | grep .
+}
+
+# splat_reports LOG: each splat with the kernel messages that follow it, to
+# the report's end (a line of "=" as KASAN and UBSAN close theirs, or
+# "---[ end trace") or 120 lines: the reports to read, KASAN's access and
+# allocation stacks included. From the console as it happened, then from
+# the dmesg dump what did not reach the console (loglevel), each once.
+splat_reports() {
+	local stamp='^\[ *[0-9]+\.[0-9]+\] '
+	tr -d '\r' <"$1" | awk -v stamp="$stamp" -v re="$stamp($SPLAT_RE)" \
+		-v any="$stamp.*($SPLAT_ANY_RE)" '
+	/AXVCPU-(DMESG|DONE)/ { n = 0 }
+	$0 !~ stamp { next }
+	{ msg = $0; sub(stamp, "", msg) }
+	n > 0 {
+		print; n--; seen[$0] = 1
+		if (msg ~ /^=+$/ || msg ~ /^---\[ end trace/) n = 0
+		next
+	}
+	($0 ~ re || $0 ~ any) && !($0 in seen) {
+		if (shown++) print "--"
+		print; n = 119; seen[$0] = 1
+	}'
+}
+
+# kdebug_check LOG REQUIRED: the debug kernel's own checks. Fails the lane
+# when a feature of REQUIRED (comma-separated: kasan, kfence, lockdep,
+# kmemleak, failslab, fail_page_alloc) is not active in the guest, when
+# lockdep turned itself off during the run, when kmemleak's scans did not
+# run, and for each object kmemleak reports as unreferenced (the report,
+# also in $W/kmemleak, is printed).
+kdebug_check() {
+	local log=$1 required=$2 have f dl n
+	have=$(tr -d '\r' <"$log" | sed -n 's/.*AXVCPU-KDEBUG features=\([^ ]*\).*/\1/p' | head -n 1)
+	if [ -n "$required" ] || [ -n "$have" ]; then
+		say "kernel debug features active in the guest: ${have:-none}"
+	fi
+	for f in ${required//,/ }; do
+		case ",$have," in
+		*",$f,"*) ;;
+		*) lane_fail "debug feature $f is not active in the guest kernel" ;;
+		esac
+	done
+	dl=$(tr -d '\r' <"$log" | sed -n 's/.*AXVCPU-KDEBUG-END debug_locks=\([0-9]*\).*/\1/p' | head -n 1)
+	case ",$have," in
+	*,lockdep,*)
+		if [ "$dl" = 1 ]; then
+			say "lockdep still on at the end of the run (debug_locks=1)"
+		elif [ -s "$W/splats" ]; then
+			# KASAN, a WARN or lockdep's own report taint the kernel
+			say "lockdep turned itself off during the run (debug_locks=${dl:-?}), after the splat above"
+		elif grep -q 'AXVCPU-DONE' "$log"; then
+			lane_fail "lockdep turned itself off during the run (debug_locks=${dl:-?}; see the dmesg dump)"
+		fi ;;
+	esac
+	case ",$have," in
+	*,kmemleak,*) ;;
+	*) return 0 ;;
+	esac
+	tr -d '\r' <"$log" | awk '/AXVCPU-KMEMLEAK-BEGIN/ { on = 1; next }
+		/AXVCPU-KMEMLEAK-END/ { print; exit } on' >"$W/kmemleak"
+	if ! grep -q 'AXVCPU-KMEMLEAK-END' "$W/kmemleak"; then
+		grep -q 'AXVCPU-DONE' "$log" && lane_fail "kmemleak: no report at the end of the run"
+		return 0
+	fi
+	if ! grep -q 'AXVCPU-KMEMLEAK-END rc=0' "$W/kmemleak"; then
+		lane_fail "kmemleak: the scans failed (kmemleak disabled itself? see the dmesg dump)"
+		return 0
+	fi
+	sed -i '$d' "$W/kmemleak"
+	n=$(grep -c '^unreferenced object' "$W/kmemleak" || true)
+	if [ "$n" -gt 0 ]; then
+		lane_fail "kmemleak: $n unreferenced object(s) after the run (report: $W/kmemleak)"
+		head -n 120 "$W/kmemleak" | sed 's/^/    /'
+	else
+		say "kmemleak: no leaks after the run"
+	fi
 }
 
 # parse_serial_log LOG PROGRAM...: read the markers and the kselftest TAP of

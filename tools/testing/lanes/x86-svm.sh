@@ -1,16 +1,23 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# lanes/x86-svm.sh [LANE]: the AMD SVM backend in Debian's amd64 kernel
-# under QEMU TCG. Lanes x86-svm (QEMU_CPU=max: 5-level paging, so a
-# 5-level NPT) and x86-svm-4level (QEMU_CPU=EPYC: 4-level) run this script
-# with the parameters of check.sh's lane table (tools/testing/lib.sh).
+# lanes/x86-svm.sh [LANE]: the AMD SVM backend under QEMU TCG. Lanes
+# x86-svm (QEMU_CPU=max: 5-level paging, so a 5-level NPT), x86-svm-4level
+# (QEMU_CPU=EPYC: 4-level) and x86-svm-debug (a debug kernel) run this
+# script with the parameters of check.sh's lane table (tools/testing/lib.sh):
+#   QEMU_CPU   -cpu of QEMU (max)
+#   QEMU_MEM   -m of QEMU (1G; 3G in bench mode, for axvcpu_bench's 1 GiB
+#              memory region)
+#   KERNEL     debian: Debian's amd64 kernel (the default); NAME: the kernel
+#              build-kernel.sh builds from linux-source-6.1 with
+#              kconfig/NAME.config, cached outside the checkout
+#   KDEBUG     debug features the guest kernel must have active (kdebug_check)
 #
-# Builds axvcpu.ko against /usr/src/linux-headers-$KVER and the kselftests
-# (static), packs a busybox initramfs with them and Debian's KVM modules,
-# boots /boot/vmlinuz-$KVER, and judges the serial log. Writes
-# ${AXVCPU_WORK:-/tmp/axvcpu-work}/<lane>/result for check.sh; exit status
-# non-zero on any failure.
+# Builds axvcpu.ko against the kernel's tree (/usr/src/linux-headers-$KVER,
+# or the built tree) and the kselftests (static), packs a busybox initramfs
+# with them and the kernel's KVM modules, boots the kernel, and judges the
+# serial log. Writes ${AXVCPU_WORK:-/tmp/axvcpu-work}/<lane>/result for
+# check.sh; exit status non-zero on any failure.
 set -euo pipefail
 # shellcheck source=../lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -24,13 +31,34 @@ if [ "$MODE" = bench ]; then
 else
 	QEMU_MEM=${QEMU_MEM:-1G}
 fi
+KERNEL=${KERNEL:-debian}
+KDEBUG=${KDEBUG:-}
 LANE_TIMEOUT=${AXVCPU_LANE_TIMEOUT:-1500}
 
 "$TESTING_DIR/deps.sh" "$LANE" || lane_abort "deps.sh $LANE failed"
 
-KVER=$(debian_kver amd64) ||
-	lane_abort "no Debian amd64 kernel with matching headers (/usr/src/linux-headers-*-amd64 + /boot/vmlinuz-*)"
-KDIR=/usr/src/linux-headers-$KVER
+# The kernel: KDIR to build against, IMAGE to boot, KMOD_DIR where its
+# modules are (modinfo -k KVER, or the files of the built kernel).
+APPEND='console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0'
+if [ "$KERNEL" = debian ]; then
+	KVER=$(debian_kver amd64) ||
+		lane_abort "no Debian amd64 kernel with matching headers (/usr/src/linux-headers-*-amd64 + /boot/vmlinuz-*)"
+	KDIR=/usr/src/linux-headers-$KVER
+	IMAGE=/boot/vmlinuz-$KVER
+	KMOD_DIR=
+else
+	t0=$(now)
+	KCACHE=$("$TESTING_DIR/build-kernel.sh" "$KERNEL" 2> >(sed "s/^/[$LANE] /" >&2) | tail -n 1) ||
+		lane_abort "building the $KERNEL kernel failed"
+	[ -f "$KCACHE/complete" ] || lane_abort "building the $KERNEL kernel failed (no $KCACHE/complete)"
+	say "kernel $KERNEL ready in $(elapsed "$t0") s: $KCACHE"
+	KDIR=$KCACHE/linux
+	IMAGE=$KCACHE/bzImage
+	KMOD_DIR=$KCACHE/modules
+	KVER=$(make -s -C "$KDIR" kernelrelease 2>/dev/null) || KVER=$KERNEL
+	# every KASAN report, not only the first
+	APPEND="$APPEND kasan_multi_shot"
+fi
 say "kernel $KVER, QEMU -cpu $QEMU_CPU -m $QEMU_MEM"
 
 build_module "$KDIR"
@@ -45,11 +73,26 @@ if [ "${#PROGRAMS[@]}" -eq 0 ]; then
 fi
 say "programs: ${PROGRAMS[*]}"
 
+# kmod_file MODULE: the file of a module of the kernel.
+kmod_file() {
+	local f
+	if [ -z "$KMOD_DIR" ]; then
+		modinfo -k "$KVER" -n "$1"
+		return
+	fi
+	for f in "$KMOD_DIR/$1.ko" "$KMOD_DIR/${1//_/-}.ko"; do
+		if [ -f "$f" ]; then echo "$f"; return 0; fi
+	done
+	echo "no module $1 in $KMOD_DIR" >&2
+	return 1
+}
+
 # kvm_modules: kvm-amd and what it needs, dependencies first (modinfo).
 kvm_modules() {
-	local m
-	for m in $(modinfo -k "$KVER" -F depends "$1" | tr ',' ' '); do
-		kvm_modules "$m"
+	local m f
+	f=$(kmod_file "$1") || return 1
+	for m in $(modinfo -F depends "$f" | tr ',' ' '); do
+		kvm_modules "$m" || return 1
 	done
 	echo "$1"
 }
@@ -58,8 +101,10 @@ ROOT=$W/root
 initramfs_skeleton "$ROOT"
 cp "$W/src/axvcpu.ko" "$ROOT/lib/axvcpu/axvcpu.ko"
 KVM_MODULES=
-for m in $(kvm_modules kvm_amd | awk '!seen[$0]++'); do
-	f=$(modinfo -k "$KVER" -n "$m") || lane_abort "modinfo $m failed for $KVER"
+mods=$(kvm_modules kvm_amd) || lane_abort "cannot find kvm_amd and its dependencies for $KVER"
+mapfile -t mods < <(awk '!seen[$0]++' <<<"$mods")
+for m in "${mods[@]}"; do
+	f=$(kmod_file "$m") || lane_abort "no file for module $m of $KVER"
 	cp "$f" "$ROOT/lib/axvcpu/kvm/"
 	KVM_MODULES="$KVM_MODULES${KVM_MODULES:+ }${f##*/}"
 done
@@ -78,8 +123,7 @@ t0=$(now)
 rc=0
 run_emulator "$LANE_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu "$QEMU_CPU" \
 	-m "$QEMU_MEM" -smp 2 -nographic -no-reboot -nic none -monitor none \
-	-kernel "/boot/vmlinuz-$KVER" -initrd "$W/initramfs.gz" \
-	-append 'console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0' \
+	-kernel "$IMAGE" -initrd "$W/initramfs.gz" -append "$APPEND" \
 	-serial "file:$SERIAL" 2>"$W/qemu.log" || rc=$?
 say "QEMU exited with status $rc after $(elapsed "$t0") s"
 case $rc in
@@ -93,7 +137,10 @@ esac
 parse_serial_log "$SERIAL" "${PROGRAMS[@]}"
 if splat_scan "$SERIAL" >"$W/splats"; then
 	lane_fail "kernel splat: $(head -n 1 "$W/splats") (all: $W/splats)"
-	head -n 40 "$W/splats" | sed 's/^/    /'
+	splat_reports "$SERIAL" >"$W/splat-reports"
+	say "the reports (all: $W/splat-reports):"
+	head -n 200 "$W/splat-reports" | sed 's/^/    /'
 fi
+kdebug_check "$SERIAL" "$KDEBUG"
 say "full serial log: $SERIAL"
 lane_end "$PASSED" "$FAILED" "$SKIPPED"

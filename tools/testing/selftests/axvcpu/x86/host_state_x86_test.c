@@ -17,7 +17,8 @@
  *   - EFER by RDMSR/WRMSR without an exit, SVME hidden, NXE kept;
  *   - VMRUN, VMLOAD, VMSAVE, STGI, CLGI, SKINIT, INVLPGA, MONITOR and MWAIT
  *     raise #UD in the guest; XSETBV of another value than the host's XCR0
- *     raises #GP; INVD is a no-op.
+ *     raises #GP, and in no case does the host run with the guest's XCR0;
+ *     INVD is a no-op.
  *
  * MMIO loads by MOVZX/MOVSX of widths 1 and 2 into 32-bit registers, with
  * the sign extension applied on completion, are covered by
@@ -560,6 +561,44 @@ X86_GUEST_LABEL(xs_same);
 X86_GUEST_LABEL(xs_other);
 X86_GUEST_LABEL(xs_gp_handler);
 X86_GUEST_LABEL(xs_ud_handler);
+
+/*
+ * XSETBV of ESI:EDI's value without putting XCR0 back: XGETBV to
+ * DATA+0x00, OUT 1; after the next entry XGETBV to DATA+0x08, OUT 2. A #GP
+ * (the XSETBV intercepted) is reported on PORT_GP and skipped.
+ */
+X86_GUEST(xcr0_left_guest, ".code32",
+	"mov $" STACK ", %esp\n\t"
+	"lidt " IDTR "\n\t"
+	"xor %ecx, %ecx\n\t"
+	"mov %esi, %eax\n\t"
+	"mov %edi, %edx\n\t"
+	"xl_set: xsetbv\n\t"
+	"xor %ecx, %ecx\n\t"
+	"xgetbv\n\t"
+	"mov %eax, " DATA "+0x00\n\t"
+	"mov %edx, " DATA "+0x04\n\t"
+	"mov $1, %al\n\t"
+	"out %al, $" __stringify(PORT_XSETBV) "\n\t"
+	"xor %ecx, %ecx\n\t"
+	"xgetbv\n\t"
+	"mov %eax, " DATA "+0x08\n\t"
+	"mov %edx, " DATA "+0x0c\n\t"
+	"mov $2, %al\n\t"
+	"out %al, $" __stringify(PORT_XSETBV) "\n\t"
+	"hlt\n\t"
+	"xl_gp_handler:\n\t"
+	"push %eax\n\t"
+	"mov 8(%esp), %eax\n\t"
+	"out %eax, $" __stringify(PORT_GP) "\n\t"
+	"addl $3, 8(%esp)\n\t"
+	"pop %eax\n\t"
+	"add $4, %esp\n\t"
+	"iret\n\t"
+	BAD_UD_HANDLER(xl_ud_handler));
+X86_GUEST_LABEL(xl_set);
+X86_GUEST_LABEL(xl_gp_handler);
+X86_GUEST_LABEL(xl_ud_handler);
 
 X86_GUEST(invd_guest, ".code32",
 	"movl $0x12345678, " DATA "\n\t"
@@ -1234,6 +1273,82 @@ TEST_F(host_state, xsetbv_other_value_raises_gp)
 	restored = guest_u64(&self->vm, X86_DATA_GPA + 8);
 	ASSERT_EQ(xcr0, restored)
 		TH_LOG("guest XGETBV %#llx at the end", (unsigned long long)restored);
+	ASSERT_EQ(xcr0, host_xcr0());
+}
+
+/*
+ * Whatever a guest's XSETBV does, the host never runs with the guest's
+ * XCR0: here the guest does not put it back. Intercepted (hardware), it
+ * raises #GP and XCR0 never changes; not intercepted (QEMU's SVM), it
+ * changes the shared XCR0 until the exit, and the module must put the
+ * host's back before it saves or restores any state with it. Without that
+ * the host's next FPU restore fails ("Bad FPU state") and its AVX code
+ * dies of SIGILL, this test first.
+ */
+TEST_F(host_state, xsetbv_never_reaches_host)
+{
+	__u8 in[32], out[32];
+	__u64 xcr0, other, first, later;
+	struct axv_vcpu *vcpu;
+	char why[128];
+	bool gp = false;
+
+	AXV_REQUIRE_X86(&self->info);
+	if (!host_has_osxsave())
+		SKIP(return, "the host kernel does not use XSAVE (CR4.OSXSAVE clear)");
+	xcr0 = host_xcr0();
+	other = xcr0 != 0x3 ? 0x3 : 0x1;
+	GUEST(xcr0_left_guest);
+	vcpu = self->vcpu;
+	x86_idt_set_gate(&self->vm, GP_VECTOR,
+			 X86_GUEST_GPA(xcr0_left_guest, xl_gp_handler));
+	x86_idt_set_gate(&self->vm, UD_VECTOR,
+			 X86_GUEST_GPA(xcr0_left_guest, xl_ud_handler));
+	x86_vcpu_set_cr4(vcpu, X86_CR4_OSFXSR | X86_CR4_OSXSAVE);
+	axv_set_gpr(vcpu, X86_RSI, (__u32)other);
+	axv_set_gpr(vcpu, X86_RDI, other >> 32);
+
+	ASSERT_EQ(0, axv_run(vcpu));
+	ASSERT_EQ(xcr0, host_xcr0())
+		TH_LOG("host XCR0 %#llx after RUN: the guest's XSETBV of %#llx reached the host (was %#llx)",
+		       (unsigned long long)host_xcr0(),
+		       (unsigned long long)other, (unsigned long long)xcr0);
+	if (vcpu->run->exit_reason == AXVCPU_EXIT_FAIL_ENTRY)
+		SKIP(return, "a guest CR4 with OSXSAVE was refused (FAIL_ENTRY %#llx)",
+		     (unsigned long long)vcpu->run->fail_entry.hardware_entry_failure_reason);
+	SKIP_IF_GUEST_UD(vcpu, "xgetbv/xsetbv");
+	ASSERT_EXIT_REASON(vcpu, AXVCPU_EXIT_IO_WRITE);
+	if (vcpu->run->io.port == PORT_GP) {
+		gp = true;
+		ASSERT_EQ(X86_GUEST_GPA(xcr0_left_guest, xl_set), vcpu->run->io.data);
+		ASSERT_EQ(0, axv_run(vcpu));
+		ASSERT_EQ(xcr0, host_xcr0());
+	}
+	ASSERT_RUN_FIELD(vcpu, "io.port", PORT_XSETBV, vcpu->run->io.port);
+	ASSERT_RUN_FIELD(vcpu, "io.data (checkpoint)", 1, vcpu->run->io.data);
+	first = guest_u64(&self->vm, X86_DATA_GPA);
+	TH_LOG("XSETBV %#llx %s; the guest read %#llx before its exit",
+	       (unsigned long long)other,
+	       gp ? "raised #GP" : "was not intercepted", (unsigned long long)first);
+
+	/* the host's own FPU and AVX state work with its XCR0 */
+	fill_pattern(in, sizeof(in), 0x3c);
+	if (host_has_avx(why, sizeof(why)))
+		asm volatile("vmovdqu %1, %%ymm3\n\t"
+			     "vmovdqu %%ymm3, %0\n\t"
+			     "vzeroupper"
+			     : "=m" (out) : "m" (in) : "xmm3");
+	else
+		memcpy(out, in, sizeof(out));
+	ASSERT_EQ(0, memcmp(in, out, sizeof(in)));
+	ASSERT_EQ(getpid(), (pid_t)syscall(SYS_getpid));
+
+	/* back in the guest, XCR0 is the host's again: the guest runs with it */
+	ASSERT_RUN_IO_WRITE(vcpu, PORT_XSETBV, 1, 2);
+	later = guest_u64(&self->vm, X86_DATA_GPA + 8);
+	ASSERT_EQ(xcr0, later)
+		TH_LOG("guest XGETBV %#llx after an exit, host XCR0 %#llx",
+		       (unsigned long long)later, (unsigned long long)xcr0);
 	ASSERT_EQ(xcr0, host_xcr0());
 }
 

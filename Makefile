@@ -5,6 +5,8 @@
 #   make check            build and run every kselftest lane in its emulator
 #   make check LANES=x86-svm   a subset of the lanes
 #   make bench            round-trip benchmarks against KVM (prints figures)
+#   make fuzz             the long ioctl fuzzer run (1M calls, random seed;
+#                         AXVCPU_FUZZ_SEED=N replays one) in the debug lane
 #   make demo             the reference VMM running a sample guest
 #   make lint             checkpatch --strict and sparse on the module
 
@@ -29,10 +31,13 @@ check:
 bench:
 	tools/testing/check.sh --bench $(if $(LANES),--lanes "$(LANES)")
 
+fuzz:
+	tools/testing/check.sh --fuzz $(if $(LANES),--lanes "$(LANES)")
+
 lint:
 	tools/testing/lint.sh
 
 demo:
 	tools/testing/check.sh --demo
 
-.PHONY: all modules sparse clean check bench lint demo
+.PHONY: all modules sparse clean check bench fuzz lint demo

@@ -59,12 +59,12 @@ static int axvcpu_memslot_pin(struct axvcpu_memslot *slot)
 		}
 		ret = pin_user_pages_fast(slot->uaddr + done * PAGE_SIZE, n,
 					  gup, slot->pages + done);
-		if (ret > 0)
-			done += ret;
-		if (ret != n) {
-			ret = ret < 0 ? ret : -EFAULT;
+		if (ret <= 0) {
+			ret = ret ?: -EFAULT;
 			break;
 		}
+		/* A short pin: the next call starts at the page that failed and says why. */
+		done += ret;
 		ret = 0;
 		cond_resched();
 	}
@@ -141,6 +141,14 @@ static int axvcpu_add_region(struct axvcpu_vm *vm,
 			return -EINVAL;
 	}
 
+	/*
+	 * Every page gets pinned: a region larger than the host's RAM can
+	 * never be, and its page array alone could make kvmalloc() warn
+	 * (over INT_MAX bytes) or push the host into reclaim for nothing.
+	 */
+	if (mr->memory_size >> PAGE_SHIFT > totalram_pages())
+		return -ENOMEM;
+
 	slot = kzalloc(sizeof(*slot), GFP_KERNEL_ACCOUNT);
 	if (!slot)
 		return -ENOMEM;
@@ -149,7 +157,7 @@ static int axvcpu_add_region(struct axvcpu_vm *vm,
 	slot->uaddr = mr->userspace_addr;
 	slot->flags = mr->flags;
 	slot->pages = kvcalloc(slot->npages, sizeof(*slot->pages),
-			       GFP_KERNEL_ACCOUNT);
+			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!slot->pages) {
 		ret = -ENOMEM;
 		goto err_slot;

@@ -37,6 +37,8 @@ struct svm_vcpu {
 	u64 dr7;
 	bool unchecked;
 	struct vmcb_save_area save_backup;
+	/* svm_read_insn()'s view of the registers: no allocation on an exit */
+	struct axvcpu_x86_regs insn_regs;
 };
 
 static inline struct svm_vcpu *to_svm(struct axvcpu_vcpu *vcpu)

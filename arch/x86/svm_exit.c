@@ -112,16 +112,11 @@ static u32 svm_npf_access(u64 error)
 static int svm_read_insn(struct svm_vcpu *svm, u8 *bytes, unsigned int *len,
 			 enum x86_cpu_mode *mode)
 {
-	struct axvcpu_x86_regs *regs = kmalloc(sizeof(*regs), GFP_KERNEL);
-	int ret;
+	struct axvcpu_x86_regs *regs = &svm->insn_regs;
 
-	if (!regs)
-		return -ENOMEM;
 	svm_get_x86_regs(svm, regs);
 	*mode = x86_cpu_mode(regs);
-	ret = x86_fetch_insn(svm->x86.vcpu->vm, regs, bytes, len);
-	kfree(regs);
-	return ret;
+	return x86_fetch_insn(svm->x86.vcpu->vm, regs, bytes, len);
 }
 
 static int svm_exit_npf(struct svm_vcpu *svm, struct axvcpu_run *run)

@@ -3,6 +3,7 @@
 #
 # check.sh [--lanes "LANE..."]   make check: lint, then every lane's tests
 # check.sh --bench [--lanes ...]  make bench: every lane's axvcpu_bench
+# check.sh --fuzz [--lanes ...]   make fuzz: the long fuzzer run (fuzz_test)
 # check.sh --demo                 make demo
 #
 # Each lane (tools/testing/lib.sh: LANES_TABLE) builds the module and the
@@ -15,8 +16,9 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
-	echo "usage: $0 [--lanes \"LANE...\"] [--bench | --demo]"
-	echo "lanes: $(lane_names | xargs) (default: $DEFAULT_LANES; for --bench: $DEFAULT_BENCH_LANES)"
+	echo "usage: $0 [--lanes \"LANE...\"] [--bench | --fuzz | --demo]"
+	echo "lanes: $(lane_names | xargs) (default: $DEFAULT_LANES; for --bench: $DEFAULT_BENCH_LANES;"
+	echo "       for --fuzz: $DEFAULT_FUZZ_LANES)"
 }
 
 mode=check
@@ -26,6 +28,7 @@ while [ $# -gt 0 ]; do
 	--lanes)	lanes=${2:-}; shift ;;
 	--lanes=*)	lanes=${1#--lanes=} ;;
 	--bench)	mode=bench ;;
+	--fuzz)		mode=fuzz ;;
 	--demo)		mode=demo ;;
 	-h|--help)	usage; exit 0 ;;
 	*)		usage >&2; exit 2 ;;
@@ -47,6 +50,22 @@ fi
 if [ -z "$lanes" ]; then
 	lanes=$DEFAULT_LANES
 	[ "$mode" = bench ] && lanes=$DEFAULT_BENCH_LANES
+	[ "$mode" = fuzz ] && lanes=$DEFAULT_FUZZ_LANES
+fi
+
+# make fuzz: a million calls and a fresh seed unless told otherwise, the
+# same for every lane; fuzz_test reads them in the guest (lib.sh forwards
+# AXVCPU_FUZZ_*). The seed is printed here too, so that a run whose guest
+# died still says how to replay it.
+if [ "$mode" = fuzz ]; then
+	export AXVCPU_FUZZ_CALLS=${AXVCPU_FUZZ_CALLS:-1000000}
+	export AXVCPU_FUZZ_SECONDS=${AXVCPU_FUZZ_SECONDS:-3600}
+	if [ -z "${AXVCPU_FUZZ_SEED:-}" ] || [ "$AXVCPU_FUZZ_SEED" = random ]; then
+		AXVCPU_FUZZ_SEED=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+	fi
+	export AXVCPU_FUZZ_SEED
+	echo "fuzz: seed $AXVCPU_FUZZ_SEED, $AXVCPU_FUZZ_CALLS calls, at most $AXVCPU_FUZZ_SECONDS s per lane"
+	echo "fuzz: replay with: make fuzz AXVCPU_FUZZ_SEED=$AXVCPU_FUZZ_SEED AXVCPU_FUZZ_CALLS=$AXVCPU_FUZZ_CALLS"
 fi
 
 for lane in $lanes; do
@@ -114,6 +133,11 @@ for lane in $lanes; do
 		summary+=("$lane: $p passed, $f failed, $s skipped (${secs} s)")
 	fi
 	summary+=(${details[@]+"${details[@]}"})
+	if [ "$mode" = fuzz ] && [ -f "$w/serial.log" ]; then
+		while IFS= read -r line; do
+			summary+=("    $line")
+		done < <(tr -d '\r' <"$w/serial.log" | sed -n 's/^#.*:bounded:\(fuzz: .*\)$/\1/p')
+	fi
 	[ -f "$w/serial.log" ] && summary+=("    serial log: $w/serial.log")
 done
 

@@ -18,6 +18,8 @@
 #   AXVCPU_TEST_TIMEOUT    seconds per test program in the guest (the
 #                          lane's TEST_TIMEOUT, else 300)
 #   AXVCPU_BENCH_TIMEOUT   seconds for axvcpu_bench in the guest (1200)
+#   AXVCPU_FUZZ_*          forwarded into the guest's environment (fuzz_test
+#                          reads SEED, CALLS, SECONDS, PROCS, THREADS)
 #   AXVCPU_LANE_TIMEOUT    seconds before the emulator is killed (1500)
 #   AXVCPU_EMU_LOCK_WAIT   seconds to wait for the emulator lock (1800)
 
@@ -31,6 +33,7 @@ KSFT_CACHE=$CACHE_DIR/ksft-6.1
 CHECKPATCH_CACHE=$CACHE_DIR/checkpatch-6.1
 EMU_LOCK=/tmp/axvcpu-emu.lock
 BENCH_PROGRAM=axvcpu_bench
+FUZZ_PROGRAM=fuzz_test
 
 # The lanes. One line each: name, script under lanes/, then the parameters
 # (VAR=value, passed to the script in its environment). The script gets the
@@ -46,6 +49,7 @@ x86-svm-debug   x86-svm.sh   QEMU_CPU=max KERNEL=x86-debug QEMU_MEM=2G TEST_TIME
 '
 DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug"
 DEFAULT_BENCH_LANES="x86-svm x86-svm-4level"
+DEFAULT_FUZZ_LANES="x86-svm-debug"
 
 # lane_lookup NAME: sets LANE_SCRIPT and LANE_PARAMS (an array), or fails.
 lane_lookup() {
@@ -142,7 +146,7 @@ debian_kver() {
 
 lane_begin() {
 	LANE=$1
-	MODE=${AXVCPU_MODE:-check}	# check | bench
+	MODE=${AXVCPU_MODE:-check}	# check | bench | fuzz
 	W=$WORK_ROOT/$LANE
 	LANE_T0=$(now)
 	mkdir -p "$W"
@@ -228,8 +232,9 @@ build_tests() {
 }
 
 # test_programs: the programs to run in this mode, sorted: every executable
-# file at the top of $W/tests but the benchmark (check), or the benchmark
-# alone (bench). AXVCPU_TESTS narrows the list.
+# file at the top of $W/tests but the benchmark (check), the benchmark
+# alone (bench) or the fuzzer's test alone (fuzz). AXVCPU_TESTS narrows the
+# list in check mode.
 test_programs() {
 	local f n
 	for f in "$W"/tests/*; do
@@ -238,6 +243,8 @@ test_programs() {
 		case $n in *[!A-Za-z0-9_.+-]*) say "ignoring oddly named program '$n'" >&2; continue ;; esac
 		if [ "$MODE" = bench ]; then
 			[ "$n" = "$BENCH_PROGRAM" ] || continue
+		elif [ "$MODE" = fuzz ]; then
+			[ "$n" = "$FUZZ_PROGRAM" ] || continue
 		else
 			[ "$n" != "$BENCH_PROGRAM" ] || continue
 		fi
@@ -279,6 +286,8 @@ write_init() {
 	shift
 	if [ "$MODE" = bench ]; then
 		timeout=${AXVCPU_BENCH_TIMEOUT:-1200}
+	elif [ "$MODE" = fuzz ]; then
+		timeout=$(fuzz_program_timeout)
 	else
 		timeout=${AXVCPU_TEST_TIMEOUT:-${TEST_TIMEOUT:-300}}
 	fi
@@ -289,6 +298,7 @@ write_init() {
 		echo "PROGRAMS='$*'"
 		echo "TIMEOUT=$timeout"
 		echo "KVM_MODULES='${KVM_MODULES:-}'"
+		fuzz_env_exports
 		cat <<'EOF'
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
@@ -351,6 +361,25 @@ EOF
 	} >"$root/init"
 	chmod 755 "$root/init"
 	echo "$timeout" >"$W/test-timeout"
+}
+
+# fuzz_env_exports: "export AXVCPU_FUZZ_X='v'" lines for the guest's /init,
+# one per AXVCPU_FUZZ_* variable of this environment (values limited to
+# characters that need no quoting).
+fuzz_env_exports() {
+	local v
+	for v in $(compgen -e | grep '^AXVCPU_FUZZ_' || true); do
+		case ${!v} in
+		*[!A-Za-z0-9_.+-]*) say "ignoring $v: only [A-Za-z0-9_.+-] is forwarded" >&2 ;;
+		*) echo "export $v='${!v}'" ;;
+		esac
+	done
+}
+
+# fuzz_program_timeout: seconds for fuzz_test in make fuzz: its own bound
+# (AXVCPU_FUZZ_SECONDS, 3600) plus the leak and sanity checks after it.
+fuzz_program_timeout() {
+	echo $((${AXVCPU_FUZZ_SECONDS:-3600} + 300))
 }
 
 # pack_initramfs ROOT OUT: a gzip'ed newc cpio.

@@ -33,7 +33,12 @@ else
 fi
 KERNEL=${KERNEL:-debian}
 KDEBUG=${KDEBUG:-}
-LANE_TIMEOUT=${AXVCPU_LANE_TIMEOUT:-1500}
+# make fuzz: the fuzzer's own bound, plus the boot and the end of the run
+if [ "$MODE" = fuzz ]; then
+	LANE_TIMEOUT=${AXVCPU_LANE_TIMEOUT:-$(($(fuzz_program_timeout) + 600))}
+else
+	LANE_TIMEOUT=${AXVCPU_LANE_TIMEOUT:-1500}
+fi
 
 "$TESTING_DIR/deps.sh" "$LANE" || lane_abort "deps.sh $LANE failed"
 

@@ -79,7 +79,9 @@ static void svm_init_control(struct svm_vcpu *svm)
 
 	/* Debug registers are emulated (svm_exit.c): intercept every access. */
 	c->intercepts[INTERCEPT_DR] = 0xffffffff;
-	c->intercepts[INTERCEPT_CR] = BIT(INTERCEPT_CR4_WRITE);
+	/* CR4 and CR8 writes: svm_exit.c says why */
+	c->intercepts[INTERCEPT_CR] = BIT(INTERCEPT_CR4_WRITE) |
+				      BIT(INTERCEPT_CR8_WRITE);
 	/* #AC and #DB are reflected: a guest looping on them must not starve the host. */
 	c->intercepts[INTERCEPT_EXCEPTION] = BIT(AC_VECTOR) | BIT(DB_VECTOR);
 	c->intercepts[INTERCEPT_WORD3] =

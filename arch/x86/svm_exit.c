@@ -146,8 +146,6 @@ static int svm_exit_npf(struct svm_vcpu *svm, struct axvcpu_run *run)
 		return AXVCPU_RUN_EXIT;
 
 	ret = svm_read_insn(svm, bytes, &len, &mode);
-	if (ret == -ENOMEM)
-		return ret;
 	if (!ret)
 		ret = x86_decode_mmio(bytes, len, mode, &insn);
 	/* Not an instruction the decoder knows: user space sees the raw fault. */
@@ -171,8 +169,6 @@ static int svm_exit_dr(struct svm_vcpu *svm)
 	int ret;
 
 	ret = svm_read_insn(svm, bytes, &got, &mode);
-	if (ret == -ENOMEM)
-		return ret;
 	if (!ret)
 		ret = x86_decode_mov_dr(bytes, got, mode, &gpr, &dr, &to_dr,
 					&len);
@@ -209,8 +205,6 @@ static int svm_exit_write_cr4(struct svm_vcpu *svm)
 	int ret;
 
 	ret = svm_read_insn(svm, bytes, &got, &mode);
-	if (ret == -ENOMEM)
-		return ret;
 	if (!ret)
 		ret = x86_decode_mov_to_cr(bytes, got, mode, &gpr, &cr, &len);
 	if (ret || cr != 4) {
@@ -227,6 +221,43 @@ static int svm_exit_write_cr4(struct svm_vcpu *svm)
 	s->cr4 = value;
 	/* CR4 changes paging: the guest's TLB goes with a fresh ASID. */
 	svm->asid_gen = 0;
+	svm_skip(svm, len);
+	return AXVCPU_RUN_REENTER;
+}
+
+/*
+ * MOV to CR8 (the task priority, V_TPR under V_INTR_MASKING): done here
+ * rather than by the CPU. QEMU 7.2's SVM raises the virtual interrupt of a
+ * CR8 write without the lock its TCG needs and aborts the whole emulated
+ * machine when one is pending; intercepted, the write never gets there.
+ * On hardware it costs an exit per CR8 write, which only guests that use
+ * CR8 as their interrupt level (64-bit Windows) do often.
+ */
+static int svm_exit_write_cr8(struct svm_vcpu *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	enum x86_cpu_mode mode;
+	unsigned int got;
+	u8 bytes[15], len;
+	u32 gpr, cr;
+	u64 value;
+	int ret;
+
+	ret = svm_read_insn(svm, bytes, &got, &mode);
+	if (!ret)
+		ret = x86_decode_mov_to_cr(bytes, got, mode, &gpr, &cr, &len);
+	if (ret || cr != 8) {
+		svm_inject_exception(svm, UD_VECTOR, false, 0);
+		return AXVCPU_RUN_REENTER;
+	}
+	value = svm->x86.gprs[gpr];
+	if (mode != X86_MODE_LONG64)
+		value = (u32)value;
+	if (value & ~(u64)V_TPR_MASK) {
+		svm_inject_exception(svm, GP_VECTOR, true, 0);
+		return AXVCPU_RUN_REENTER;
+	}
+	c->int_ctl = (c->int_ctl & ~V_TPR_MASK) | value;
 	svm_skip(svm, len);
 	return AXVCPU_RUN_REENTER;
 }
@@ -314,6 +345,8 @@ int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run)
 		return svm_exit_xsetbv(svm);
 	case SVM_EXIT_WRITE_CR4:
 		return svm_exit_write_cr4(svm);
+	case SVM_EXIT_WRITE_CR8:
+		return svm_exit_write_cr8(svm);
 	case SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR7:
 		return svm_exit_dr(svm);
 	case SVM_EXIT_EXCP_BASE + DB_VECTOR:

@@ -83,8 +83,9 @@ int svm_hardware_enable(void)
 
 	rdmsrl(MSR_EFER, efer);
 	if (efer & EFER_SVME) {
-		pr_warn("axvcpu: cpu%d: EFER.SVME is already set: another hypervisor (kvm_amd?) holds SVM\n",
-			smp_processor_id());
+		/* a user can retry CREATE_VM in a loop: ratelimited */
+		pr_warn_ratelimited("axvcpu: cpu%d: EFER.SVME is already set: another hypervisor (kvm_amd?) holds SVM\n",
+				    smp_processor_id());
 		return -EBUSY;
 	}
 	wrmsrl(MSR_EFER, efer | EFER_SVME);

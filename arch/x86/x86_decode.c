@@ -15,6 +15,7 @@ struct x86_prefixes {
 	u8 opsize;		/* operand size in bytes */
 	u8 addrsize;		/* address size in bytes */
 	u8 rex;			/* REX byte, 0 when none */
+	bool lock;		/* F0 */
 	unsigned int len;	/* bytes of prefixes (REX included) */
 };
 
@@ -33,8 +34,11 @@ static int x86_decode_prefixes(const u8 *b, unsigned int avail,
 		case 0x67:
 			addrsize_override = true;
 			continue;
+		case 0xf0:
+			p->lock = true;
+			continue;
 		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64:
-		case 0x65: case 0xf0: case 0xf2: case 0xf3:
+		case 0x65: case 0xf2: case 0xf3:
 			continue;
 		}
 		break;
@@ -252,7 +256,9 @@ int x86_decode_mov_dr(const u8 *bytes, unsigned int avail,
 }
 
 /**
- * x86_decode_mov_to_cr() - decode MOV CRn, reg (0F 22 /r)
+ * x86_decode_mov_to_cr() - decode MOV CRn, reg (0F 22 /r); LOCK MOV CR0
+ *	is CR8 (AMD's AltMovCr8: the hardware only exits for it as a CR8
+ *	access where the CPU has that feature)
  * @bytes: the instruction bytes at the guest's RIP
  * @avail: how many bytes are valid
  * @mode: the guest's execution mode
@@ -274,6 +280,8 @@ int x86_decode_mov_to_cr(const u8 *bytes, unsigned int avail,
 	if (avail - p.len < 3 || b[0] != 0x0f || b[1] != 0x22)
 		return -EINVAL;
 	*cr = ((b[2] >> 3) & 7) | ((p.rex & 0x4) ? 8 : 0);
+	if (p.lock && *cr == 0)
+		*cr = 8;
 	*gpr = (b[2] & 7) | ((p.rex & 0x1) ? 8 : 0);
 	*len = p.len + 3;
 	return 0;

@@ -35,8 +35,6 @@
 #include "axvcpu_util.h"
 #include "axvcpu_x86.h"
 
-#define FAIL_NTH	"/proc/thread-self/fail-nth"
-#define DBG		"/sys/kernel/debug/"
 #define MAX_POINTS	400	/* more fault points than this in one call is a bug */
 #define REGION_GPA	0x400000ULL
 #define REGION_SIZE	(16 * AXV_PAGE_SIZE)
@@ -54,19 +52,6 @@ X86_GUEST(fi_guest, ".code32",
 X86_GUEST_LABEL(fi_mmio);
 #endif
 
-/* The debugfs knobs this test changes, and their values while it runs. */
-static const struct {
-	const char *file;
-	const char *value;
-} knobs[] = {
-	{ DBG "failslab/ignore-gfp-wait", "N" },
-	{ DBG "failslab/verbose", "0" },
-	{ DBG "fail_page_alloc/ignore-gfp-wait", "N" },
-	{ DBG "fail_page_alloc/ignore-gfp-highmem", "N" },
-	{ DBG "fail_page_alloc/min-order", "0" },
-	{ DBG "fail_page_alloc/verbose", "0" },
-};
-
 static int read_file(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY);
@@ -81,18 +66,6 @@ static int read_file(const char *path, char *buf, size_t len)
 	buf[n] = 0;
 	buf[strcspn(buf, "\n")] = 0;
 	return 0;
-}
-
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
 }
 
 static long open_fds(void)
@@ -133,8 +106,7 @@ struct fi_stats {
 FIXTURE(fault)
 {
 	int nth_fd;
-	char saved[ARRAY_SIZE(knobs)][32];
-	bool changed[ARRAY_SIZE(knobs)];
+	struct axv_fi_saved saved;
 	struct axv_vm vm;
 	bool have_vm;
 	struct fi_stats st;
@@ -145,26 +117,20 @@ FIXTURE(fault)
 
 FIXTURE_SETUP(fault)
 {
-	unsigned int i;
+	char why[200];
+	int rc;
 
 	self->nth_fd = -1;
 	self->have_vm = false;
+	memset(&self->saved, 0, sizeof(self->saved));
 	memset(&self->st, 0, sizeof(self->st));
-	if (access(FAIL_NTH, F_OK))
-		SKIP(return, "no %s: the kernel lacks CONFIG_FAULT_INJECTION (the x86-svm-debug lane has it)",
-		     FAIL_NTH);
-	if (access(DBG "failslab", F_OK) || access(DBG "fail_page_alloc", F_OK))
-		SKIP(return, "no failslab / fail_page_alloc in debugfs: the kernel lacks CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC or CONFIG_FAULT_INJECTION_DEBUG_FS");
-	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
-		ASSERT_EQ(0, read_file(knobs[i].file, self->saved[i],
-				       sizeof(self->saved[i])))
-			TH_LOG("read %s", knobs[i].file);
-		ASSERT_EQ(0, write_file(knobs[i].file, knobs[i].value))
-			TH_LOG("write %s to %s", knobs[i].value, knobs[i].file);
-		self->changed[i] = true;
-	}
-	self->nth_fd = open(FAIL_NTH, O_RDWR);
-	ASSERT_LE(0, self->nth_fd) TH_LOG("open %s: %s", FAIL_NTH, strerror(errno));
+	if (!axv_fi_available(why, sizeof(why)))
+		SKIP(return, "%s", why);
+	rc = axv_fi_configure(&self->saved);
+	ASSERT_EQ(0, rc) TH_LOG("configuring failslab / fail_page_alloc: %s",
+				axv_errno_name(-rc));
+	self->nth_fd = open(AXV_FAIL_NTH, O_RDWR);
+	ASSERT_LE(0, self->nth_fd) TH_LOG("open %s: %s", AXV_FAIL_NTH, strerror(errno));
 
 	axv_vm_create(&self->vm);
 	self->have_vm = true;
@@ -176,16 +142,12 @@ FIXTURE_SETUP(fault)
 
 FIXTURE_TEARDOWN(fault)
 {
-	unsigned int i;
-
 	if (self->nth_fd >= 0) {
 		/* never leave the thread armed */
 		ASSERT_EQ(2, pwrite(self->nth_fd, "0\n", 2, 0));
 		close(self->nth_fd);
 	}
-	for (i = 0; i < ARRAY_SIZE(knobs); i++)
-		if (self->changed[i])
-			write_file(knobs[i].file, self->saved[i]);
+	axv_fi_restore(&self->saved);
 	if (self->have_vm)
 		axv_vm_close(&self->vm);
 }

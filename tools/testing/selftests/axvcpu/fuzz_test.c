@@ -5,8 +5,11 @@
  *
  * Environment (all optional): AXVCPU_FUZZ_SEED (default 20261125; "random"
  * takes one from the clock), AXVCPU_FUZZ_CALLS (100000), AXVCPU_FUZZ_SECONDS
- * (90), AXVCPU_FUZZ_PROCS (2), AXVCPU_FUZZ_THREADS (3). `make fuzz` runs
- * it with a million calls and a random seed; the seed is always printed.
+ * (90), AXVCPU_FUZZ_PROCS (2), AXVCPU_FUZZ_THREADS (3), AXVCPU_FUZZ_FAULTS
+ * (5: percent of the calls with an allocation failure injected, where the
+ * kernel has fail-nth, failslab and fail_page_alloc; 0 turns it off).
+ * `make fuzz` runs it with a million calls and a random seed; the seed is
+ * always printed.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -57,8 +60,10 @@ TEST_F_TIMEOUT(ioctl_fuzz, bounded, 4 * 3600)
 	const char *seed = getenv("AXVCPU_FUZZ_SEED");
 	long long pins_before = axv_pinned_pages(), pins_after;
 	struct axvcpu_info info;
+	struct axv_fi_saved fi = { 0 };
 	struct axv_vcpu *vcpu;
 	struct axv_vm vm;
+	char why[200];
 	int sys, i;
 
 	cfg.seed = seed && !strcmp(seed, "random") ? (uint64_t)time(NULL) :
@@ -67,15 +72,30 @@ TEST_F_TIMEOUT(ioctl_fuzz, bounded, 4 * 3600)
 	cfg.seconds = env_u64("AXVCPU_FUZZ_SECONDS", 90);
 	cfg.procs = env_u64("AXVCPU_FUZZ_PROCS", 2);
 	cfg.threads = env_u64("AXVCPU_FUZZ_THREADS", 3);
-	TH_LOG("fuzz: seed %llu (replay: AXVCPU_FUZZ_SEED=%llu), %llu calls, %u s, %u procs x %u threads",
+	cfg.fault_percent = env_u64("AXVCPU_FUZZ_FAULTS", 5);
+	if (cfg.fault_percent > 100)
+		cfg.fault_percent = 100;
+	if (cfg.fault_percent && !axv_fi_available(why, sizeof(why))) {
+		TH_LOG("fuzz: no fault injection: %s", why);
+		cfg.fault_percent = 0;
+	}
+	if (cfg.fault_percent) {
+		i = axv_fi_configure(&fi);
+		ASSERT_EQ(0, i) TH_LOG("configuring failslab / fail_page_alloc: %s",
+				       axv_errno_name(-i));
+	}
+	TH_LOG("fuzz: seed %llu (replay: AXVCPU_FUZZ_SEED=%llu), %llu calls, %u s, %u procs x %u threads, faults in %u%% of the calls",
 	       (unsigned long long)cfg.seed, (unsigned long long)cfg.seed,
 	       (unsigned long long)cfg.calls, cfg.seconds, cfg.procs,
-	       cfg.threads);
+	       cfg.threads, cfg.fault_percent);
 
-	ASSERT_EQ(0, fuzz_run(&cfg, &res));
-	TH_LOG("fuzz: %llu calls in %.1f s, %llu RUNs entered the guest, %llu findings",
+	i = fuzz_run(&cfg, &res);
+	axv_fi_restore(&fi);
+	ASSERT_EQ(0, i);
+	TH_LOG("fuzz: %llu calls in %.1f s, %llu RUNs entered the guest, %llu calls with an injected allocation failure, %llu findings",
 	       (unsigned long long)res.calls, res.seconds,
-	       (unsigned long long)res.runs, (unsigned long long)res.findings);
+	       (unsigned long long)res.runs, (unsigned long long)res.faults,
+	       (unsigned long long)res.findings);
 	for (i = 0; i < AXVCPU_NR_EXIT_REASONS; i++)
 		if (res.exits[i])
 			TH_LOG("fuzz:   exit %-20s %llu", axv_exit_name(i),

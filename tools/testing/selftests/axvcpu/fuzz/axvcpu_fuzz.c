@@ -65,6 +65,7 @@ struct thread_ctx {
 	struct worker *w;
 	unsigned int idx;
 	uint64_t rng;
+	int nth_fd;		/* this thread's fail-nth, or -1 */
 };
 
 static uint64_t now_ns(void)
@@ -168,8 +169,39 @@ static long checked_ioctl(struct thread_ctx *t, int fd, unsigned long cmd,
 {
 	long r;
 
-	trail(t, "%s fd %d arg %#lx", what, fd, arg);
+	unsigned int nth = 0;
+	int err;
+
+	/* mostly one of the first few fault points: most calls reach only a few */
+	if (t->nth_fd >= 0 && chance(t, t->w->cfg->fault_percent))
+		nth = 1 + below(t, chance(t, 75) ? 4 : 24);
+	trail(t, "%s fd %d arg %#lx%s", what, fd, arg, nth ? " (fault)" : "");
+	if (nth) {
+		char b[16];
+		int l = snprintf(b, sizeof(b), "%u", nth);
+
+		if (pwrite(t->nth_fd, b, l, 0) != l)
+			nth = 0;
+	}
 	r = ioctl(fd, cmd, arg);
+	if (nth) {
+		char b[16];
+		ssize_t l;
+
+		err = errno;
+		l = pread(t->nth_fd, b, sizeof(b) - 1, 0);
+		if (pwrite(t->nth_fd, "0", 1, 0) != 1) {
+			perror("disarm fail-nth");
+			_exit(3);
+		}
+		if (l > 0) {
+			b[l] = 0;
+			if (atoi(b) == 0)
+				__atomic_fetch_add(&t->w->res->faults, 1,
+						   __ATOMIC_RELAXED);
+		}
+		errno = err;
+	}
 
 	__atomic_fetch_add(&t->w->res->calls, 1, __ATOMIC_RELAXED);
 	if (r < 0 && !errno_allowed(errno))
@@ -572,6 +604,9 @@ static void op_fork_and_kill(struct thread_ctx *t)
 		struct thread_ctx c = *t;
 
 		c.rng ^= 0x9e3779b97f4a7c15ULL;
+		/* the inherited fd arms the parent's thread: open the child's own */
+		if (c.nth_fd >= 0)
+			c.nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 		for (;;) {
 			op_run(&c);
 			op_region(&c);
@@ -670,6 +705,10 @@ static void *worker_thread(void *arg)
 	struct worker *w = t->w;
 	const struct fuzz_config *cfg = w->cfg;
 
+	t->nth_fd = -1;
+	if (cfg->fault_percent)
+		t->nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+
 	while (!w->stop) {
 		unsigned int op = below(t, 100);
 
@@ -697,6 +736,8 @@ static void *worker_thread(void *arg)
 		else if (t->idx == 0 && chance(t, 20))
 			op_fork_and_kill(t);
 	}
+	if (t->nth_fd >= 0)
+		close(t->nth_fd);
 	return NULL;
 }
 

@@ -16,6 +16,14 @@ struct fuzz_config {
 	unsigned int seconds;	/* stop after this long even if calls remain */
 	unsigned int procs;	/* processes */
 	unsigned int threads;	/* threads per process */
+	/*
+	 * Percent of the calls with an allocation failure injected: the
+	 * calling thread's n-th fault point (n random, 1..4 three times in
+	 * four, else 1..24) fails
+	 * (/proc/thread-self/fail-nth; the caller has configured failslab and
+	 * fail_page_alloc). 0: none.
+	 */
+	unsigned int fault_percent;
 	bool verbose;
 };
 
@@ -31,6 +39,7 @@ struct fuzz_result {
 	uint64_t runs;		/* RUNs that entered (returned 0) */
 	uint64_t exits[16];	/* exit reasons seen */
 	uint64_t findings;	/* invariant violations (printed as they happen) */
+	uint64_t faults;	/* calls in which an injected failure happened */
 	double seconds;
 };
 

@@ -133,6 +133,28 @@ long axv_meminfo_kb(const char *key);		/* /proc/meminfo */
 long long axv_vmstat(const char *key);		/* /proc/vmstat */
 /* nr_foll_pin_acquired - nr_foll_pin_released, after vm.stat_refresh */
 long long axv_pinned_pages(void);
+/*
+ * Fault injection (CONFIG_FAULT_INJECTION, FAILSLAB, FAIL_PAGE_ALLOC and
+ * their debugfs). AXV_FAIL_NTH arms the calling thread: writing n makes
+ * its n-th fault point fail; it reads 0 once that happened.
+ */
+#define AXV_FAIL_NTH		"/proc/thread-self/fail-nth"
+#define AXV_FI_KNOBS		6
+struct axv_fi_saved {
+	char value[AXV_FI_KNOBS][32];
+	bool changed[AXV_FI_KNOBS];
+};
+/* fail-nth and the debugfs knobs exist; else false with a reason in @why. */
+bool axv_fi_available(char *why, size_t len);
+/*
+ * Make failslab and fail_page_alloc consider sleeping and order-0
+ * allocations (ignored by default) and print nothing (their default dump
+ * has a "Call Trace:", which fails a lane). Their probability stays 0:
+ * only threads armed through AXV_FAIL_NTH see failures. 0 or -errno.
+ */
+int axv_fi_configure(struct axv_fi_saved *saved);
+void axv_fi_restore(struct axv_fi_saved *saved);
+
 /* Poll @fn until it returns @want, for at most @ms; returns the last value. */
 long long axv_poll_value(long long (*fn)(void), long long want, int ms);
 /* Drop CAP_IPC_LOCK from the effective and permitted sets (capset). */

@@ -542,6 +542,84 @@ long long axv_pinned_pages(void)
 	       axv_vmstat("nr_foll_pin_released");
 }
 
+#define AXV_DBG "/sys/kernel/debug/"
+
+static const struct {
+	const char *file;
+	const char *value;
+} axv_fi_knobs[AXV_FI_KNOBS] = {
+	{ AXV_DBG "failslab/ignore-gfp-wait", "N" },
+	{ AXV_DBG "failslab/verbose", "0" },
+	{ AXV_DBG "fail_page_alloc/ignore-gfp-wait", "N" },
+	{ AXV_DBG "fail_page_alloc/ignore-gfp-highmem", "N" },
+	{ AXV_DBG "fail_page_alloc/min-order", "0" },
+	{ AXV_DBG "fail_page_alloc/verbose", "0" },
+};
+
+bool axv_fi_available(char *why, size_t len)
+{
+	if (access(AXV_FAIL_NTH, F_OK)) {
+		snprintf(why, len, "no %s: the kernel lacks CONFIG_FAULT_INJECTION (the x86-svm-debug lane has it)",
+			 AXV_FAIL_NTH);
+		return false;
+	}
+	if (access(AXV_DBG "failslab", F_OK) ||
+	    access(AXV_DBG "fail_page_alloc", F_OK)) {
+		snprintf(why, len, "no failslab / fail_page_alloc in debugfs: the kernel lacks CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC or CONFIG_FAULT_INJECTION_DEBUG_FS");
+		return false;
+	}
+	return true;
+}
+
+static int axv_rw_knob(const char *path, char *buf, size_t len, bool wr)
+{
+	int fd = open(path, wr ? O_WRONLY : O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = wr ? write(fd, buf, strlen(buf)) : read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	if (!wr) {
+		buf[n] = 0;
+		buf[strcspn(buf, "\n")] = 0;
+	}
+	return 0;
+}
+
+int axv_fi_configure(struct axv_fi_saved *saved)
+{
+	char v[32];
+	int i, rc;
+
+	memset(saved, 0, sizeof(*saved));
+	for (i = 0; i < AXV_FI_KNOBS; i++) {
+		rc = axv_rw_knob(axv_fi_knobs[i].file, saved->value[i],
+				 sizeof(saved->value[i]), false);
+		if (rc)
+			return rc;
+		snprintf(v, sizeof(v), "%s", axv_fi_knobs[i].value);
+		rc = axv_rw_knob(axv_fi_knobs[i].file, v, sizeof(v), true);
+		if (rc)
+			return rc;
+		saved->changed[i] = true;
+	}
+	return 0;
+}
+
+void axv_fi_restore(struct axv_fi_saved *saved)
+{
+	int i;
+
+	for (i = 0; i < AXV_FI_KNOBS; i++)
+		if (saved->changed[i])
+			axv_rw_knob(axv_fi_knobs[i].file, saved->value[i],
+				    sizeof(saved->value[i]), true);
+	memset(saved, 0, sizeof(*saved));
+}
+
 long long axv_poll_value(long long (*fn)(void), long long want, int ms)
 {
 	long long v;

@@ -3,6 +3,7 @@
  * regress_x86_test: regression tests for bugs the fuzzer and the suite
  * found in the x86 backends, one test per bug, each named after it.
  */
+#include <cpuid.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -53,6 +54,24 @@ X86_GUEST(triple_then_out_guest, ".code32",
 	"out %al, $0xe4\n\t"
 	"hlt\n\t");
 X86_GUEST_LABEL(good_entry);
+
+/*
+ * LOCK MOV CR0 is MOV CR8 on AMD CPUs with AltMovCr8 (CPUID
+ * 8000_0001h:ECX[4]), in 32-bit mode too. Interrupts stay off, so an
+ * injected interrupt stays pending in V_IRQ while the guest writes CR8.
+ */
+X86_GUEST(cr8_guest, ".code32",
+	"cli\n\t"
+	"mov $3, %eax\n\t"
+	".byte 0xf0, 0x0f, 0x22, 0xc0\n\t"	/* lock mov %eax, %cr0 = CR8 <- 3 */
+	"xor %eax, %eax\n\t"
+	".byte 0xf0, 0x0f, 0x20, 0xc0\n\t"	/* lock mov %cr0, %eax = EAX <- CR8 */
+	"out %eax, $0xe5\n\t"
+	"mov $0xf, %eax\n\t"
+	".byte 0xf0, 0x0f, 0x22, 0xc0\n\t"
+	".byte 0xf0, 0x0f, 0x20, 0xc0\n\t"
+	"out %eax, $0xe6\n\t"
+	"hlt\n\t");
 
 FIXTURE(regress) {
 	struct axvcpu_info info;
@@ -147,6 +166,34 @@ TEST_F(regress, shutdown_then_new_state_runs)
 	regs.x86.rip = X86_GUEST_GPA(triple_then_out_guest, good_entry);
 	axv_set_regs(vcpu, &regs);
 	ASSERT_RUN_IO_WRITE(vcpu, 0xe4, 1, 0x77);
+	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
+}
+
+/*
+ * Fuzzer finding (make fuzz, seed 2933366287): QEMU 7.2 aborted the whole
+ * emulated machine ("tcg_handle_interrupt: assertion failed:
+ * (qemu_mutex_iothread_locked())") when a guest wrote CR8 while a virtual
+ * interrupt was pending: its MOV CR8 helper raises the interrupt without
+ * the lock it needs. CR8 writes are intercepted and done by the module
+ * (V_TPR), so the guest's write never reaches that path; the guest still
+ * reads back what it wrote.
+ */
+TEST_F(regress, cr8_write_with_interrupt_pending)
+{
+	unsigned int eax, ebx, ecx, edx;
+	struct axv_vcpu *vcpu;
+
+	AXV_REQUIRE_X86(&self->info);
+	if (self->info.arch != AXVCPU_ARCH_X86_SVM)
+		SKIP(return, "LOCK MOV CR0 as CR8 is AMD's");
+	if (!__get_cpuid(0x80000001, &eax, &ebx, &ecx, &edx) || !(ecx & (1U << 4)))
+		SKIP(return, "this CPU has no AltMovCr8 (CPUID 8000_0001h:ECX[4])");
+	vcpu = self->vcpu = x86_vm_with_guest(&self->vm, cr8_guest_start,
+					      cr8_guest_end, 0);
+	ASSERT_EQ(0, axv_inject(vcpu, 0x30));
+	ASSERT_RUN_IO_WRITE(vcpu, 0xe5, 4, 3);
+	ASSERT_RUN_IO_WRITE(vcpu, 0xe6, 4, 0xf);
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
 	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
 }
 

@@ -28,7 +28,8 @@
 #define SEG_CODE16	0x09b	/* P, S, type 11 */
 #define SEG_DATA16	0x093	/* P, S, type 3 */
 #define SEG_LDT		0x082
-#define SEG_TSS32_BUSY	0x08b
+#define SEG_TSS32	0x089	/* P, type 9 (32-bit TSS; see svm_vcpu_set_regs()) */
+#define SEG_TSS_BUSY	0x002	/* the busy bit of a TSS type */
 
 static void *svm_iopm;
 static void *svm_msrpm;
@@ -128,7 +129,7 @@ static void svm_init_save(struct svm_vcpu *svm, u32 mode, u64 entry)
 	svm_seg(&s->gdtr, 0, 0, 0xffff, 0);
 	svm_seg(&s->idtr, 0, 0, 0xffff, 0);
 	svm_seg(&s->ldtr, 0, SEG_LDT, 0xffff, 0);
-	svm_seg(&s->tr, 0, SEG_TSS32_BUSY, 0xffff, 0);
+	svm_seg(&s->tr, 0, SEG_TSS32, 0xffff, 0);
 	s->efer = EFER_SVME;
 	s->rflags = X86_EFLAGS_FIXED;
 	s->dr6 = SVM_DR6_INIT;
@@ -372,7 +373,8 @@ static int svm_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
 
 	if (memchr_inv(r->reserved, 0, sizeof(r->reserved)) || r->gdt.pad ||
 	    r->idt.pad || !x86_efer_valid(r->efer) ||
-	    !x86_long_mode_state_ok(r->efer, r->cr0, r->cr4))
+	    !x86_long_mode_state_ok(r->efer, r->cr0, r->cr4) ||
+	    !x86_tr_valid(r->tr.attrib, r->efer))
 		return -EINVAL;
 	memcpy(svm->x86.gprs, r->gprs, sizeof(svm->x86.gprs));
 	s->rip = r->rip;
@@ -384,6 +386,13 @@ static int svm_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
 	svm_seg_in(&s->gs, &r->gs);
 	svm_seg_in(&s->ss, &r->ss);
 	svm_seg_in(&s->tr, &r->tr);
+	/*
+	 * The hidden TR's busy bit means nothing to the CPU, but QEMU's TCG
+	 * keeps TR with the available type (what LTR loads) and aborts the
+	 * machine on an interrupt that switches stacks with a busy one: it
+	 * is kept clear, and reads back clear.
+	 */
+	s->tr.attrib &= ~SEG_TSS_BUSY;
 	svm_seg_in(&s->ldtr, &r->ldtr);
 	s->gdtr.base = r->gdt.base;
 	s->gdtr.limit = r->gdt.limit;

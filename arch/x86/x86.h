@@ -129,6 +129,7 @@ void x86_emulate_cpuid(struct x86_vcpu *xv);
 bool x86_efer_valid(u64 efer);
 bool x86_long_mode_state_ok(u64 efer, u64 cr0, u64 cr4);
 bool x86_pat_valid(u64 pat);
+bool x86_tr_valid(u16 attrib, u64 efer);
 int x86_inject_interrupt(struct x86_vcpu *xv, u32 vector);
 int x86_next_interrupt(struct x86_vcpu *xv);
 bool x86_has_interrupt(struct x86_vcpu *xv);

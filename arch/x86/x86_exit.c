@@ -286,6 +286,31 @@ bool x86_long_mode_state_ok(u64 efer, u64 cr0, u64 cr4)
 }
 
 /**
+ * x86_tr_valid() - may the hidden part of TR hold @attrib with @efer?
+ * @attrib: packed attributes (type 3:0, S 4, DPL 6:5, P 7, ...)
+ * @efer: the guest EFER that goes with it
+ *
+ * TR must be a present system descriptor of a TSS: type 1 or 3 (16-bit,
+ * available or busy) or 9 or 11 (32-bit), only 9 or 11 with EFER.LMA (the
+ * rules VMX checks at entry, SDM vol. 3, 27.3.1.2). The guest itself can
+ * only load such a TR (LTR and task switches check it); SET_REGS could
+ * give another, with which QEMU's TCG aborts the whole emulated machine
+ * ("invalid tss") on the first interrupt that switches stacks.
+ *
+ * Return: true for a TR the guest may run with.
+ */
+bool x86_tr_valid(u16 attrib, u64 efer)
+{
+	u8 type = attrib & 0xf;
+
+	if (!(attrib & BIT(7)) || (attrib & BIT(4)))
+		return false;
+	if (efer & EFER_LMA)
+		return type == 9 || type == 11;
+	return (type & 5) == 1;
+}
+
+/**
  * x86_pat_valid() - is @pat a valid IA32_PAT value?
  * @pat: eight memory types, one a byte
  *

@@ -73,6 +73,19 @@ X86_GUEST(cr8_guest, ".code32",
 	"out %eax, $0xe6\n\t"
 	"hlt\n\t");
 
+/* Ring 3 code calls INT 0x80; its DPL-3 gate runs the handler in ring 0. */
+#define TSS_GPA		0x9000
+X86_GUEST(ring3_int_guest, ".code32",
+	"int $0x80\n\t"
+	"hlt\n\t"
+	"ring0_handler:\n\t"
+	"mov %ss, %eax\n\t"
+	"out %eax, $0xe7\n\t"		/* SS0 from the TSS */
+	"mov %esp, %eax\n\t"
+	"out %eax, $0xe8\n\t"		/* ESP0 less the frame */
+	"hlt\n\t");
+X86_GUEST_LABEL(ring0_handler);
+
 FIXTURE(regress) {
 	struct axvcpu_info info;
 	struct axv_vm vm;
@@ -194,6 +207,79 @@ TEST_F(regress, cr8_write_with_interrupt_pending)
 	ASSERT_RUN_IO_WRITE(vcpu, 0xe5, 4, 3);
 	ASSERT_RUN_IO_WRITE(vcpu, 0xe6, 4, 0xf);
 	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
+	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
+}
+
+/*
+ * Fuzzer finding (make fuzz, seed 2933366287, after the CR8 fix): a guest
+ * in ring 3 (there: virtual-8086 mode) taking an interrupt made QEMU 7.2
+ * abort the whole machine ("qemu: fatal: invalid tss type"): its TCG
+ * expects TR's hidden type to be an available TSS, as LTR leaves it, and
+ * SETUP gave the busy type. The module keeps the busy bit clear in the
+ * VMCB (it means nothing to the CPU there); SET_REGS refuses a TR that is
+ * not a present TSS, the rules VMX checks at entry.
+ */
+TEST_F(regress, ring3_interrupt_switches_stack_through_tss)
+{
+	__u32 *tss, *gdt;
+	struct axvcpu_regs regs, back;
+	struct axv_vcpu *vcpu;
+	__u16 *gate;
+
+	AXV_REQUIRE_X86(&self->info);
+	vcpu = self->vcpu = x86_vm_with_guest(&self->vm, ring3_int_guest_start,
+					      ring3_int_guest_end, 0);
+	/* ring-3 code and data at 0x18 and 0x20 */
+	gdt = axv_gpa2hva(&self->vm, X86_GDT_GPA + 0x18);
+	gdt[0] = 0x0000ffff;
+	gdt[1] = 0x00cffb00;
+	gdt[2] = 0x0000ffff;
+	gdt[3] = 0x00cff300;
+	tss = axv_gpa2hva(&self->vm, TSS_GPA);
+	memset(tss, 0, 104);
+	tss[1] = X86_STACK_TOP;		/* ESP0 */
+	tss[2] = 0x10;			/* SS0 */
+	x86_idt_set_gate(&self->vm, 0x80,
+			 X86_GUEST_GPA(ring3_int_guest, ring0_handler));
+	gate = axv_gpa2hva(&self->vm, X86_IDT_GPA + 0x80 * 8);
+	gate[2] = 0xee00;		/* DPL 3 */
+
+	axv_get_regs(vcpu, &regs);
+	/* not a present TSS: refused, nothing changed */
+	back = regs;
+	back.x86.tr.attrib = 0x00b;			/* P clear */
+	ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_SET_REGS, &back));
+	back.x86.tr.attrib = 0x08e;			/* an interrupt gate */
+	ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_SET_REGS, &back));
+	back.x86.tr.attrib = 0x09b;			/* S set: a code segment */
+	ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_SET_REGS, &back));
+	back.x86.tr.attrib = 0x083;			/* 16-bit TSS in long mode */
+	back.x86.efer = EFER_LME | (1ULL << 10);
+	back.x86.cr4 = X86_CR4_PAE;
+	ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_SET_REGS, &back));
+	axv_get_regs(vcpu, &back);
+	ASSERT_EQ(0, memcmp(&regs, &back, sizeof(back)));
+
+	/* ring 3, with the busy 32-bit TSS a VMM would give */
+	regs.x86.cs.selector = 0x1b;
+	regs.x86.cs.attrib = 0xcfb;
+	regs.x86.ss.selector = 0x23;
+	regs.x86.ss.attrib = 0xcf3;
+	regs.x86.ds = regs.x86.ss;
+	regs.x86.es = regs.x86.ss;
+	regs.x86.tr.base = TSS_GPA;
+	regs.x86.tr.limit = 103;
+	regs.x86.tr.attrib = 0x08b;
+	regs.x86.idt.base = X86_IDT_GPA;
+	regs.x86.idt.limit = 0x7ff;
+	regs.x86.rip = X86_CODE_GPA;
+	regs.x86.gprs[X86_RSP] = 0x60000;
+	axv_set_regs(vcpu, &regs);
+	axv_get_regs(vcpu, &back);
+	ASSERT_EQ(0x089, back.x86.tr.attrib) TH_LOG("TR's busy bit reads back clear");
+
+	ASSERT_RUN_IO_WRITE(vcpu, 0xe7, 4, 0x10);
+	ASSERT_RUN_IO_WRITE(vcpu, 0xe8, 4, X86_STACK_TOP - 20);
 	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
 }
 

@@ -3,21 +3,41 @@
  * zz_module_test: every fd holds a reference on the module, so rmmod is
  * refused while any is open (Documentation/api.rst, general rules); once
  * everything is closed the module unloads, and it loads again from
- * $AXVCPU_KO with finit_module().
+ * $AXVCPU_KO with finit_module(). The torture part: refused rmmods with
+ * random sets of fds open here or in another process, and twenty rounds
+ * of load, use, unload (lifecycle torture with torture_test.c).
  *
  * Named to run last of all the programs: if unloading works but loading
  * again does not, no other program is left without the module.
  */
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
+#include "axvcpu_x86.h"
 
 #define MODULE_NAME	"axvcpu"
+
+#if defined(__x86_64__)
+X86_GUEST(zz_hello_guest, ".code32",
+	  "mov $0x5a, %al\n\t"
+	  "out %al, $0x10\n\t"
+	  "hlt\n\t");
+
+/* Count at X86_DATA_GPA forever, without exits. */
+X86_GUEST(zz_busy_guest, ".code32",
+	  "1: incl " __stringify(X86_DATA_GPA) "\n\t"
+	  "jmp 1b\n\t");
+#endif
 
 static int delete_module(const char *name, int flags)
 {
@@ -48,15 +68,20 @@ static long module_refcount(void)
 	return -1;
 }
 
-/* delete_module() must be refused because the module is in use. */
+/*
+ * delete_module() must be refused because the module is in use: with
+ * EWOULDBLOCK (EAGAIN), what the kernel returns for a module whose use
+ * count is not zero (Documentation/api.rst).
+ */
 #define ASSERT_RMMOD_REFUSED(what) do {					\
+	const char *__what = (what);					\
 	int __rc = delete_module(MODULE_NAME, O_NONBLOCK);		\
 	int __err = __rc ? errno : 0;					\
-	ASSERT_TRUE(__rc == -1 && (__err == EBUSY || __err == EAGAIN))	\
-		TH_LOG("rmmod with %s open: expected EBUSY/EWOULDBLOCK, got %d (%s)", \
-		       what, __rc, axv_errno_name(__err));		\
+	ASSERT_TRUE(__rc == -1 && __err == EWOULDBLOCK)			\
+		TH_LOG("rmmod with %s open: expected EWOULDBLOCK, got %d (%s)", \
+		       __what, __rc, axv_errno_name(__err));		\
 	ASSERT_LE(0, module_refcount())					\
-		TH_LOG("the module went away with %s open", what);	\
+		TH_LOG("the module went away with %s open", __what);	\
 } while (0)
 
 TEST(rmmod_refused_while_fds_open)
@@ -98,14 +123,450 @@ TEST(rmmod_refused_while_fds_open)
 		       base);
 }
 
-/* Must stay the last test of the last program. */
-TEST(unload_and_reload)
+/* ---- torture: seeded random choices, the seed printed ---------------- */
+
+/* splitmix64, seeded from AXVCPU_TORTURE_SEED or the clock */
+static __u64 zz_rand(__u64 *s)
+{
+	__u64 z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static __u64 zz_seed(struct __test_metadata *_metadata)
+{
+	const char *v = getenv("AXVCPU_TORTURE_SEED");
+	struct timespec ts;
+	__u64 seed;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	seed = v && *v ? strtoull(v, NULL, 0) :
+	       (__u64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	TH_LOG("seed %llu (AXVCPU_TORTURE_SEED=%llu repeats these choices)",
+	       (unsigned long long)seed, (unsigned long long)seed);
+	return seed;
+}
+
+/* /sys/module/axvcpu/refcnt, -1 when the module is not loaded */
+static long long sysfs_refcnt(void)
+{
+	FILE *f = fopen("/sys/module/" MODULE_NAME "/refcnt", "r");
+	long long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* The guest memory of a child, shared so that its count can be seen here. */
+static void *zz_guest_mem(void)
+{
+	void *mem = mmap(NULL, X86_MEM_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	AXV_REQUIRE(mem != MAP_FAILED, "mmap guest memory");
+#if defined(__x86_64__)
+	x86_write_flat_gdt(mem);
+	memcpy((char *)mem + X86_CODE_GPA, zz_busy_guest_start,
+	       zz_busy_guest_end - zz_busy_guest_start);
+#endif
+	return mem;
+}
+
+static __u32 zz_count(void *mem)
+{
+	return __atomic_load_n((__u32 *)((char *)mem + X86_DATA_GPA),
+			       __ATOMIC_SEQ_CST);
+}
+
+/*
+ * A child holding a VM with a region and a vCPU that runs the busy guest
+ * in @mem (x86; elsewhere it only holds the fds). Writes one byte to
+ * @ready_fd when it holds them all; never returns.
+ */
+static void zz_holder_child(void *mem, bool x86, int ready_fd)
+{
+	struct axv_vcpu *vcpu;
+	struct axv_vm vm;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	axv_vm_create(&vm);
+	axv_mem_add(&vm, 0, 0, X86_MEM_SIZE, 0, mem);
+	vcpu = axv_vcpu_create(&vm, 0, 0);
+	if (write(ready_fd, "r", 1) != 1)
+		_exit(3);
+	if (x86) {
+		axv_vcpu_setup(vcpu, X86_CODE_GPA, AXVCPU_X86_MODE_FLAT32);
+		axv_vcpu_bind(vcpu);
+		axv_run(vcpu);
+		_exit(3);	/* RUN never returns on its own */
+	}
+	for (;;)
+		pause();
+}
+
+/* Fork a holder child and wait until it holds its fds; returns its pid. */
+static pid_t zz_start_holder(void *mem, bool x86)
+{
+	char c;
+	int p[2], i;
+	pid_t pid;
+
+	memset((char *)mem + X86_DATA_GPA, 0, 4);
+	AXV_REQUIRE(pipe(p) == 0, "pipe");
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	AXV_REQUIRE(pid >= 0, "fork");
+	if (pid == 0) {
+		close(p[0]);
+		zz_holder_child(mem, x86, p[1]);
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1)
+		c = 0;
+	close(p[0]);
+	/* the guest counts: the child is inside RUN */
+	for (i = 0; x86 && c && i < 60000 && !zz_count(mem); i++)
+		axv_msleep(1);
+	if (!c || (x86 && !zz_count(mem))) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	return pid;
+}
+
+static void zz_kill(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* One rmmod, refused as documented; it changes nothing. */
+static void assert_rmmod_refused(struct __test_metadata *_metadata,
+				 const char *what, unsigned int it)
+{
+	long long before = sysfs_refcnt(), after;
+	int rc = delete_module(MODULE_NAME, O_NONBLOCK);
+	int err = rc ? errno : 0;
+
+	after = sysfs_refcnt();
+	ASSERT_TRUE(rc == -1 && err == EWOULDBLOCK)
+		TH_LOG("iteration %u: rmmod with %s: %d (%s), expected EWOULDBLOCK",
+		       it, what, rc, axv_errno_name(err));
+	ASSERT_EQ(before, after)
+		TH_LOG("iteration %u: the refused rmmod changed the use count",
+		       it);
+}
+
+/* A READY vCPU (x86: of a VM with the hello guest), CREATED elsewhere. */
+static struct axv_vcpu *zz_vcpu(struct axv_vm *vm, bool x86)
+{
+#if defined(__x86_64__)
+	if (x86)
+		return x86_vm_with_guest(vm, zz_hello_guest_start,
+					 zz_hello_guest_end, 0);
+#endif
+	axv_vm_create(vm);
+	return axv_vcpu_create(vm, 0, 0);
+}
+
+enum {
+	HOLD_SYS = 1 << 0,	/* a system fd */
+	HOLD_VM = 1 << 1,	/* a VM fd with a region */
+	HOLD_VCPU = 1 << 2,	/* a vCPU fd (its VM's fds closed) */
+	HOLD_RUN_MAP = 1 << 3,	/* only a mapping of a run struct */
+	HOLD_ALL = (1 << 4) - 1,
+};
+
+/* The tests that unload the module, in this order. */
+FIXTURE(module)
+{
+	pid_t child;	/* killed by the teardown */
+	bool x86;
+	__u64 seed;
+	void *mem;
+};
+
+FIXTURE_SETUP(module)
+{
+	struct axvcpu_info info = { .arch = AXVCPU_ARCH_NONE };
+	/* a test before may have left the module unloaded: no abort here */
+	int fd = open(AXV_DEV_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0) {
+		axv_get_info(fd, &info);
+		close(fd);
+	}
+	self->x86 = axv_arch_is_x86(info.arch);
+#if !defined(__x86_64__)
+	self->x86 = false;
+#endif
+	self->mem = zz_guest_mem();
+}
+
+FIXTURE_TEARDOWN(module)
+{
+	if (self->child > 0)
+		zz_kill(self->child);
+	munmap(self->mem, X86_MEM_SIZE);
+}
+
+/*
+ * rmmod is refused with EWOULDBLOCK (EAGAIN) while anything holds the
+ * module: any mix of this process's fds and mappings, or fds of another
+ * process (whose guest keeps running). Each refusal leaves the use count
+ * as it was and every fd working; afterwards the count is back at its
+ * start value.
+ */
+TEST_F_TIMEOUT(module, rmmod_refused_torture, 600)
+{
+	self->seed = zz_seed(_metadata);
+	long long base, v;
+	unsigned int it, k;
+
+	base = sysfs_refcnt();
+	ASSERT_LE(0, base) TH_LOG("no /sys/module/%s/refcnt", MODULE_NAME);
+
+	for (it = 0; it < 30; it++) {
+		unsigned int hold = 1 + zz_rand(&self->seed) % HOLD_ALL;
+		unsigned int tries = 1 + zz_rand(&self->seed) % 3;
+		struct axv_vcpu *vcpu = NULL, *mapped = NULL;
+		struct axv_vm vm, vm2, vm3;
+		int sys = -1, files = 0;
+
+		if (hold & HOLD_SYS) {
+			sys = axv_open_dev();
+			files++;
+		}
+		if (hold & HOLD_VM) {
+			axv_vm_create(&vm);
+			axv_mem_add(&vm, 0, 0, X86_MEM_SIZE, 0, NULL);
+			close(vm.sys_fd);
+			vm.sys_fd = -1;
+			files++;
+		}
+		if (hold & HOLD_VCPU) {
+			vcpu = zz_vcpu(&vm2, self->x86);
+			/* the vCPU holds its VM: only its fd remains */
+			close(vm2.fd);
+			close(vm2.sys_fd);
+			vm2.fd = -1;
+			vm2.sys_fd = -1;
+			files++;
+		}
+		if (hold & HOLD_RUN_MAP) {
+			axv_vm_create(&vm3);
+			mapped = axv_vcpu_create(&vm3, 0, 0);
+			close(mapped->fd);
+			mapped->fd = -1;
+			axv_vm_close(&vm3);
+			files++;
+		}
+		v = sysfs_refcnt();
+		ASSERT_EQ(base + files, v)
+			TH_LOG("iteration %u: %d files open (set %#x): use count %lld, base %lld",
+			       it, files, hold, v, base);
+
+		for (k = 0; k < tries; k++)
+			assert_rmmod_refused(_metadata, "this process's fds", it);
+
+		/* everything still works */
+		if (sys >= 0) {
+			ASSERT_EQ(AXVCPU_API_VERSION,
+				  ioctl(sys, AXVCPU_GET_API_VERSION, 0));
+			close(sys);
+		}
+		if (hold & HOLD_VM) {
+			ASSERT_EQ(-ENOENT, axv_set_region(vm.fd, 1, 0, 0, 0, 0));
+			axv_mem_delete(&vm, 0);
+			axv_vm_close(&vm);
+		}
+		if (vcpu && self->x86) {
+			ASSERT_RUN_IO_WRITE(vcpu, 0x10, 1, 0x5a);
+			ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
+		} else if (vcpu) {
+			ASSERT_STATE(vcpu, AXVCPU_STATE_CREATED);
+		}
+		if (vcpu) {
+			axv_vcpu_close(vcpu);
+			axv_vm_close(&vm2);
+		}
+		if (mapped) {
+			ASSERT_EQ(0, mapped->run->exit_reason);
+			axv_vcpu_close(mapped);
+		}
+		v = axv_poll_value(sysfs_refcnt, base, 2000);
+		ASSERT_EQ(base, v)
+			TH_LOG("iteration %u: use count %lld after closing all, %lld at the start",
+			       it, v, base);
+	}
+
+	/* the fds of another process */
+	for (it = 0; it < 10; it++) {
+		unsigned int tries = 1 + zz_rand(&self->seed) % 5;
+		__u32 count = 0;
+
+		self->child = zz_start_holder(self->mem, self->x86);
+		ASSERT_LT(0, self->child)
+			TH_LOG("iteration %u: the child did not start", it);
+		ASSERT_LT(base, sysfs_refcnt())
+			TH_LOG("iteration %u: the child's fds do not count", it);
+		for (k = 0; k < tries; k++) {
+			axv_msleep(zz_rand(&self->seed) % 6);
+			count = zz_count(self->mem);
+			assert_rmmod_refused(_metadata, "another process's fds",
+					     it);
+		}
+		/* its guest runs on as if nothing had happened */
+		for (k = 0; self->x86 && k < 60000 &&
+		     zz_count(self->mem) == count; k++)
+			axv_msleep(1);
+		if (self->x86)
+			ASSERT_NE(count, zz_count(self->mem))
+				TH_LOG("iteration %u: the child's guest stopped counting",
+				       it);
+		zz_kill(self->child);
+		self->child = 0;
+		v = axv_poll_value(sysfs_refcnt, base, 30000);
+		ASSERT_EQ(base, v)
+			TH_LOG("iteration %u: use count %lld after the kill, %lld at the start",
+			       it, v, base);
+	}
+}
+
+static int zz_load(const char *ko)
+{
+	int fd, rc, i;
+
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = finit_module(fd, "", 0) ? -errno : 0;
+	close(fd);
+	if (rc)
+		return rc;
+	/* devtmpfs makes the node as the misc device registers */
+	for (i = 0; i < 500; i++) {
+		fd = open(AXV_DEV_PATH, O_RDWR | O_CLOEXEC);
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+		axv_msleep(10);
+	}
+	return -ENODEV;
+}
+
+/*
+ * Twenty rounds of: load the module, use it, unload it. The use is a VM
+ * and a vCPU running a guest to its exits, all closed (the unload right
+ * after the last close must succeed: nothing is left behind); or a child
+ * running a guest killed with SIGKILL, the unload retried until its fds
+ * are gone (only EWOULDBLOCK meanwhile); or a VM with a region. The
+ * module is loaded again at the end.
+ */
+TEST_F_TIMEOUT(module, reload_loop, 600)
+{
+	const char *ko = getenv("AXVCPU_KO");
+	unsigned int it, kills = 0, runs = 0;
+	int rc, i;
+
+	if (!ko || !*ko)
+		SKIP(return, "%s",
+		     "AXVCPU_KO is not set: no unloading a module that cannot come back");
+	if (access(ko, R_OK))
+		SKIP(return, "AXVCPU_KO=%s: %s", ko, axv_errno_name(errno));
+	self->seed = zz_seed(_metadata);
+
+	ASSERT_EQ(0, axv_poll_value(sysfs_refcnt, 0, 2000))
+		TH_LOG("something holds the module before the loop");
+	for (it = 0; it < 20; it++) {
+		unsigned int mode = zz_rand(&self->seed) % 3;
+
+		rc = delete_module(MODULE_NAME, O_NONBLOCK);
+		ASSERT_EQ(0, rc)
+			TH_LOG("iteration %u: rmmod with nothing open: %s", it,
+			       axv_errno_name(errno));
+		ASSERT_EQ(-1, sysfs_refcnt()) TH_LOG("still loaded");
+		ASSERT_GT(0, open(AXV_DEV_PATH, O_RDWR))
+			TH_LOG("%s still opens after rmmod", AXV_DEV_PATH);
+		rc = zz_load(ko);
+		ASSERT_EQ(0, rc)
+			TH_LOG("iteration %u: loading %s: %s", it, ko,
+			       axv_errno_name(-rc));
+		ASSERT_EQ(0, sysfs_refcnt());
+
+		if (mode == 0 && self->x86) {
+			struct axv_vcpu *vcpu;
+			struct axv_vm vm;
+
+			/* the rmmod right after the last close must work */
+			vcpu = zz_vcpu(&vm, true);
+			ASSERT_RUN_IO_WRITE(vcpu, 0x10, 1, 0x5a);
+			ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
+			axv_vcpu_close(vcpu);
+			axv_vm_close(&vm);
+			runs++;
+		} else if (mode == 1) {
+			self->child = zz_start_holder(self->mem,
+						      self->x86);
+			ASSERT_LT(0, self->child)
+				TH_LOG("iteration %u: the child did not start", it);
+			axv_msleep(zz_rand(&self->seed) % 20);
+			kill(self->child, SIGKILL);
+			/* unload as soon as its fds are gone */
+			for (i = 0; i < 30000; i++) {
+				rc = delete_module(MODULE_NAME, O_NONBLOCK);
+				if (!rc || errno != EWOULDBLOCK)
+					break;
+				usleep(1000);
+			}
+			waitpid(self->child, NULL, 0);
+			self->child = 0;
+			ASSERT_EQ(0, rc)
+				TH_LOG("iteration %u: rmmod after the kill: %s",
+				       it, axv_errno_name(errno));
+			kills++;
+			rc = zz_load(ko);
+			ASSERT_EQ(0, rc)
+				TH_LOG("iteration %u: loading %s: %s", it, ko,
+				       axv_errno_name(-rc));
+		} else {
+			struct axv_vm vm;
+
+			axv_vm_create(&vm);
+			axv_mem_add(&vm, 0, 0, X86_MEM_SIZE, 0, NULL);
+			axv_vm_close(&vm);
+		}
+	}
+	/* leave it loaded */
+	rc = delete_module(MODULE_NAME, O_NONBLOCK);
+	ASSERT_EQ(0, rc) TH_LOG("last rmmod: %s", axv_errno_name(errno));
+	rc = zz_load(ko);
+	ASSERT_EQ(0, rc) TH_LOG("loading %s: %s", ko, axv_errno_name(-rc));
+	TH_LOG("20 loads and unloads: %u with a guest run, %u with a killed child",
+	       runs, kills);
+}
+
+/*
+ * Must stay the last test of the last program: a fixture test, as the
+ * harness runs the fixture-less tests first.
+ */
+TEST_F(module, unload_and_reload)
 {
 	const char *ko = getenv("AXVCPU_KO");
 	int fd, i, rc;
 
 	if (!ko || !*ko)
-		SKIP(return, "AXVCPU_KO is not set: not unloading a module that cannot be loaded again");
+		SKIP(return, "%s",
+		     "AXVCPU_KO is not set: not unloading a module that cannot be loaded again");
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		SKIP(return, "AXVCPU_KO=%s: %s", ko, axv_errno_name(errno));

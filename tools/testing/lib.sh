@@ -22,6 +22,8 @@
 #                          reads SEED, CALLS, SECONDS, PROCS, THREADS)
 #   AXVCPU_LANE_TIMEOUT    seconds before the emulator is killed (1500)
 #   AXVCPU_EMU_LOCK_WAIT   seconds to wait for the emulator lock (1800)
+#   AXVCPU_QEMU_EXTRA      more QEMU arguments (word-split), e.g. a monitor
+#                          socket to inspect a hung guest
 
 TESTING_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_ROOT=$(cd "$TESTING_DIR/../.." && pwd -P)

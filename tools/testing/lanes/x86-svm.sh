@@ -126,10 +126,11 @@ SERIAL=$W/serial.log
 say "booting (timeout ${LANE_TIMEOUT} s); serial log: $SERIAL"
 t0=$(now)
 rc=0
+# shellcheck disable=SC2086 # AXVCPU_QEMU_EXTRA is split into arguments
 run_emulator "$LANE_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu "$QEMU_CPU" \
 	-m "$QEMU_MEM" -smp 2 -nographic -no-reboot -nic none -monitor none \
 	-kernel "$IMAGE" -initrd "$W/initramfs.gz" -append "$APPEND" \
-	-serial "file:$SERIAL" 2>"$W/qemu.log" || rc=$?
+	-serial "file:$SERIAL" ${AXVCPU_QEMU_EXTRA:-} 2>"$W/qemu.log" || rc=$?
 say "QEMU exited with status $rc after $(elapsed "$t0") s"
 case $rc in
 0) ;;

@@ -11,6 +11,7 @@
  * `make fuzz` runs it with a million calls and a random seed; the seed is
  * always printed.
  */
+#include <dirent.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -34,6 +35,32 @@ X86_GUEST(fuzz_sanity_guest, ".code32",
 static long long pinned(void)
 {
 	return axv_pinned_pages();
+}
+
+/* Other fuzz_test processes still alive (a worker's child that got away). */
+static void log_leftover_processes(struct __test_metadata *_metadata)
+{
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+	char path[300], line[256];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		FILE *f;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+		    atoi(e->d_name) == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f) && strstr(line, "(fuzz_test)"))
+			TH_LOG("still alive: %s", line);
+		fclose(f);
+	}
+	closedir(d);
 }
 
 FIXTURE(ioctl_fuzz) {
@@ -107,6 +134,8 @@ TEST_F_TIMEOUT(ioctl_fuzz, bounded, 4 * 3600)
 
 	/* Every pin of every worker's memory was released with its fds. */
 	pins_after = axv_poll_value(pinned, pins_before, 10000);
+	if (pins_after != pins_before)
+		log_leftover_processes(_metadata);
 	ASSERT_EQ(pins_before, pins_after) TH_LOG("pinned pages: %lld before the fuzz, %lld after",
 						  pins_before, pins_after);
 

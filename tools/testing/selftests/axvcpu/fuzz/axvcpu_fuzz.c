@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -169,19 +170,32 @@ static long checked_ioctl(struct thread_ctx *t, int fd, unsigned long cmd,
 {
 	long r;
 
+	sigset_t kick, old;
 	unsigned int nth = 0;
 	int err;
 
-	/* mostly one of the first few fault points: most calls reach only a few */
-	if (t->nth_fd >= 0 && chance(t, t->w->cfg->fault_percent))
+	/*
+	 * Mostly one of the first few fault points: most calls reach only a
+	 * few. Not for RUN, which allocates nothing and needs the kicks to
+	 * end. The kick is blocked while the thread is armed: a fault point
+	 * the call did not reach would otherwise fail the signal frame's
+	 * page fault on the way back to user space (SIGSEGV).
+	 */
+	if (t->nth_fd >= 0 && cmd != AXVCPU_RUN &&
+	    chance(t, t->w->cfg->fault_percent))
 		nth = 1 + below(t, chance(t, 75) ? 4 : 24);
 	trail(t, "%s fd %d arg %#lx%s", what, fd, arg, nth ? " (fault)" : "");
 	if (nth) {
 		char b[16];
 		int l = snprintf(b, sizeof(b), "%u", nth);
 
-		if (pwrite(t->nth_fd, b, l, 0) != l)
+		sigemptyset(&kick);
+		sigaddset(&kick, SIGUSR1);
+		pthread_sigmask(SIG_BLOCK, &kick, &old);
+		if (pwrite(t->nth_fd, b, l, 0) != l) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			nth = 0;
+		}
 	}
 	r = ioctl(fd, cmd, arg);
 	if (nth) {
@@ -194,6 +208,7 @@ static long checked_ioctl(struct thread_ctx *t, int fd, unsigned long cmd,
 			perror("disarm fail-nth");
 			_exit(3);
 		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (l > 0) {
 			b[l] = 0;
 			if (atoi(b) == 0)
@@ -603,6 +618,9 @@ static void op_fork_and_kill(struct thread_ctx *t)
 	if (pid == 0) {
 		struct thread_ctx c = *t;
 
+		/* never outlive the thread that forked it (it kills and reaps us) */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+
 		c.rng ^= 0x9e3779b97f4a7c15ULL;
 		/* the inherited fd arms the parent's thread: open the child's own */
 		if (c.nth_fd >= 0)
@@ -745,6 +763,20 @@ static void sig_nop(int sig)
 {
 }
 
+/* A worker's own crash: say where, for the FINDING its parent reports. */
+static void sig_crash(int sig, siginfo_t *si, void *uc)
+{
+	char b[160];
+	int n = snprintf(b, sizeof(b),
+			 "# worker pid %d: signal %d code %d at address %p\n",
+			 (int)getpid(), sig, si->si_code, si->si_addr);
+
+	if (write(STDOUT_FILENO, b, n) < 0)
+		_exit(128 + sig);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* One worker process: its pools, its threads, a kicker that interrupts RUN. */
 static void worker_main(struct worker *w)
 {
@@ -756,6 +788,11 @@ static void worker_main(struct worker *w)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = sig_nop;
 	sigaction(SIGUSR1, &sa, NULL);		/* no SA_RESTART: RUN ends with EINTR */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sig_crash;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
 	pthread_mutex_init(&w->lock, NULL);
 	w->sys_fd = open("/dev/axvcpu", O_RDWR);
 	if (w->sys_fd < 0) {
@@ -807,6 +844,22 @@ static void worker_main(struct worker *w)
 	_exit(0);
 }
 
+/* The last operations of every thread of worker @proc. */
+static void print_trail(struct fuzz_result *res, unsigned int proc)
+{
+	unsigned int th, k;
+
+	for (th = 0; th < FUZZ_MAX_THREADS; th++)
+		for (k = 0; k < FUZZ_TRAIL; k++) {
+			unsigned int n = res->trail_pos[proc][th];
+
+			if (n > k)
+				printf("#   thread %u, op -%u: %s\n", th, k,
+				       res->trail[proc][th][(n - 1 - k) % FUZZ_TRAIL]);
+		}
+	fflush(stdout);
+}
+
 int fuzz_run(const struct fuzz_config *cfg, struct fuzz_result *out)
 {
 	struct fuzz_result *res;
@@ -834,32 +887,45 @@ int fuzz_run(const struct fuzz_config *cfg, struct fuzz_result *out)
 			worker_main(w);
 		}
 	}
-	/* Reap; a worker that outlives the deadline by a minute is killed, and
-	 * one that cannot be killed is stuck in the kernel.
+	/*
+	 * Reap. A worker that outlives the deadline by 30 s is killed (one
+	 * that cannot be killed is stuck in the kernel), and one that ends
+	 * any other way than by finishing its calls is a finding too.
 	 */
 	for (i = 0; i < procs; i++) {
-		int status;
 		uint64_t limit = deadline + 30000000000ULL;
+		bool killed = false;
+		int status = 0;
+		pid_t r;
 
-		while (waitpid(pids[i], &status, WNOHANG) == 0) {
-			if (now_ns() > limit) {
+		for (;;) {
+			r = waitpid(pids[i], &status, WNOHANG);
+			if (r == pids[i])
+				break;
+			if (r < 0 && errno != EINTR) {
+				printf("# FINDING seed=%llu proc=%u: waitpid: %s\n",
+				       (unsigned long long)cfg->seed, i, strerror(errno));
+				res->findings++;
+				break;
+			}
+			if (!killed && now_ns() > limit) {
 				printf("# FINDING seed=%llu proc=%u: worker still alive 30 s after the deadline; SIGKILL\n",
 				       (unsigned long long)cfg->seed, i);
 				res->findings++;
-				for (unsigned int th = 0; th < FUZZ_MAX_THREADS; th++)
-					for (unsigned int k = 0; k < FUZZ_TRAIL; k++) {
-						unsigned int n = res->trail_pos[i][th];
-
-						if (n > k)
-							printf("#   thread %u, op -%u: %s\n", th, k,
-							       res->trail[i][th][(n - 1 - k) % FUZZ_TRAIL]);
-					}
-				fflush(stdout);
+				print_trail(res, i);
 				kill(pids[i], SIGKILL);
-				waitpid(pids[i], &status, 0);
-				break;
+				killed = true;
 			}
 			usleep(10000);
+		}
+		if (r == pids[i] && !killed &&
+		    !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+			printf("# FINDING seed=%llu proc=%u: worker ended early (%s %d)\n",
+			       (unsigned long long)cfg->seed, i,
+			       WIFSIGNALED(status) ? "signal" : "exit status",
+			       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			res->findings++;
+			print_trail(res, i);
 		}
 	}
 	*out = *res;

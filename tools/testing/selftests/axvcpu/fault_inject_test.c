@@ -106,6 +106,7 @@ struct fi_stats {
 FIXTURE(fault)
 {
 	int nth_fd;
+	char why[200];		/* why fault injection is not available */
 	struct axv_fi_saved saved;
 	struct axv_vm vm;
 	bool have_vm;
@@ -117,15 +118,16 @@ FIXTURE(fault)
 
 FIXTURE_SETUP(fault)
 {
-	char why[200];
 	int rc;
 
 	self->nth_fd = -1;
 	self->have_vm = false;
+	self->why[0] = 0;
 	memset(&self->saved, 0, sizeof(self->saved));
 	memset(&self->st, 0, sizeof(self->st));
-	if (!axv_fi_available(why, sizeof(why)))
-		SKIP(return, "%s", why);
+	/* SKIP() here would not stop the test body: each body checks FI_REQUIRE */
+	if (!axv_fi_available(self->why, sizeof(self->why)))
+		return;
 	rc = axv_fi_configure(&self->saved);
 	ASSERT_EQ(0, rc) TH_LOG("configuring failslab / fail_page_alloc: %s",
 				axv_errno_name(-rc));
@@ -151,6 +153,12 @@ FIXTURE_TEARDOWN(fault)
 	if (self->have_vm)
 		axv_vm_close(&self->vm);
 }
+
+/* Skip the test body where the kernel has no fault injection. */
+#define FI_REQUIRE(_self) do {						\
+	if ((_self)->why[0])						\
+		SKIP(return, "%s", (_self)->why);			\
+} while (0)
 
 /*
  * Arm the calling thread's @n-th fault point, run @call, disarm. Returns
@@ -250,6 +258,8 @@ TEST_F_TIMEOUT(fault, create_vm, 300)
 	long rc;
 	int err;
 
+	FI_REQUIRE(self);
+
 	for (n = 1; ; n++) {
 		bool hit = FI_CALL(self, n, rc, err,
 				   ioctl(self->vm.sys_fd, AXVCPU_CREATE_VM, 0));
@@ -277,6 +287,8 @@ TEST_F_TIMEOUT(fault, create_vcpu, 300)
 	unsigned int n;
 	long rc;
 	int err;
+
+	FI_REQUIRE(self);
 
 	for (n = 1; ; n++) {
 		bool hit = FI_CALL(self, n, rc, err,
@@ -308,6 +320,8 @@ TEST_F_TIMEOUT(fault, setup_and_bind, 300)
 	unsigned int n;
 	long rc;
 	int err, fd;
+
+	FI_REQUIRE(self);
 
 	for (n = 1; ; n++) {
 		bool hit;
@@ -390,11 +404,13 @@ static void region_add(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(fault, region_add_fresh_memory, 300)
 {
+	FI_REQUIRE(self);
 	region_add(_metadata, self, false, "SET_MEMORY_REGION (memory not yet faulted in)");
 }
 
 TEST_F_TIMEOUT(fault, region_add_touched_memory, 300)
 {
+	FI_REQUIRE(self);
 	region_add(_metadata, self, true, "SET_MEMORY_REGION (memory faulted in)");
 }
 
@@ -409,6 +425,8 @@ TEST_F_TIMEOUT(fault, run, 300)
 	unsigned int n;
 	long rc;
 	int err;
+
+	FI_REQUIRE(self);
 
 #if !defined(__x86_64__)
 	SKIP(return, "no guest code for this architecture");
@@ -477,6 +495,8 @@ TEST_F_TIMEOUT(fault, regs, 300)
 	unsigned int n;
 	long rc;
 	int err;
+
+	FI_REQUIRE(self);
 
 	vcpu = axv_vcpu_create(&self->vm, 2, 0);
 	axv_get_regs(vcpu, &before);

@@ -432,6 +432,13 @@ static int axvcpu_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start > PAGE_SIZE)
 		return -EINVAL;
+	/*
+	 * One page, for good: without VM_DONTEXPAND a later mmap() of the
+	 * same fd at the next offset right after this one would be merged
+	 * into it before this check runs (and mremap() could grow it), and
+	 * its page would fault with SIGBUS.
+	 */
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_ops = &axvcpu_run_vm_ops;
 	return 0;
 }

@@ -387,4 +387,46 @@ TEST_F(sys, run_mmap)
 	close(vm);
 }
 
+/*
+ * Fuzzer finding: a mapping at offset 4096 placed right after a run
+ * mapping of the same fd was merged into it by mmap() before the module's
+ * check ran: mmap() succeeded and the new page faulted with SIGBUS.
+ * mremap() must not grow a run mapping either.
+ */
+TEST_F(sys, run_mmap_cannot_grow)
+{
+	struct axvcpu_create_vcpu c = { 0 };
+	char *area, *p;
+	int vm, vcpu;
+
+	ASSERT_EQ(AXV_PAGE_SIZE, self->info.run_mmap_size);
+	vm = ioctl(self->fd, AXVCPU_CREATE_VM, 0);
+	ASSERT_LE(0, vm);
+	c.vm_fd = vm;
+	vcpu = ioctl(self->fd, AXVCPU_CREATE_VCPU, &c);
+	ASSERT_LE(0, vcpu);
+
+	/* two free pages: the run page, then the next offset right after */
+	area = mmap(NULL, 2 * AXV_PAGE_SIZE, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	munmap(area, 2 * AXV_PAGE_SIZE);
+	p = mmap(area, AXV_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED_NOREPLACE, vcpu, 0);
+	ASSERT_EQ(area, p) TH_LOG("mmap of the run page: %s", axv_errno_name(errno));
+	p = mmap(area + AXV_PAGE_SIZE, AXV_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED_NOREPLACE, vcpu, AXV_PAGE_SIZE);
+	ASSERT_EQ(MAP_FAILED, p)
+		TH_LOG("mmap at offset 4096 next to the run page: expected EINVAL, got a mapping");
+	ASSERT_EQ(EINVAL, errno);
+
+	p = mremap(area, AXV_PAGE_SIZE, 2 * AXV_PAGE_SIZE, MREMAP_MAYMOVE);
+	ASSERT_EQ(MAP_FAILED, p) TH_LOG("mremap grew the run mapping");
+	((volatile struct axvcpu_run *)area)->immediate_exit = 0;
+
+	munmap(area, AXV_PAGE_SIZE);
+	close(vcpu);
+	close(vm);
+}
+
 TEST_HARNESS_MAIN

@@ -771,8 +771,19 @@ static void sig_crash(int sig, siginfo_t *si, void *uc)
 			 "# worker pid %d: signal %d code %d at address %p\n",
 			 (int)getpid(), sig, si->si_code, si->si_addr);
 
+	unsigned long a = (unsigned long)si->si_addr, lo, hi;
+	char line[256];
+	FILE *f;
+
 	if (write(STDOUT_FILENO, b, n) < 0)
 		_exit(128 + sig);
+	/* and what is mapped there (not async-signal-safe: it dies anyway) */
+	f = fopen("/proc/self/maps", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && a >= lo && a < hi)
+			printf("# worker pid %d: mapped there: %s", (int)getpid(), line);
+	}
+	fflush(stdout);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }

@@ -60,6 +60,7 @@ fi
 if [ "$mode" = fuzz ]; then
 	export AXVCPU_FUZZ_CALLS=${AXVCPU_FUZZ_CALLS:-1000000}
 	export AXVCPU_FUZZ_SECONDS=${AXVCPU_FUZZ_SECONDS:-3600}
+	export AXVCPU_FUZZ_FAULTS=${AXVCPU_FUZZ_FAULTS:-5}
 	if [ -z "${AXVCPU_FUZZ_SEED:-}" ] || [ "$AXVCPU_FUZZ_SEED" = random ]; then
 		AXVCPU_FUZZ_SEED=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 	fi

@@ -352,6 +352,9 @@ void svm_get_x86_regs(struct svm_vcpu *svm, struct axvcpu_x86_regs *regs)
 	svm_seg_out(&regs->gs, &s->gs);
 	svm_seg_out(&regs->ss, &s->ss);
 	svm_seg_out(&regs->tr, &s->tr);
+	/* a TSS in TR reads back busy, whatever svm_vcpu_set_regs() kept */
+	if ((regs->tr.attrib & 0x5) == 0x1)
+		regs->tr.attrib |= SEG_TSS_BUSY;
 	svm_seg_out(&regs->ldtr, &s->ldtr);
 	regs->gdt.base = s->gdtr.base;
 	regs->gdt.limit = s->gdtr.limit;
@@ -396,7 +399,7 @@ static int svm_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
 	 * The hidden TR's busy bit means nothing to the CPU, but QEMU's TCG
 	 * keeps TR with the available type (what LTR loads) and aborts the
 	 * machine on an interrupt that switches stacks with a busy one: it
-	 * is kept clear, and reads back clear.
+	 * is kept clear (GET_REGS shows it set again).
 	 */
 	s->tr.attrib &= ~SEG_TSS_BUSY;
 	svm_seg_in(&s->ldtr, &r->ldtr);

@@ -276,7 +276,7 @@ TEST_F(regress, ring3_interrupt_switches_stack_through_tss)
 	regs.x86.gprs[X86_RSP] = 0x60000;
 	axv_set_regs(vcpu, &regs);
 	axv_get_regs(vcpu, &back);
-	ASSERT_EQ(0x089, back.x86.tr.attrib) TH_LOG("TR's busy bit reads back clear");
+	ASSERT_EQ(0x08b, back.x86.tr.attrib) TH_LOG("TR reads back busy");
 
 	ASSERT_RUN_IO_WRITE(vcpu, 0xe7, 4, 0x10);
 	ASSERT_RUN_IO_WRITE(vcpu, 0xe8, 4, X86_STACK_TOP - 20);

@@ -193,27 +193,42 @@ static int svm_exit_dr(struct svm_vcpu *svm)
 	return AXVCPU_RUN_REENTER;
 }
 
-/* MOV to CR4: intercepted only to keep out the state x86_long_mode_state_ok() refuses. */
-static int svm_exit_write_cr4(struct svm_vcpu *svm)
+/*
+ * The value a MOV to control register @want at the guest's RIP writes,
+ * and the instruction's length. Anything else there (the guest changed its
+ * code under the exit) gets #UD: false.
+ */
+static bool svm_mov_to_cr_value(struct svm_vcpu *svm, u32 want, u64 *value,
+				u8 *len)
 {
-	struct vmcb_save_area *s = &svm->vmcb->save;
 	enum x86_cpu_mode mode;
 	unsigned int got;
-	u8 bytes[15], len;
+	u8 bytes[15];
 	u32 gpr, cr;
-	u64 value;
 	int ret;
 
 	ret = svm_read_insn(svm, bytes, &got, &mode);
 	if (!ret)
-		ret = x86_decode_mov_to_cr(bytes, got, mode, &gpr, &cr, &len);
-	if (ret || cr != 4) {
+		ret = x86_decode_mov_to_cr(bytes, got, mode, &gpr, &cr, len);
+	if (ret || cr != want) {
 		svm_inject_exception(svm, UD_VECTOR, false, 0);
-		return AXVCPU_RUN_REENTER;
+		return false;
 	}
-	value = svm->x86.gprs[gpr];
+	*value = svm->x86.gprs[gpr];
 	if (mode != X86_MODE_LONG64)
-		value = (u32)value;
+		*value = (u32)*value;
+	return true;
+}
+
+/* MOV to CR4: intercepted only to keep out the state x86_long_mode_state_ok() refuses. */
+static int svm_exit_write_cr4(struct svm_vcpu *svm)
+{
+	struct vmcb_save_area *s = &svm->vmcb->save;
+	u64 value;
+	u8 len;
+
+	if (!svm_mov_to_cr_value(svm, 4, &value, &len))
+		return AXVCPU_RUN_REENTER;
 	if (!x86_long_mode_state_ok(s->efer, s->cr0, value)) {
 		svm_inject_exception(svm, GP_VECTOR, true, 0);
 		return AXVCPU_RUN_REENTER;
@@ -236,23 +251,11 @@ static int svm_exit_write_cr4(struct svm_vcpu *svm)
 static int svm_exit_write_cr8(struct svm_vcpu *svm)
 {
 	struct vmcb_control_area *c = &svm->vmcb->control;
-	enum x86_cpu_mode mode;
-	unsigned int got;
-	u8 bytes[15], len;
-	u32 gpr, cr;
 	u64 value;
-	int ret;
+	u8 len;
 
-	ret = svm_read_insn(svm, bytes, &got, &mode);
-	if (!ret)
-		ret = x86_decode_mov_to_cr(bytes, got, mode, &gpr, &cr, &len);
-	if (ret || cr != 8) {
-		svm_inject_exception(svm, UD_VECTOR, false, 0);
+	if (!svm_mov_to_cr_value(svm, 8, &value, &len))
 		return AXVCPU_RUN_REENTER;
-	}
-	value = svm->x86.gprs[gpr];
-	if (mode != X86_MODE_LONG64)
-		value = (u32)value;
 	if (value & ~(u64)V_TPR_MASK) {
 		svm_inject_exception(svm, GP_VECTOR, true, 0);
 		return AXVCPU_RUN_REENTER;

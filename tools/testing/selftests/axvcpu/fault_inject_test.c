@@ -24,7 +24,6 @@
  * CONFIG_FAIL_PAGE_ALLOC with debugfs: the x86-svm-debug lane's kernel has
  * them; elsewhere the tests are skipped with that reason.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -51,50 +50,6 @@ X86_GUEST(fi_guest, ".code32",
 	"hlt\n\t");
 X86_GUEST_LABEL(fi_mmio);
 #endif
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
-}
-
-static long open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	long n = 0;
-
-	AXV_REQUIRE(d, "opendir /proc/self/fd");
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;	/* the directory's own fd */
-}
-
-static long long module_refs(void)
-{
-	char buf[32];
-
-	if (read_file("/sys/module/axvcpu/refcnt", buf, sizeof(buf)))
-		return -1;
-	return atoll(buf);
-}
-
-static long long pinned(void)
-{
-	return axv_pinned_pages();
-}
 
 /* What one step saw over all n. */
 struct fi_stats {
@@ -136,8 +91,8 @@ FIXTURE_SETUP(fault)
 
 	axv_vm_create(&self->vm);
 	self->have_vm = true;
-	self->fds0 = open_fds();
-	self->refs0 = module_refs();
+	self->fds0 = axv_open_fds();
+	self->refs0 = axv_module_refcnt();
 	self->pins0 = axv_pinned_pages();
 	self->vmlck0 = axv_proc_status_kb("VmLck");
 }
@@ -223,12 +178,12 @@ static void fi_report(struct __test_metadata *_metadata, const char *step,
 static void assert_clean(struct __test_metadata *_metadata,
 			 FIXTURE_DATA(fault) *self)
 {
-	long long p = axv_poll_value(pinned, self->pins0, 5000);
+	long long p = axv_poll_value(axv_pinned_pages, self->pins0, 5000);
 
-	ASSERT_EQ(self->fds0, open_fds()) TH_LOG("open fds");
+	ASSERT_EQ(self->fds0, axv_open_fds()) TH_LOG("open fds");
 	ASSERT_EQ(self->pins0, p) TH_LOG("pinned pages");
 	ASSERT_EQ(self->vmlck0, axv_proc_status_kb("VmLck")) TH_LOG("VmLck kB");
-	ASSERT_EQ(self->refs0, module_refs()) TH_LOG("axvcpu module references");
+	ASSERT_EQ(self->refs0, axv_module_refcnt()) TH_LOG("axvcpu module references");
 }
 
 static int create_vcpu_raw(struct axv_vm *vm, __u32 id)
@@ -276,7 +231,7 @@ TEST_F_TIMEOUT(fault, create_vm, 300)
 		}
 		if (!fi_account(_metadata, &self->st, "CREATE_VM", n, hit, rc, err))
 			break;
-		ASSERT_EQ(self->fds0, open_fds());
+		ASSERT_EQ(self->fds0, axv_open_fds());
 	}
 	fi_report(_metadata, "CREATE_VM", &self->st);
 	assert_clean(_metadata, self);

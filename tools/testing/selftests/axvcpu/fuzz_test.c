@@ -32,11 +32,6 @@ X86_GUEST(fuzz_sanity_guest, ".code32",
 	"out %al, $0x42\n\t"
 	"hlt\n\t");
 
-static long long pinned(void)
-{
-	return axv_pinned_pages();
-}
-
 /* Other fuzz_test processes still alive (a worker's child that got away). */
 static void log_leftover_processes(struct __test_metadata *_metadata)
 {
@@ -91,7 +86,7 @@ TEST_F_TIMEOUT(ioctl_fuzz, bounded, 4 * 3600)
 	struct axv_vcpu *vcpu;
 	struct axv_vm vm;
 	char why[200];
-	int sys, i;
+	int i;
 
 	cfg.seed = seed && !strcmp(seed, "random") ? (uint64_t)time(NULL) :
 		   env_u64("AXVCPU_FUZZ_SEED", 20261125);
@@ -133,16 +128,14 @@ TEST_F_TIMEOUT(ioctl_fuzz, bounded, 4 * 3600)
 	ASSERT_LE(cfg.calls / 10, res.calls) TH_LOG("far fewer calls than asked: the workers stalled");
 
 	/* Every pin of every worker's memory was released with its fds. */
-	pins_after = axv_poll_value(pinned, pins_before, 10000);
+	pins_after = axv_poll_value(axv_pinned_pages, pins_before, 10000);
 	if (pins_after != pins_before)
 		log_leftover_processes(_metadata);
 	ASSERT_EQ(pins_before, pins_after) TH_LOG("pinned pages: %lld before the fuzz, %lld after",
 						  pins_before, pins_after);
 
 	/* The device still works. */
-	sys = axv_open_dev();
-	axv_get_info(sys, &info);
-	close(sys);
+	axv_read_info(&info);
 	if (!axv_arch_is_x86(info.arch))
 		return;
 	vcpu = x86_vm_with_guest(&vm, fuzz_sanity_guest_start, fuzz_sanity_guest_end, 0);

@@ -5,7 +5,6 @@
  * where they were afterwards, two VMs with two vCPUs each running at once,
  * and a process killed while it is inside RUN.
  */
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -55,11 +54,6 @@ X86_GUEST(busy_guest, ".code32",
 	"jmp 1b\n\t");
 #endif
 
-static long long vmlck_kb(void)
-{
-	return axv_proc_status_kb("VmLck");
-}
-
 FIXTURE(close_order)
 {
 	long long vmlck_start;
@@ -85,7 +79,7 @@ FIXTURE_VARIANT_ADD(close_order, ready_vm_first)     { AXVCPU_STATE_READY, true 
 
 FIXTURE_SETUP(close_order)
 {
-	self->vmlck_start = vmlck_kb();
+	self->vmlck_start = axv_vmlck_kb();
 	self->pins_start = axv_pinned_pages();
 	axv_vm_create(&self->vm);
 	self->x86 = axv_arch_is_x86(self->vm.info.arch);
@@ -125,14 +119,14 @@ TEST_F(close_order, close)
 	long long v;
 
 	reach(_metadata, vcpu, AXVCPU_STATE_CREATED, variant->state);
-	ASSERT_EQ(self->vmlck_start + MEM_SIZE / 1024, vmlck_kb());
+	ASSERT_EQ(self->vmlck_start + MEM_SIZE / 1024, axv_vmlck_kb());
 
 	if (variant->vm_first) {
 		/* the vCPU keeps the VM, its memory and its pins */
 		close(vm->fd);
 		close(vm->sys_fd);
 		vm->fd = vm->sys_fd = -1;
-		ASSERT_EQ(self->vmlck_start + MEM_SIZE / 1024, vmlck_kb())
+		ASSERT_EQ(self->vmlck_start + MEM_SIZE / 1024, axv_vmlck_kb())
 			TH_LOG("closing the VM fd released the memory of a VM that has a vCPU");
 		ASSERT_STATE(vcpu, variant->state);
 		if (self->x86) {
@@ -146,7 +140,7 @@ TEST_F(close_order, close)
 	} else {
 		axv_vcpu_close(vcpu);
 		/* the VM is intact without it */
-		ASSERT_EQ(self->vmlck_start + MEM_SIZE / 1024, vmlck_kb());
+		ASSERT_EQ(self->vmlck_start + MEM_SIZE / 1024, axv_vmlck_kb());
 		ASSERT_EQ(-ENOENT, axv_set_region(vm->fd, 1, 0, 0, 0, 0));
 		vcpu = axv_vcpu_create(vm, 1, 0);
 		reach(_metadata, vcpu, AXVCPU_STATE_CREATED, AXVCPU_STATE_READY);
@@ -159,7 +153,7 @@ TEST_F(close_order, close)
 		close(vm->sys_fd);
 		vm->fd = vm->sys_fd = -1;
 	}
-	v = axv_poll_value(vmlck_kb, self->vmlck_start, 2000);
+	v = axv_poll_value(axv_vmlck_kb, self->vmlck_start, 2000);
 	ASSERT_EQ(self->vmlck_start, v)
 		TH_LOG("VmLck after closing everything: expected %lld kB, got %lld kB",
 		       self->vmlck_start, v);
@@ -177,30 +171,13 @@ FIXTURE(lifecycle)
 
 FIXTURE_SETUP(lifecycle)
 {
-	int fd = axv_open_dev();
-
-	axv_get_info(fd, &self->info);
-	close(fd);
-}
-
-static int set_cpu_online(int cpu, bool online)
-{
-	char path[64];
-	int fd, rc;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	rc = write(fd, online ? "1" : "0", 1) == 1 ? 0 : -errno;
-	close(fd);
-	return rc;
+	axv_read_info(&self->info);
 }
 
 FIXTURE_TEARDOWN(lifecycle)
 {
 	if (self->offline_cpu > 0)
-		set_cpu_online(self->offline_cpu, true);
+		axv_set_cpu_online(self->offline_cpu, true);
 }
 
 #if defined(__x86_64__)
@@ -408,7 +385,7 @@ TEST_F_TIMEOUT(lifecycle, cpu_offline_and_back, 120)
 	x86_vm_create(&vm);
 	x86_guest_load(&vm, X86_CODE_GPA, hello_guest_start, hello_guest_end);
 
-	rc = set_cpu_online(cpu, false);
+	rc = axv_set_cpu_online(cpu, false);
 	if (rc)
 		SKIP(return, "cannot take CPU %d offline: %s", cpu,
 		     axv_errno_name(-rc));
@@ -424,7 +401,7 @@ TEST_F_TIMEOUT(lifecycle, cpu_offline_and_back, 120)
 	ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_BIND, 0));
 	ASSERT_STATE(vcpu, AXVCPU_STATE_FREE);
 
-	rc = set_cpu_online(cpu, true);
+	rc = axv_set_cpu_online(cpu, true);
 	ASSERT_EQ(0, rc) TH_LOG("bringing CPU %d back: %s", cpu,
 				axv_errno_name(-rc));
 	self->offline_cpu = 0;

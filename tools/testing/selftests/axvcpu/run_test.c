@@ -75,10 +75,7 @@ FIXTURE(run)
 
 FIXTURE_SETUP(run)
 {
-	int fd = axv_open_dev();
-
-	axv_get_info(fd, &self->info);
-	close(fd);
+	axv_read_info(&self->info);
 	axv_install_sigusr1();
 }
 
@@ -90,12 +87,7 @@ FIXTURE_TEARDOWN(run)
 }
 
 #if defined(__x86_64__)
-#define GUEST(name, flags)						\
-	do {								\
-		AXV_REQUIRE_X86(&self->info);				\
-		self->vcpu = x86_vm_with_guest(&self->vm, name##_start,	\
-					       name##_end, flags);	\
-	} while (0)
+#define GUEST(name, flags)	X86_FIXTURE_GUEST(name, flags)
 #else
 #define GUEST(name, flags)						\
 	SKIP(return, "no guest code for this architecture")

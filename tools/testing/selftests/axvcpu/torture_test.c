@@ -191,27 +191,6 @@ static unsigned int iterations(unsigned int def)
 	return v && *v ? strtoul(v, NULL, 0) : def;
 }
 
-/* ---- what must come back ---------------------------------------------- */
-
-static long long vmlck_kb(void)
-{
-	return axv_proc_status_kb("VmLck");
-}
-
-/* /sys/module/axvcpu/refcnt, -1 if the module is not loaded. */
-static long long module_refcnt(void)
-{
-	FILE *f = fopen("/sys/module/axvcpu/refcnt", "r");
-	long long v = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 /* ---- children ---------------------------------------------------------- */
 
 /*
@@ -341,36 +320,20 @@ FIXTURE(torture)
 	struct tor_state t;
 };
 
-static int set_cpu_online(int cpu, bool online)
-{
-	char path[64];
-	int fd, rc;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	rc = write(fd, online ? "1" : "0", 1) == 1 ? 0 : -errno;
-	close(fd);
-	return rc;
-}
-
 FIXTURE_SETUP(torture)
 {
 	struct tor_state *ts = &self->t;
-	int fd = axv_open_dev();
 
-	axv_get_info(fd, &ts->info);
-	close(fd);
+	axv_read_info(&ts->info);
 	tor_seed(&ts->rng, torture_seed, _metadata->name);
 	TH_LOG("seed %llu (AXVCPU_TORTURE_SEED=%llu repeats these choices)",
 	       (unsigned long long)torture_seed,
 	       (unsigned long long)torture_seed);
 	sched_getaffinity(0, sizeof(ts->affinity), &ts->affinity);
 	ts->pins_start = axv_pinned_pages();
-	ts->vmlck_start = vmlck_kb();
+	ts->vmlck_start = axv_vmlck_kb();
 	/* the previous test's process may still be letting go */
-	ts->refcnt_start = axv_poll_value(module_refcnt, 0, 2000);
+	ts->refcnt_start = axv_poll_value(axv_module_refcnt, 0, 2000);
 }
 
 FIXTURE_TEARDOWN(torture)
@@ -382,7 +345,7 @@ FIXTURE_TEARDOWN(torture)
 		waitpid(ts->child, NULL, 0);
 	}
 	if (ts->cpu1_offline)
-		set_cpu_online(1, true);
+		axv_set_cpu_online(1, true);
 }
 
 /*
@@ -399,11 +362,11 @@ static void assert_released(struct __test_metadata *_metadata,
 	ASSERT_EQ(ts->pins_start, v)
 		TH_LOG("%s, iteration %u: %lld pages still pinned %d s later",
 		       what, it, v - ts->pins_start, RELEASE_MS / 1000);
-	v = axv_poll_value(module_refcnt, ts->refcnt_start, RELEASE_MS);
+	v = axv_poll_value(axv_module_refcnt, ts->refcnt_start, RELEASE_MS);
 	ASSERT_EQ(ts->refcnt_start, v)
 		TH_LOG("%s, iteration %u: module use count %lld, %lld at the start",
 		       what, it, v, ts->refcnt_start);
-	v = axv_poll_value(vmlck_kb, ts->vmlck_start, RELEASE_MS);
+	v = axv_poll_value(axv_vmlck_kb, ts->vmlck_start, RELEASE_MS);
 	ASSERT_EQ(ts->vmlck_start, v)
 		TH_LOG("%s, iteration %u: VmLck %lld kB, %lld kB at the start",
 		       what, it, v, ts->vmlck_start);
@@ -1182,7 +1145,7 @@ TEST_F_TIMEOUT(torture, inherited_fds_exit, 600)
 		guests_load(mem);
 		axv_mem_add(&vm, 1, EXTRA_GPA, extra, 0, NULL);
 		want_kb = ts->vmlck_start + (X86_MEM_SIZE + extra) / 1024;
-		ASSERT_EQ(want_kb, vmlck_kb());
+		ASSERT_EQ(want_kb, axv_vmlck_kb());
 		v[0] = axv_vcpu_create(&vm, 0, 0);
 		v[1] = guest_vcpu(&vm, 1, 1, 0, 0, BUSY_GPA);
 		v[2] = guest_vcpu(&vm, 2, 2, 0,
@@ -1218,7 +1181,7 @@ TEST_F_TIMEOUT(torture, inherited_fds_exit, 600)
 		axv_vcpu_close(v[1]);
 		axv_vcpu_close(v[2]);
 		axv_vm_close(&vm);
-		ASSERT_EQ(want_kb, vmlck_kb())
+		ASSERT_EQ(want_kb, axv_vmlck_kb())
 			TH_LOG("iteration %u: the child still has the VM, but VmLck dropped",
 			       it);
 		ASSERT_EQ(pins, axv_pinned_pages())
@@ -1449,12 +1412,12 @@ TEST_F_TIMEOUT(torture, cpu_hotplug_while_running, 600)
 		SKIP(return, "CPU 1 cannot be taken offline: %s: %s",
 		     "/sys/devices/system/cpu/cpu1/online",
 		     axv_errno_name(errno));
-	rc = set_cpu_online(1, false);
+	rc = axv_set_cpu_online(1, false);
 	if (rc)
 		SKIP(return, "CPU 1 cannot be taken offline: %s",
 		     axv_errno_name(-rc));
 	ts->cpu1_offline = true;
-	rc = set_cpu_online(1, true);
+	rc = axv_set_cpu_online(1, true);
 	ASSERT_EQ(0, rc) TH_LOG("CPU 1 back online: %s", axv_errno_name(-rc));
 	ts->cpu1_offline = false;
 
@@ -1489,13 +1452,13 @@ TEST_F_TIMEOUT(torture, cpu_hotplug_while_running, 600)
 	axv_thread_run(&churn.thread, hp_churn_fn, &churn);
 
 	for (c = 0; c < n; c++) {
-		rc = set_cpu_online(1, false);
+		rc = axv_set_cpu_online(1, false);
 		ASSERT_EQ(0, rc)
 			TH_LOG("cycle %u: CPU 1 offline: %s", c,
 			       axv_errno_name(-rc));
 		ts->cpu1_offline = true;
 		axv_msleep(tor_range(&ts->rng, 1, 30));
-		rc = set_cpu_online(1, true);
+		rc = axv_set_cpu_online(1, true);
 		ASSERT_EQ(0, rc)
 			TH_LOG("cycle %u: CPU 1 online: %s", c,
 			       axv_errno_name(-rc));

@@ -149,20 +149,6 @@ static __u64 zz_seed(struct __test_metadata *_metadata)
 	return seed;
 }
 
-/* /sys/module/axvcpu/refcnt, -1 when the module is not loaded */
-static long long sysfs_refcnt(void)
-{
-	FILE *f = fopen("/sys/module/" MODULE_NAME "/refcnt", "r");
-	long long v = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 /* The guest memory of a child, shared so that its count can be seen here. */
 static void *zz_guest_mem(void)
 {
@@ -252,11 +238,11 @@ static void zz_kill(pid_t pid)
 static void assert_rmmod_refused(struct __test_metadata *_metadata,
 				 const char *what, unsigned int it)
 {
-	long long before = sysfs_refcnt(), after;
+	long long before = axv_module_refcnt(), after;
 	int rc = delete_module(MODULE_NAME, O_NONBLOCK);
 	int err = rc ? errno : 0;
 
-	after = sysfs_refcnt();
+	after = axv_module_refcnt();
 	ASSERT_TRUE(rc == -1 && err == EWOULDBLOCK)
 		TH_LOG("iteration %u: rmmod with %s: %d (%s), expected EWOULDBLOCK",
 		       it, what, rc, axv_errno_name(err));
@@ -331,7 +317,7 @@ TEST_F_TIMEOUT(module, rmmod_refused_torture, 600)
 	long long base, v;
 	unsigned int it, k;
 
-	base = sysfs_refcnt();
+	base = axv_module_refcnt();
 	ASSERT_LE(0, base) TH_LOG("no /sys/module/%s/refcnt", MODULE_NAME);
 
 	for (it = 0; it < 30; it++) {
@@ -369,7 +355,7 @@ TEST_F_TIMEOUT(module, rmmod_refused_torture, 600)
 			axv_vm_close(&vm3);
 			files++;
 		}
-		v = sysfs_refcnt();
+		v = axv_module_refcnt();
 		ASSERT_EQ(base + files, v)
 			TH_LOG("iteration %u: %d files open (set %#x): use count %lld, base %lld",
 			       it, files, hold, v, base);
@@ -402,7 +388,7 @@ TEST_F_TIMEOUT(module, rmmod_refused_torture, 600)
 			ASSERT_EQ(0, mapped->run->exit_reason);
 			axv_vcpu_close(mapped);
 		}
-		v = axv_poll_value(sysfs_refcnt, base, 2000);
+		v = axv_poll_value(axv_module_refcnt, base, 2000);
 		ASSERT_EQ(base, v)
 			TH_LOG("iteration %u: use count %lld after closing all, %lld at the start",
 			       it, v, base);
@@ -416,7 +402,7 @@ TEST_F_TIMEOUT(module, rmmod_refused_torture, 600)
 		self->child = zz_start_holder(self->mem, self->x86);
 		ASSERT_LT(0, self->child)
 			TH_LOG("iteration %u: the child did not start", it);
-		ASSERT_LT(base, sysfs_refcnt())
+		ASSERT_LT(base, axv_module_refcnt())
 			TH_LOG("iteration %u: the child's fds do not count", it);
 		for (k = 0; k < tries; k++) {
 			axv_msleep(zz_rand(&self->seed) % 6);
@@ -434,7 +420,7 @@ TEST_F_TIMEOUT(module, rmmod_refused_torture, 600)
 				       it);
 		zz_kill(self->child);
 		self->child = 0;
-		v = axv_poll_value(sysfs_refcnt, base, 30000);
+		v = axv_poll_value(axv_module_refcnt, base, 30000);
 		ASSERT_EQ(base, v)
 			TH_LOG("iteration %u: use count %lld after the kill, %lld at the start",
 			       it, v, base);
@@ -485,7 +471,7 @@ TEST_F_TIMEOUT(module, reload_loop, 600)
 		SKIP(return, "AXVCPU_KO=%s: %s", ko, axv_errno_name(errno));
 	self->seed = zz_seed(_metadata);
 
-	ASSERT_EQ(0, axv_poll_value(sysfs_refcnt, 0, 2000))
+	ASSERT_EQ(0, axv_poll_value(axv_module_refcnt, 0, 2000))
 		TH_LOG("something holds the module before the loop");
 	for (it = 0; it < 20; it++) {
 		unsigned int mode = zz_rand(&self->seed) % 3;
@@ -494,14 +480,14 @@ TEST_F_TIMEOUT(module, reload_loop, 600)
 		ASSERT_EQ(0, rc)
 			TH_LOG("iteration %u: rmmod with nothing open: %s", it,
 			       axv_errno_name(errno));
-		ASSERT_EQ(-1, sysfs_refcnt()) TH_LOG("still loaded");
+		ASSERT_EQ(-1, axv_module_refcnt()) TH_LOG("still loaded");
 		ASSERT_GT(0, open(AXV_DEV_PATH, O_RDWR))
 			TH_LOG("%s still opens after rmmod", AXV_DEV_PATH);
 		rc = zz_load(ko);
 		ASSERT_EQ(0, rc)
 			TH_LOG("iteration %u: loading %s: %s", it, ko,
 			       axv_errno_name(-rc));
-		ASSERT_EQ(0, sysfs_refcnt());
+		ASSERT_EQ(0, axv_module_refcnt());
 
 		if (mode == 0 && self->x86) {
 			struct axv_vcpu *vcpu;

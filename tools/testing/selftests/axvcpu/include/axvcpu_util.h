@@ -78,6 +78,8 @@ const char *axv_exit_desc(const struct axvcpu_run *run);
 /* System fd. */
 int axv_open_dev(void);
 void axv_get_info(int sys_fd, struct axvcpu_info *info);
+/* GET_INFO through a system fd of its own, closed again. */
+void axv_read_info(struct axvcpu_info *info);
 bool axv_arch_is_x86(__u32 arch);
 
 /* VM: opens its own system fd, creates the VM. */
@@ -133,6 +135,22 @@ long axv_meminfo_kb(const char *key);		/* /proc/meminfo */
 long long axv_vmstat(const char *key);		/* /proc/vmstat */
 /* nr_foll_pin_acquired - nr_foll_pin_released, after vm.stat_refresh */
 long long axv_pinned_pages(void);
+/*
+ * What a process's fds hold, for tests that check it all comes back (the
+ * long long ones suit axv_poll_value()):
+ * axv_vmlck_kb() - this process's VmLck in kB (/proc/self/status);
+ * axv_module_refcnt() - the module's use count (/sys/module/axvcpu/refcnt),
+ *	-1 when it is not loaded;
+ * axv_open_fds() - how many fds this process has open (/proc/self/fd).
+ */
+long long axv_vmlck_kb(void);
+long long axv_module_refcnt(void);
+long axv_open_fds(void);
+/*
+ * Take CPU @cpu offline or bring it online through
+ * /sys/devices/system/cpu/cpu<n>/online: 0 or -errno.
+ */
+int axv_set_cpu_online(int cpu, bool online);
 /*
  * Fault injection (CONFIG_FAULT_INJECTION, FAILSLAB, FAIL_PAGE_ALLOC and
  * their debugfs). AXV_FAIL_NTH arms the calling thread: writing n makes

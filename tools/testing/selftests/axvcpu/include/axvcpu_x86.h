@@ -104,6 +104,17 @@ struct axv_vcpu *x86_vcpu_ready(struct axv_vm *vm, __u32 id, __u32 flags,
 /* All of the above for one guest at X86_CODE_GPA: vCPU 0, READY. */
 struct axv_vcpu *x86_vm_with_guest(struct axv_vm *vm, const char *start,
 				   const char *end, __u32 vcpu_flags);
+/*
+ * The same in the body of a test whose fixture has the members info (from
+ * GET_INFO), vm and vcpu: skip the test unless the backend is x86, else
+ * self->vcpu is vCPU 0, created with @flags, of a new self->vm running
+ * guest @name.
+ */
+#define X86_FIXTURE_GUEST(name, flags) do {				\
+	AXV_REQUIRE_X86(&self->info);					\
+	self->vcpu = x86_vm_with_guest(&self->vm, name##_start,		\
+				       name##_end, (flags));		\
+} while (0)
 /* Flat 32-bit segments for /dev/kvm and SET_REGS users. */
 void x86_write_flat_gdt(void *gdt);
 /*

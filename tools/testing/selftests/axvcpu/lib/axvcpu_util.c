@@ -5,6 +5,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -186,6 +187,14 @@ void axv_get_info(int sys_fd, struct axvcpu_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	AXV_REQUIRE(ioctl(sys_fd, AXVCPU_GET_INFO, info) == 0, "AXVCPU_GET_INFO");
+}
+
+void axv_read_info(struct axvcpu_info *info)
+{
+	int fd = axv_open_dev();
+
+	axv_get_info(fd, info);
+	close(fd);
 }
 
 bool axv_arch_is_x86(__u32 arch)
@@ -540,6 +549,52 @@ long long axv_pinned_pages(void)
 	vmstat_refresh();
 	return axv_vmstat("nr_foll_pin_acquired") -
 	       axv_vmstat("nr_foll_pin_released");
+}
+
+long long axv_vmlck_kb(void)
+{
+	return axv_proc_status_kb("VmLck");
+}
+
+long long axv_module_refcnt(void)
+{
+	FILE *f = fopen("/sys/module/axvcpu/refcnt", "r");
+	long long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+long axv_open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	long n = 0;
+
+	AXV_REQUIRE(d, "opendir /proc/self/fd");
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own fd */
+}
+
+int axv_set_cpu_online(int cpu, bool online)
+{
+	char path[64];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = write(fd, online ? "1" : "0", 1) == 1 ? 0 : -errno;
+	close(fd);
+	return rc;
 }
 
 #define AXV_DBG "/sys/kernel/debug/"

@@ -325,10 +325,7 @@ FIXTURE(exits)
 
 FIXTURE_SETUP(exits)
 {
-	int fd = axv_open_dev();
-
-	axv_get_info(fd, &self->info);
-	close(fd);
+	axv_read_info(&self->info);
 }
 
 FIXTURE_TEARDOWN(exits)
@@ -338,12 +335,7 @@ FIXTURE_TEARDOWN(exits)
 		axv_vm_close(&self->vm);
 }
 
-#define GUEST(name)							\
-	do {								\
-		AXV_REQUIRE_X86(&self->info);				\
-		self->vcpu = x86_vm_with_guest(&self->vm, name##_start,	\
-					       name##_end, 0);		\
-	} while (0)
+#define GUEST(name)		X86_FIXTURE_GUEST(name, 0)
 
 TEST_F(exits, io_write)
 {

@@ -621,10 +621,7 @@ FIXTURE(host_state)
 
 FIXTURE_SETUP(host_state)
 {
-	int fd = axv_open_dev();
-
-	axv_get_info(fd, &self->info);
-	close(fd);
+	axv_read_info(&self->info);
 }
 
 FIXTURE_TEARDOWN(host_state)
@@ -635,12 +632,7 @@ FIXTURE_TEARDOWN(host_state)
 		axv_vm_close(&self->vm);
 }
 
-#define GUEST(name)							\
-	do {								\
-		AXV_REQUIRE_X86(&self->info);				\
-		self->vcpu = x86_vm_with_guest(&self->vm, name##_start,	\
-					       name##_end, 0);		\
-	} while (0)
+#define GUEST(name)		X86_FIXTURE_GUEST(name, 0)
 
 /* The guest stopped in its #UD handler: a VEX instruction was refused. */
 #define SKIP_IF_GUEST_UD(_vcpu, _what) do {				\

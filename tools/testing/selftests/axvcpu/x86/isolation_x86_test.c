@@ -343,10 +343,7 @@ FIXTURE(isolation)
 
 FIXTURE_SETUP(isolation)
 {
-	int fd = axv_open_dev();
-
-	axv_get_info(fd, &self->info);
-	close(fd);
+	axv_read_info(&self->info);
 	self->iso.vm.fd = -1;
 }
 
@@ -712,10 +709,7 @@ FIXTURE_VARIANT_ADD(vm_pair, a_reads_while_b_writes)
 
 FIXTURE_SETUP(vm_pair)
 {
-	int fd = axv_open_dev();
-
-	axv_get_info(fd, &self->info);
-	close(fd);
+	axv_read_info(&self->info);
 	self->ps.vm[0].fd = -1;
 	self->ps.vm[1].fd = -1;
 }

@@ -94,10 +94,7 @@ FIXTURE(regress) {
 
 FIXTURE_SETUP(regress)
 {
-	int fd = axv_open_dev();
-
-	axv_get_info(fd, &self->info);
-	close(fd);
+	axv_read_info(&self->info);
 	self->vcpu = NULL;
 	self->vm.fd = -1;
 }

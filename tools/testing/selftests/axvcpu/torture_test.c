@@ -409,6 +409,28 @@ static int wait_child_cond(struct tor_state *ts, int *status,
 	}
 }
 
+/*
+ * What wait_child_cond() returned as @rc must be 1: the child did not end
+ * (@status then says how it did) and the condition held in time (else the
+ * message @fmt, ... says what did not happen).
+ */
+static void assert_child_waited(struct __test_metadata *_metadata, int rc,
+				const int *status, const struct tor_board *b,
+				unsigned int it, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	ASSERT_NE(-1, rc)
+		TH_LOG("iteration %u: the child ended: %s", it,
+		       child_status(*status, b));
+	ASSERT_EQ(1, rc)
+		TH_LOG("iteration %u: %s", it, what);
+}
+
 static bool board_ready(void *arg)
 {
 	return LOAD(((struct tor_board *)arg)->ready);
@@ -460,16 +482,18 @@ static void assert_hello_runs(struct __test_metadata *_metadata,
 
 /* ---- kill -9 during RUN ------------------------------------------------ */
 
-struct run_thread {
+/* A thread of a child running one of its vCPUs; it reports errors on @b. */
+struct child_thread {
 	pthread_t thread;
 	struct axv_vcpu *vcpu;
 	struct tor_board *b;
-	bool exits;
+	bool exits;		/* run_child_thread(): the guest exits */
+	bool run;		/* role_thread_fn(): RUN after BIND */
 };
 
 static void *run_child_thread(void *arg)
 {
-	struct run_thread *t = arg;
+	struct child_thread *t = arg;
 	struct axv_vcpu *vcpu = t->vcpu;
 	__u64 last = 0;
 	int rc;
@@ -499,7 +523,7 @@ static noreturn void
 run_child(struct tor_board *b, void *mem, unsigned int nvcpus,
 	  unsigned int exit_mask, unsigned int ncpus)
 {
-	struct run_thread t[MAX_COUNTERS];
+	struct child_thread t[MAX_COUNTERS];
 	struct axv_vm vm;
 	unsigned int i;
 
@@ -568,12 +592,9 @@ TEST_F_TIMEOUT(torture, kill_during_run, 600)
 		ca.n = nvcpus;
 		rc = wait_child_cond(ts, &status, counters_running, &ca,
 				     PROGRESS_MS);
-		ASSERT_NE(-1, rc)
-			TH_LOG("iteration %u: the child ended: %s", it,
-			       child_status(status, b));
-		ASSERT_EQ(1, rc)
-			TH_LOG("iteration %u: not every one of %u guests counts after %d s",
-			       it, nvcpus, PROGRESS_MS / 1000);
+		assert_child_waited(_metadata, rc, &status, b, it,
+				    "not every one of %u guests counts after %d s",
+				    nvcpus, PROGRESS_MS / 1000);
 		axv_msleep(delay);
 		kill_child(_metadata, ts, b, "kill during RUN", it);
 		assert_released(_metadata, ts, "kill during RUN", it);
@@ -595,15 +616,9 @@ static long long now_us(void)
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-struct mem_child_vcpu {
-	pthread_t thread;
-	struct axv_vcpu *vcpu;
-	struct tor_board *b;
-};
-
 static void *mem_child_vcpu_fn(void *arg)
 {
-	struct mem_child_vcpu *t = arg;
+	struct child_thread *t = arg;
 	int rc;
 
 	if (ioctl(t->vcpu->fd, AXVCPU_BIND, 0))
@@ -616,7 +631,7 @@ static void *mem_child_vcpu_fn(void *arg)
 static noreturn void
 mem_child(struct tor_board *b, void *mem, bool run_vcpu, bool populate)
 {
-	struct mem_child_vcpu t = { .b = b };
+	struct child_thread t = { .b = b };
 	long long t0, t1;
 	struct axv_vm vm;
 	void *big;
@@ -706,12 +721,8 @@ TEST_F_TIMEOUT(torture, kill_during_memory_setup, 600)
 		if (rc == 1 && !cycle_us[populate])
 			rc = wait_child_cond(ts, &status, board_cycled, b,
 					     PROGRESS_MS);
-		ASSERT_NE(-1, rc)
-			TH_LOG("iteration %u: the child ended: %s", it,
-			       child_status(status, b));
-		ASSERT_EQ(1, rc)
-			TH_LOG("iteration %u: the child did not start (or add and delete)",
-			       it);
+		assert_child_waited(_metadata, rc, &status, b, it,
+				    "the child did not start (or add and delete)");
 		if (!cycle_us[populate])
 			cycle_us[populate] = LOAD(b->add_us) +
 					     LOAD(b->delete_us);
@@ -867,11 +878,8 @@ TEST_F_TIMEOUT(torture, kill_during_create_loops, 600)
 
 		rc = wait_child_cond(ts, &status, board_ready, b,
 				     PROGRESS_MS);
-		ASSERT_NE(-1, rc)
-			TH_LOG("iteration %u: the child ended: %s", it,
-			       child_status(status, b));
-		ASSERT_EQ(1, rc)
-			TH_LOG("iteration %u: the child did not start", it);
+		assert_child_waited(_metadata, rc, &status, b, it,
+				    "the child did not start");
 		axv_msleep(delay);
 		kill_child(_metadata, ts, b, "kill during create loops", it);
 		cycles_total += LOAD(b->cycles);
@@ -903,17 +911,10 @@ static const long role_states[NR_ROLES] = {
 
 #define ROLE_ABSENT	(-2L)
 
-struct role_thread {
-	pthread_t thread;
-	struct axv_vcpu *vcpu;
-	struct tor_board *b;
-	bool run;
-};
-
 /* Bind, then either return (the vCPU stays bound to a gone thread) or RUN. */
 static void *role_thread_fn(void *arg)
 {
-	struct role_thread *t = arg;
+	struct child_thread *t = arg;
 	int rc;
 
 	if (ioctl(t->vcpu->fd, AXVCPU_BIND, 0))
@@ -936,7 +937,7 @@ struct states_config {
 static noreturn void
 states_child(struct tor_board *b, void *mem, struct states_config *cfg)
 {
-	struct role_thread t[NR_ROLES];
+	struct child_thread t[NR_ROLES];
 	struct axv_vcpu *v[NR_ROLES] = { NULL };
 	unsigned int order[NR_ROLES], ids[CREATE_MAX_IDS], i;
 	struct axvcpu_setup s = { .entry = BUSY_GPA };
@@ -1092,7 +1093,7 @@ static noreturn void
 inherited_child(struct tor_board *b, struct axv_vm *vm, struct axv_vcpu *ready,
 		void *mem)
 {
-	struct role_thread t = { .b = b, .run = true };
+	struct child_thread t = { .b = b, .run = true };
 	int i;
 
 	/* only the creator changes the regions */
@@ -1160,11 +1161,8 @@ TEST_F_TIMEOUT(torture, inherited_fds_exit, 600)
 
 		rc = wait_child_cond(ts, &status, board_ready, b,
 				     PROGRESS_MS);
-		ASSERT_NE(-1, rc)
-			TH_LOG("iteration %u: the child ended: %s", it,
-			       child_status(status, b));
-		ASSERT_EQ(1, rc)
-			TH_LOG("iteration %u: the child's vCPU did not run", it);
+		assert_child_waited(_metadata, rc, &status, b, it,
+				    "the child's vCPU did not run");
 		ASSERT_EQ(-EIO, b->results[0])
 			TH_LOG("SET_MEMORY_REGION from another process: expected EIO, got %s",
 			       axv_errno_name(-b->results[0]));

@@ -24,6 +24,22 @@ static void *unmapped_address(void)
 	return p;
 }
 
+/* A VM of the system fd @sys and its vCPU 0, by the raw ioctls. */
+static void create_vm_vcpu0(struct __test_metadata *_metadata, int sys,
+			    int *vm_fd, int *vcpu_fd)
+{
+	struct axvcpu_create_vcpu c = { 0 };
+	int vm, vcpu;
+
+	vm = ioctl(sys, AXVCPU_CREATE_VM, 0);
+	ASSERT_LE(0, vm);
+	c.vm_fd = vm;
+	vcpu = ioctl(sys, AXVCPU_CREATE_VCPU, &c);
+	ASSERT_LE(0, vcpu);
+	*vm_fd = vm;
+	*vcpu_fd = vcpu;
+}
+
 FIXTURE(sys)
 {
 	int fd;
@@ -175,11 +191,8 @@ TEST_F(sys, wrong_fd_type)
 	__u64 v = 0;
 	int vm, vcpu;
 
-	vm = ioctl(self->fd, AXVCPU_CREATE_VM, 0);
-	ASSERT_LE(0, vm);
+	create_vm_vcpu0(_metadata, self->fd, &vm, &vcpu);
 	c.vm_fd = vm;
-	vcpu = ioctl(self->fd, AXVCPU_CREATE_VCPU, &c);
-	ASSERT_LE(0, vcpu);
 	memset(&regs, 0, sizeof(regs));
 	memset(&vi, 0, sizeof(vi));
 
@@ -231,7 +244,6 @@ TEST_F(sys, wrong_fd_type)
 
 TEST_F(sys, unknown_ioctl)
 {
-	struct axvcpu_create_vcpu c = { 0 };
 	unsigned long bogus[] = {
 		_IO(AXVCPU_IO_MAGIC, 0x7f),
 		_IO(AXVCPU_IO_MAGIC, 0xff),
@@ -244,11 +256,7 @@ TEST_F(sys, unknown_ioctl)
 	unsigned int i;
 	int vm, vcpu;
 
-	vm = ioctl(self->fd, AXVCPU_CREATE_VM, 0);
-	ASSERT_LE(0, vm);
-	c.vm_fd = vm;
-	vcpu = ioctl(self->fd, AXVCPU_CREATE_VCPU, &c);
-	ASSERT_LE(0, vcpu);
+	create_vm_vcpu0(_metadata, self->fd, &vm, &vcpu);
 
 	for (i = 0; i < ARRAY_SIZE(bogus); i++) {
 		int fds[] = { self->fd, vm, vcpu }, j, rc, err;
@@ -314,14 +322,9 @@ TEST_F(sys, bad_pointer_efault)
 /* "An ioctl that takes no struct takes 0 as its argument (else EINVAL)." */
 TEST_F(sys, no_struct_ioctls_take_zero)
 {
-	struct axvcpu_create_vcpu c = { 0 };
 	int vm, vcpu;
 
-	vm = ioctl(self->fd, AXVCPU_CREATE_VM, 0);
-	ASSERT_LE(0, vm);
-	c.vm_fd = vm;
-	vcpu = ioctl(self->fd, AXVCPU_CREATE_VCPU, &c);
-	ASSERT_LE(0, vcpu);
+	create_vm_vcpu0(_metadata, self->fd, &vm, &vcpu);
 
 	ASSERT_ERRNO(EINVAL, ioctl(vcpu, AXVCPU_GET_STATE, 1));
 	ASSERT_ERRNO(EINVAL, ioctl(vcpu, AXVCPU_BIND, 1));
@@ -335,17 +338,12 @@ TEST_F(sys, no_struct_ioctls_take_zero)
 
 TEST_F(sys, run_mmap)
 {
-	struct axvcpu_create_vcpu c = { 0 };
 	size_t size = self->info.run_mmap_size;
 	struct axvcpu_run *run;
 	int vm, vcpu;
 	void *p;
 
-	vm = ioctl(self->fd, AXVCPU_CREATE_VM, 0);
-	ASSERT_LE(0, vm);
-	c.vm_fd = vm;
-	vcpu = ioctl(self->fd, AXVCPU_CREATE_VCPU, &c);
-	ASSERT_LE(0, vcpu);
+	create_vm_vcpu0(_metadata, self->fd, &vm, &vcpu);
 
 	run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	ASSERT_NE(MAP_FAILED, run)
@@ -395,16 +393,11 @@ TEST_F(sys, run_mmap)
  */
 TEST_F(sys, run_mmap_cannot_grow)
 {
-	struct axvcpu_create_vcpu c = { 0 };
 	char *area, *p;
 	int vm, vcpu;
 
 	ASSERT_EQ(AXV_PAGE_SIZE, self->info.run_mmap_size);
-	vm = ioctl(self->fd, AXVCPU_CREATE_VM, 0);
-	ASSERT_LE(0, vm);
-	c.vm_fd = vm;
-	vcpu = ioctl(self->fd, AXVCPU_CREATE_VCPU, &c);
-	ASSERT_LE(0, vcpu);
+	create_vm_vcpu0(_metadata, self->fd, &vm, &vcpu);
 
 	/* two free pages: the run page, then the next offset right after */
 	area = mmap(NULL, 2 * AXV_PAGE_SIZE, PROT_NONE,

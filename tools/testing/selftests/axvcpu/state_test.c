@@ -201,6 +201,19 @@ static void reach(struct __test_metadata *_metadata, struct axv_vcpu *vcpu,
 	ASSERT_STATE(vcpu, state);
 }
 
+/*
+ * The legal transition into @st from the state before it, for a loop
+ * through CREATED, FREE and READY.
+ */
+static void step_into(struct __test_metadata *_metadata, struct axv_vcpu *vcpu,
+		      long st)
+{
+	if (st == AXVCPU_STATE_FREE)
+		ASSERT_OK(do_setup(vcpu));
+	if (st == AXVCPU_STATE_READY)
+		ASSERT_OK(ioctl(vcpu->fd, AXVCPU_BIND, 0));
+}
+
 /* In INVALID every ioctl but GET_STATE fails with EBADFD. */
 static void assert_invalid(struct __test_metadata *_metadata,
 			   struct axv_vcpu *vcpu, __u32 arch)
@@ -272,10 +285,7 @@ TEST_F(state, argument_errors_keep_state)
 	long st;
 
 	for (st = AXVCPU_STATE_CREATED; st <= AXVCPU_STATE_READY; st++) {
-		if (st == AXVCPU_STATE_FREE)
-			ASSERT_OK(do_setup(vcpu));
-		if (st == AXVCPU_STATE_READY)
-			ASSERT_OK(ioctl(vcpu->fd, AXVCPU_BIND, 0));
+		step_into(_metadata, vcpu, st);
 		TH_LOG("argument errors in %s", axv_state_name(st));
 
 		/* SETUP: flags, pad, arch config, entry */
@@ -383,10 +393,7 @@ TEST_F(state, inject_in_every_state)
 
 	AXV_REQUIRE_X86(&self->vm.info);
 	for (st = AXVCPU_STATE_CREATED; st <= AXVCPU_STATE_READY; st++) {
-		if (st == AXVCPU_STATE_FREE)
-			ASSERT_OK(do_setup(vcpu));
-		if (st == AXVCPU_STATE_READY)
-			ASSERT_OK(ioctl(vcpu->fd, AXVCPU_BIND, 0));
+		step_into(_metadata, vcpu, st);
 		ASSERT_EQ(0, axv_inject(vcpu, 0x40 + st))
 			TH_LOG("INJECT_INTERRUPT in %s failed", axv_state_name(st));
 		ASSERT_EQ(0, axv_inject(vcpu, 255));
@@ -401,6 +408,17 @@ struct thread_call {
 	int err;
 	long state;
 };
+
+/* Bring @c's vCPU to READY, then run @fn(@c) on another thread and join it. */
+static void ready_then_call(struct __test_metadata *_metadata,
+			    struct thread_call *c, void *(*fn)(void *))
+{
+	pthread_t t;
+
+	reach(_metadata, c->vcpu, AXVCPU_STATE_READY);
+	axv_thread_run(&t, fn, c);
+	pthread_join(t, NULL);
+}
 
 static void *run_from_other_thread(void *arg)
 {
@@ -417,14 +435,11 @@ TEST_F(state, run_from_other_thread)
 {
 	struct axv_vcpu *vcpu = self->vcpu;
 	struct thread_call c = { .vcpu = vcpu };
-	pthread_t t;
 
 	if (!self->have_guest)
 		SKIP(return, "no guest code for backend %s",
 		     axv_arch_name(self->vm.info.arch));
-	reach(_metadata, vcpu, AXVCPU_STATE_READY);
-	axv_thread_run(&t, run_from_other_thread, &c);
-	pthread_join(t, NULL);
+	ready_then_call(_metadata, &c, run_from_other_thread);
 	ASSERT_EQ(EPERM, c.err)
 		TH_LOG("RUN from a thread that is not the bound one: expected EPERM, got %d (%s)",
 		       c.rc, axv_errno_name(c.err));
@@ -460,14 +475,11 @@ TEST_F(state, unbind_from_other_thread)
 {
 	struct axv_vcpu *vcpu = self->vcpu;
 	struct thread_call c = { .vcpu = vcpu };
-	pthread_t t;
 
 	if (!self->have_guest)
 		SKIP(return, "no guest code for backend %s",
 		     axv_arch_name(self->vm.info.arch));
-	reach(_metadata, vcpu, AXVCPU_STATE_READY);
-	axv_thread_run(&t, unbind_rebind_run, &c);
-	pthread_join(t, NULL);
+	ready_then_call(_metadata, &c, unbind_rebind_run);
 	ASSERT_NE(-100, c.state)
 		TH_LOG("UNBIND from another thread: %s", axv_errno_name(c.err));
 	ASSERT_NE(-101, c.state)
@@ -589,10 +601,7 @@ TEST_F(state, register_ioctls_in_created_free_ready)
 
 	AXV_REQUIRE_X86(&self->vm.info);
 	for (st = AXVCPU_STATE_CREATED; st <= AXVCPU_STATE_READY; st++) {
-		if (st == AXVCPU_STATE_FREE)
-			ASSERT_OK(do_setup(vcpu));
-		if (st == AXVCPU_STATE_READY)
-			ASSERT_OK(ioctl(vcpu->fd, AXVCPU_BIND, 0));
+		step_into(_metadata, vcpu, st);
 		check_register_ioctls(_metadata, vcpu, st);
 		ASSERT_STATE(vcpu, st);
 	}

@@ -60,6 +60,38 @@ static bool test_bit(const __u64 *bitmap, int n)
 	return bitmap[n / 64] & (1ULL << (n % 64));
 }
 
+/* The failed calls before created nothing: vCPU 0 of the VM is still free. */
+static void assert_vcpu0_free(struct __test_metadata *_metadata,
+			      int sys_fd, int vm_fd)
+{
+	struct axvcpu_create_vcpu c = { .vm_fd = vm_fd };
+	int fd;
+
+	fd = create_vcpu(sys_fd, &c);
+	ASSERT_LE(0, fd)
+		TH_LOG("vCPU 0 after the failed calls: %s", axv_errno_name(errno));
+	close(fd);
+}
+
+/*
+ * The vCPU @c describes, set up and bound to this thread; @vi is its
+ * GET_VCPU_INFO then. Returns its fd.
+ */
+static int create_and_bind(struct __test_metadata *_metadata, int sys_fd,
+			   struct axvcpu_create_vcpu *c,
+			   struct axvcpu_vcpu_info *vi)
+{
+	struct axvcpu_setup s = { 0 };
+	int fd;
+
+	fd = create_vcpu(sys_fd, c);
+	ASSERT_LE(0, fd);
+	ASSERT_OK(ioctl(fd, AXVCPU_SETUP, &s));
+	ASSERT_OK(ioctl(fd, AXVCPU_BIND, 0));
+	ASSERT_OK(vcpu_info(fd, vi, NULL, 0));
+	return fd;
+}
+
 TEST_F(create, zero_struct_defaults)
 {
 	struct axvcpu_create_vcpu c = { .vm_fd = self->vm_fd };
@@ -226,7 +258,6 @@ TEST_F(create, flags_pad_arch_reserved)
 {
 	struct axvcpu_create_vcpu c;
 	unsigned int i;
-	int fd;
 
 	memset(&c, 0, sizeof(c));
 	c.vm_fd = self->vm_fd;
@@ -249,10 +280,7 @@ TEST_F(create, flags_pad_arch_reserved)
 		c.reserved[i] = 0;
 	}
 	/* nothing was created: vCPU 0 is still free */
-	fd = create_vcpu(self->sys_fd, &c);
-	ASSERT_LE(0, fd)
-		TH_LOG("vCPU 0 after the failed calls: %s", axv_errno_name(errno));
-	close(fd);
+	assert_vcpu0_free(_metadata, self->sys_fd, self->vm_fd);
 }
 
 TEST_F(create, bitmap_errors)
@@ -260,7 +288,6 @@ TEST_F(create, bitmap_errors)
 	struct axvcpu_create_vcpu c = { .vm_fd = self->vm_fd };
 	__u64 bitmap[BITMAP_MAX_BYTES / 8 + 1];
 	void *unmapped;
-	int fd;
 
 	memset(bitmap, 0xff, sizeof(bitmap));
 	c.allowed_cpus = (__u64)(uintptr_t)bitmap;
@@ -309,12 +336,7 @@ TEST_F(create, bitmap_errors)
 	ASSERT_ERRNO(EFAULT, create_vcpu(self->sys_fd, &c));
 
 	/* nothing was created */
-	memset(&c, 0, sizeof(c));
-	c.vm_fd = self->vm_fd;
-	fd = create_vcpu(self->sys_fd, &c);
-	ASSERT_LE(0, fd)
-		TH_LOG("vCPU 0 after the failed calls: %s", axv_errno_name(errno));
-	close(fd);
+	assert_vcpu0_free(_metadata, self->sys_fd, self->vm_fd);
 }
 
 /* An allowed set of 1024 CPUs (128 bytes) is accepted and read back. */
@@ -377,7 +399,6 @@ TEST_F(create, bitmap_beyond_64_cpus)
 TEST_F(create, bind_cpu_choice)
 {
 	struct axvcpu_create_vcpu c = { .vm_fd = self->vm_fd };
-	struct axvcpu_setup s = { 0 };
 	struct axvcpu_vcpu_info vi;
 	cpu_set_t before, during, after;
 	int last = axv_nr_online_cpus() - 1;
@@ -388,11 +409,7 @@ TEST_F(create, bind_cpu_choice)
 
 	/* favoured and allowed */
 	c.favor_phys_cpu = last;
-	fd = create_vcpu(self->sys_fd, &c);
-	ASSERT_LE(0, fd);
-	ASSERT_OK(ioctl(fd, AXVCPU_SETUP, &s));
-	ASSERT_OK(ioctl(fd, AXVCPU_BIND, 0));
-	ASSERT_OK(vcpu_info(fd, &vi, NULL, 0));
+	fd = create_and_bind(_metadata, self->sys_fd, &c, &vi);
 	ASSERT_EQ(last, vi.bound_cpu)
 		TH_LOG("favoured CPU %d: expected bound_cpu %d, got %d", last,
 		       last, vi.bound_cpu);
@@ -418,11 +435,7 @@ TEST_F(create, bind_cpu_choice)
 	c.favor_phys_cpu = 0;
 	c.allowed_cpus = (__u64)(uintptr_t)set;
 	c.allowed_cpus_size = sizeof(set);
-	fd = create_vcpu(self->sys_fd, &c);
-	ASSERT_LE(0, fd);
-	ASSERT_OK(ioctl(fd, AXVCPU_SETUP, &s));
-	ASSERT_OK(ioctl(fd, AXVCPU_BIND, 0));
-	ASSERT_OK(vcpu_info(fd, &vi, NULL, 0));
+	fd = create_and_bind(_metadata, self->sys_fd, &c, &vi);
 	ASSERT_EQ(last, vi.bound_cpu)
 		TH_LOG("favoured CPU 0 not allowed, only %d: expected bound_cpu %d, got %d",
 		       last, last, vi.bound_cpu);

@@ -703,11 +703,7 @@ TEST_F(memory, readonly_slot)
 	vcpu = x86_vcpu_ready(&vm, 0, 0, X86_CODE_GPA);
 
 	ASSERT_RUN_IO_WRITE(vcpu, 0x10, 4, 0xc0ffee00);
-	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);
-	ASSERT_RUN_FIELD(vcpu, "nested_page_fault.addr", X86_RO_GPA + 0x10,
-			 vcpu->run->nested_page_fault.addr);
-	ASSERT_RUN_FIELD(vcpu, "nested_page_fault.access", AXVCPU_ACCESS_WRITE,
-			 vcpu->run->nested_page_fault.access);
+	ASSERT_RUN_NPF(vcpu, X86_RO_GPA + 0x10, AXVCPU_ACCESS_WRITE);
 	ASSERT_EQ(X86_GUEST_GPA(ro_guest, ro_store), axv_vcpu_rip(vcpu))
 		TH_LOG("RIP after the fault: expected the faulting store at %#llx",
 		       (unsigned long long)X86_GUEST_GPA(ro_guest, ro_store));

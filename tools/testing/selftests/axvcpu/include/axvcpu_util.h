@@ -290,6 +290,19 @@ bool axv_watchdog_disarm(struct axv_watchdog *wd);
 	__ASSERT_FIELD(_vcpu, "io.width", _width, (_vcpu)->run->io.width); \
 } while (0)
 
+/*
+ * RUN ends with NESTED_PAGE_FAULT at guest physical @_addr for an access
+ * of kind @_access (AXVCPU_ACCESS_*).
+ */
+#define ASSERT_RUN_NPF(_vcpu, _addr, _access) do {			\
+	struct axv_vcpu *__npf_vcpu = (_vcpu);				\
+	ASSERT_RUN_EXIT(__npf_vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);	\
+	__ASSERT_FIELD(__npf_vcpu, "nested_page_fault.addr", _addr,	\
+		       __npf_vcpu->run->nested_page_fault.addr);	\
+	__ASSERT_FIELD(__npf_vcpu, "nested_page_fault.access", _access,	\
+		       __npf_vcpu->run->nested_page_fault.access);	\
+} while (0)
+
 #define ASSERT_RUN_FIELD(_vcpu, _name, _want, _got)			\
 	__ASSERT_FIELD(_vcpu, _name, _want, _got)
 

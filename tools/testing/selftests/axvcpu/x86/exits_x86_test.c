@@ -585,11 +585,7 @@ TEST_F(exits, nested_page_fault)
 	vcpu = self->vcpu = x86_vcpu_ready(&self->vm, 0, 0, X86_CODE_GPA);
 
 	ASSERT_RUN_IO_WRITE(vcpu, 0x10, 4, 0xfeedf00d);
-	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_NESTED_PAGE_FAULT);
-	ASSERT_RUN_FIELD(vcpu, "nested_page_fault.addr", X86_RO_GPA + 0x44,
-			 vcpu->run->nested_page_fault.addr);
-	ASSERT_RUN_FIELD(vcpu, "nested_page_fault.access", AXVCPU_ACCESS_WRITE,
-			 vcpu->run->nested_page_fault.access);
+	ASSERT_RUN_NPF(vcpu, X86_RO_GPA + 0x44, AXVCPU_ACCESS_WRITE);
 	ASSERT_EQ(X86_GUEST_GPA(npf_guest, npf_store), axv_vcpu_rip(vcpu))
 		TH_LOG("RIP at the fault: expected the store");
 	ASSERT_EQ(0, ro[0x44 / 4]) TH_LOG("read-only memory was written");

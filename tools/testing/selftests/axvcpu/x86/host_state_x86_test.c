@@ -514,6 +514,28 @@ X86_GUEST_LABEL(ud_mwait);
 X86_GUEST_LABEL(ud_handler);
 
 /*
+ * The end of the XSETBV guests: XGETBV (ECX is 0) to DATA+0x08, OUT 2 on
+ * PORT_XSETBV, HLT; then their #GP handler at @gp_label, which reports the
+ * faulting EIP on PORT_GP, drops the error code and returns past the
+ * 3-byte XSETBV.
+ */
+#define XSETBV_GUEST_END(gp_label)					\
+	"xgetbv\n\t"							\
+	"mov %eax, " DATA "+0x08\n\t"					\
+	"mov %edx, " DATA "+0x0c\n\t"					\
+	"mov $2, %al\n\t"						\
+	"out %al, $" __stringify(PORT_XSETBV) "\n\t"			\
+	"hlt\n\t"							\
+	#gp_label ":\n\t"						\
+	"push %eax\n\t"							\
+	"mov 8(%esp), %eax\n\t"						\
+	"out %eax, $" __stringify(PORT_GP) "\n\t"			\
+	"addl $3, 8(%esp)\n\t"						\
+	"pop %eax\n\t"							\
+	"add $4, %esp\n\t"						\
+	"iret\n\t"
+
+/*
  * XGETBV to DATA+0x00; XSETBV of that value (allowed); XSETBV of ESI:EDI's
  * value (EDX:EAX = EDI:ESI), which must raise #GP; XGETBV to DATA+0x10;
  * then XCR0 is written back at once from DATA+0x00, in case the second
@@ -542,20 +564,7 @@ X86_GUEST(xsetbv_guest, ".code32",
 	"mov " DATA "+0x00, %eax\n\t"
 	"mov " DATA "+0x04, %edx\n\t"
 	"xsetbv\n\t"
-	"xgetbv\n\t"
-	"mov %eax, " DATA "+0x08\n\t"
-	"mov %edx, " DATA "+0x0c\n\t"
-	"mov $2, %al\n\t"
-	"out %al, $" __stringify(PORT_XSETBV) "\n\t"
-	"hlt\n\t"
-	"xs_gp_handler:\n\t"
-	"push %eax\n\t"
-	"mov 8(%esp), %eax\n\t"
-	"out %eax, $" __stringify(PORT_GP) "\n\t"
-	"addl $3, 8(%esp)\n\t"
-	"pop %eax\n\t"
-	"add $4, %esp\n\t"
-	"iret\n\t"
+	XSETBV_GUEST_END(xs_gp_handler)
 	BAD_UD_HANDLER(xs_ud_handler));
 X86_GUEST_LABEL(xs_same);
 X86_GUEST_LABEL(xs_other);
@@ -581,20 +590,7 @@ X86_GUEST(xcr0_left_guest, ".code32",
 	"mov $1, %al\n\t"
 	"out %al, $" __stringify(PORT_XSETBV) "\n\t"
 	"xor %ecx, %ecx\n\t"
-	"xgetbv\n\t"
-	"mov %eax, " DATA "+0x08\n\t"
-	"mov %edx, " DATA "+0x0c\n\t"
-	"mov $2, %al\n\t"
-	"out %al, $" __stringify(PORT_XSETBV) "\n\t"
-	"hlt\n\t"
-	"xl_gp_handler:\n\t"
-	"push %eax\n\t"
-	"mov 8(%esp), %eax\n\t"
-	"out %eax, $" __stringify(PORT_GP) "\n\t"
-	"addl $3, 8(%esp)\n\t"
-	"pop %eax\n\t"
-	"add $4, %esp\n\t"
-	"iret\n\t"
+	XSETBV_GUEST_END(xl_gp_handler)
 	BAD_UD_HANDLER(xl_ud_handler));
 X86_GUEST_LABEL(xl_set);
 X86_GUEST_LABEL(xl_gp_handler);
@@ -1198,6 +1194,21 @@ TEST_F(host_state, svm_instructions_raise_ud)
 }
 
 /*
+ * The vCPU of an XSETBV guest: its #GP handler at @gp_gpa and its #UD
+ * handler at @ud_gpa in the IDT, CR4.OSFXSR and CR4.OSXSAVE set, and the
+ * XCR0 @value it is to write in ESI:EDI.
+ */
+static void xsetbv_vcpu_prepare(struct axv_vm *vm, struct axv_vcpu *vcpu,
+				__u64 gp_gpa, __u64 ud_gpa, __u64 value)
+{
+	x86_idt_set_gate(vm, GP_VECTOR, gp_gpa);
+	x86_idt_set_gate(vm, UD_VECTOR, ud_gpa);
+	x86_vcpu_set_cr4(vcpu, X86_CR4_OSFXSR | X86_CR4_OSXSAVE);
+	axv_set_gpr(vcpu, X86_RSI, (__u32)value);
+	axv_set_gpr(vcpu, X86_RDI, value >> 32);
+}
+
+/*
  * XSETBV may only write the host's XCR0 (the guest runs with it): the
  * same value is accepted, another (valid) one raises #GP in the guest.
  * The guest writes the host's value back right after, so that an XSETBV
@@ -1218,13 +1229,8 @@ TEST_F(host_state, xsetbv_other_value_raises_gp)
 	other = xcr0 != 0x3 ? 0x3 : 0x1;
 	GUEST(xsetbv_guest);
 	vcpu = self->vcpu;
-	x86_idt_set_gate(&self->vm, GP_VECTOR,
-			 X86_GUEST_GPA(xsetbv_guest, xs_gp_handler));
-	x86_idt_set_gate(&self->vm, UD_VECTOR,
-			 X86_GUEST_GPA(xsetbv_guest, xs_ud_handler));
-	x86_vcpu_set_cr4(vcpu, X86_CR4_OSFXSR | X86_CR4_OSXSAVE);
-	axv_set_gpr(vcpu, X86_RSI, (__u32)other);
-	axv_set_gpr(vcpu, X86_RDI, other >> 32);
+	xsetbv_vcpu_prepare(&self->vm, vcpu, X86_GUEST_GPA(xsetbv_guest, xs_gp_handler),
+			    X86_GUEST_GPA(xsetbv_guest, xs_ud_handler), other);
 
 	ASSERT_EQ(0, axv_run(vcpu));
 	if (vcpu->run->exit_reason == AXVCPU_EXIT_FAIL_ENTRY)
@@ -1292,13 +1298,8 @@ TEST_F(host_state, xsetbv_never_reaches_host)
 	other = xcr0 != 0x3 ? 0x3 : 0x1;
 	GUEST(xcr0_left_guest);
 	vcpu = self->vcpu;
-	x86_idt_set_gate(&self->vm, GP_VECTOR,
-			 X86_GUEST_GPA(xcr0_left_guest, xl_gp_handler));
-	x86_idt_set_gate(&self->vm, UD_VECTOR,
-			 X86_GUEST_GPA(xcr0_left_guest, xl_ud_handler));
-	x86_vcpu_set_cr4(vcpu, X86_CR4_OSFXSR | X86_CR4_OSXSAVE);
-	axv_set_gpr(vcpu, X86_RSI, (__u32)other);
-	axv_set_gpr(vcpu, X86_RDI, other >> 32);
+	xsetbv_vcpu_prepare(&self->vm, vcpu, X86_GUEST_GPA(xcr0_left_guest, xl_gp_handler),
+			    X86_GUEST_GPA(xcr0_left_guest, xl_ud_handler), other);
 
 	ASSERT_EQ(0, axv_run(vcpu));
 	ASSERT_EQ(xcr0, host_xcr0())

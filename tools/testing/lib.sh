@@ -19,9 +19,11 @@
 #                          lane's TEST_TIMEOUT, else 300)
 #   AXVCPU_BENCH_TIMEOUT   seconds for axvcpu_bench in the guest (1200)
 #   AXVCPU_FUZZ_*          forwarded into the guest's environment (fuzz_test
-#                          reads SEED, CALLS, SECONDS, PROCS, THREADS)
+#                          reads SEED, CALLS, SECONDS, PROCS, THREADS, FAULTS)
+#   AXVCPU_TORTURE_*       forwarded too (torture_test reads SEED, ITERS)
 #   AXVCPU_LANE_TIMEOUT    seconds before the emulator is killed (1500)
 #   AXVCPU_EMU_LOCK_WAIT   seconds to wait for the emulator lock (1800)
+#   AXVCPU_QEMU_TCG_THREAD single (the default) or multi: QEMU's TCG threads
 #   AXVCPU_QEMU_EXTRA      more QEMU arguments (word-split), e.g. a monitor
 #                          socket to inspect a hung guest
 
@@ -300,7 +302,7 @@ write_init() {
 		echo "PROGRAMS='$*'"
 		echo "TIMEOUT=$timeout"
 		echo "KVM_MODULES='${KVM_MODULES:-}'"
-		fuzz_env_exports
+		guest_env_exports
 		cat <<'EOF'
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
@@ -365,12 +367,12 @@ EOF
 	echo "$timeout" >"$W/test-timeout"
 }
 
-# fuzz_env_exports: "export AXVCPU_FUZZ_X='v'" lines for the guest's /init,
-# one per AXVCPU_FUZZ_* variable of this environment (values limited to
-# characters that need no quoting).
-fuzz_env_exports() {
+# guest_env_exports: "export AXVCPU_FUZZ_X='v'" lines for the guest's /init,
+# one per AXVCPU_FUZZ_* and AXVCPU_TORTURE_* variable of this environment
+# (values limited to characters that need no quoting).
+guest_env_exports() {
 	local v
-	for v in $(compgen -e | grep '^AXVCPU_FUZZ_' || true); do
+	for v in $(compgen -e | grep -E '^AXVCPU_(FUZZ|TORTURE)_' || true); do
 		case ${!v} in
 		*[!A-Za-z0-9_.+-]*) say "ignoring $v: only [A-Za-z0-9_.+-] is forwarded" >&2 ;;
 		*) echo "export $v='${!v}'" ;;

@@ -1218,7 +1218,7 @@ struct hp_worker {
 	unsigned long exits;
 	unsigned long rebinds;
 	unsigned long bind_refused;
-	char error[256];
+	char error[512];
 };
 
 #define HP_ERR(w, fmt, ...)						\
@@ -1263,9 +1263,10 @@ static void *hp_worker_fn(void *arg)
 		if (rc || vcpu->run->exit_reason != AXVCPU_EXIT_IO_WRITE ||
 		    vcpu->run->io.port != LOOP_PORT ||
 		    vcpu->run->io.data != last + LOOP_STEP) {
-			HP_ERR(w, "expected OUT %#llx to port %#x, got %s / %s",
+			HP_ERR(w, "expected OUT %#llx to port %#x, got %s / %s; %s",
 			       (unsigned long long)last + LOOP_STEP, LOOP_PORT,
-			       axv_errno_name(-rc), axv_exit_desc(vcpu->run));
+			       axv_errno_name(-rc), axv_exit_desc(vcpu->run),
+			       axv_regs_desc(vcpu));
 			break;
 		}
 		last += LOOP_STEP;

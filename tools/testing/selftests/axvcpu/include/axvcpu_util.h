@@ -122,6 +122,11 @@ int axv_inject(struct axv_vcpu *vcpu, __u32 vector);
 /* Guest instruction pointer, for messages (~0 if it cannot be read). */
 __u64 axv_vcpu_rip(struct axv_vcpu *vcpu);
 /*
+ * The vCPU's main registers in one line, for a failure message (x86: RIP,
+ * RSP, RFLAGS, RAX, RBX, CS, CR0, CR3, CR4, EFER); a per-thread buffer.
+ */
+const char *axv_regs_desc(struct axv_vcpu *vcpu);
+/*
  * Poll GET_STATE (no mutex) until it returns @state, for at most
  * @timeout_ms. Returns the last state seen.
  */

@@ -19,6 +19,7 @@
 #include <linux/capability.h>
 
 #include "axvcpu_util.h"
+#include "axvcpu_x86.h"
 
 void axv_die(const char *file, int line, const char *fmt, ...)
 {
@@ -436,6 +437,31 @@ __u64 axv_vcpu_rip(struct axv_vcpu *vcpu)
 	if (!axv_arch_is_x86(regs.arch))
 		return ~0ULL;
 	return regs.x86.rip;
+}
+
+const char *axv_regs_desc(struct axv_vcpu *vcpu)
+{
+	static __thread char buf[256];
+	struct axvcpu_regs regs;
+	const struct axvcpu_x86_regs *x = &regs.x86;
+
+	memset(&regs, 0, sizeof(regs));
+	if (ioctl(vcpu->fd, AXVCPU_GET_REGS, &regs)) {
+		snprintf(buf, sizeof(buf), "GET_REGS: %s", axv_errno_name(errno));
+		return buf;
+	}
+	if (!axv_arch_is_x86(regs.arch)) {
+		snprintf(buf, sizeof(buf), "arch %u", regs.arch);
+		return buf;
+	}
+	snprintf(buf, sizeof(buf),
+		 "rip %#llx rsp %#llx rflags %#llx rax %#llx rbx %#llx cs %#x/%#x cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx",
+		 (unsigned long long)x->rip, (unsigned long long)x->gprs[X86_RSP],
+		 (unsigned long long)x->rflags, (unsigned long long)x->gprs[X86_RAX],
+		 (unsigned long long)x->gprs[X86_RBX], x->cs.selector, x->cs.attrib,
+		 (unsigned long long)x->cr0, (unsigned long long)x->cr3,
+		 (unsigned long long)x->cr4, (unsigned long long)x->efer);
+	return buf;
 }
 
 static long long now_ms(void)

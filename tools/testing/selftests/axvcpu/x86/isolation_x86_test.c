@@ -8,7 +8,7 @@
  * a larger mmap() whose neighbouring pages are canaries filled with a
  * pattern. Guests load and store outside the slots (every page of
  * [1 MiB, 16 MiB) but slot 1's, the page below 4 GiB, a sparse stride up
- * to 4 GiB, both sides of every region edge, accesses that straddle an
+ * to 4 GiB, the host's APIC and HPET pages, both sides of every region edge, accesses that straddle an
  * edge): every one must be an MMIO exit with the right GPA, width and data,
  * and the VMM's reply to a load must reach the guest. Afterwards every
  * canary byte is unchanged and each slot holds exactly what the guest
@@ -485,6 +485,24 @@ TEST_F_TIMEOUT(isolation, below_4g_and_sparse_stride, 150)
 	walk(_metadata, self->iso.vcpu, last, 0, 64, 0xffc);
 	walk(_metadata, self->iso.vcpu, WIN_END, stride,
 	     (last - WIN_END) / stride + 1, 0x10);
+	iso_check_memory(_metadata, &self->iso);
+}
+
+/*
+ * The pages where a PC host has its I/O APIC, HPET and local APIC, 16
+ * offsets each (the local APIC's TPR at 0x80 and EOI at 0xb0 among them):
+ * guest accesses there are MMIO exits like anywhere else without a region,
+ * and never reach the host's devices.
+ */
+TEST_F_TIMEOUT(isolation, host_device_pages, 150)
+{
+	static const __u64 pages[] = { 0xfec00000, 0xfed00000, 0xfee00000 };
+	unsigned int i;
+
+	AXV_REQUIRE_X86(&self->info);
+	iso_vm_create(&self->iso);
+	for (i = 0; i < ARRAY_SIZE(pages); i++)
+		walk(_metadata, self->iso.vcpu, pages[i], 0, 16, 0x80);
 	iso_check_memory(_metadata, &self->iso);
 }
 

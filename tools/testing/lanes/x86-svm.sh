@@ -64,7 +64,11 @@ else
 	# every KASAN report, not only the first
 	APPEND="$APPEND kasan_multi_shot"
 fi
-say "kernel $KVER, QEMU -cpu $QEMU_CPU -m $QEMU_MEM, TCG thread=${AXVCPU_QEMU_TCG_THREAD:-single}"
+# One TCG thread for both CPUs: with one thread per CPU (MTTCG), QEMU 7.2's
+# SVM now and then enters a guest with the host's registers from the VMCB
+# (Documentation/reliability.rst, "QEMU's multi-threaded TCG").
+TCG_THREAD=${AXVCPU_QEMU_TCG_THREAD:-single}
+say "kernel $KVER, QEMU -cpu $QEMU_CPU -m $QEMU_MEM, TCG thread=$TCG_THREAD"
 
 build_module "$KDIR"
 build_tests
@@ -126,10 +130,6 @@ SERIAL=$W/serial.log
 say "booting (timeout ${LANE_TIMEOUT} s); serial log: $SERIAL"
 t0=$(now)
 rc=0
-# One TCG thread for both CPUs: with one thread per CPU (MTTCG), QEMU 7.2's
-# SVM now and then enters a guest with the host's registers from the VMCB
-# (Documentation/reliability.rst, "QEMU's multi-threaded TCG").
-TCG_THREAD=${AXVCPU_QEMU_TCG_THREAD:-single}
 # shellcheck disable=SC2086 # AXVCPU_QEMU_EXTRA is split into arguments
 run_emulator "$LANE_TIMEOUT" qemu-system-x86_64 -accel "tcg,thread=$TCG_THREAD" -cpu "$QEMU_CPU" \
 	-m "$QEMU_MEM" -smp 2 -nographic -no-reboot -nic none -monitor none \

@@ -68,7 +68,7 @@ FIXTURE(fault)
 	struct fi_stats st;
 	long fds0;
 	long long refs0, pins0;
-	long vmlck0;
+	long long vmlck0;
 };
 
 FIXTURE_SETUP(fault)
@@ -94,7 +94,7 @@ FIXTURE_SETUP(fault)
 	self->fds0 = axv_open_fds();
 	self->refs0 = axv_module_refcnt();
 	self->pins0 = axv_pinned_pages();
-	self->vmlck0 = axv_proc_status_kb("VmLck");
+	self->vmlck0 = axv_vmlck_kb();
 }
 
 FIXTURE_TEARDOWN(fault)
@@ -182,7 +182,7 @@ static void assert_clean(struct __test_metadata *_metadata,
 
 	ASSERT_EQ(self->fds0, axv_open_fds()) TH_LOG("open fds");
 	ASSERT_EQ(self->pins0, p) TH_LOG("pinned pages");
-	ASSERT_EQ(self->vmlck0, axv_proc_status_kb("VmLck")) TH_LOG("VmLck kB");
+	ASSERT_EQ(self->vmlck0, axv_vmlck_kb()) TH_LOG("VmLck kB");
 	ASSERT_EQ(self->refs0, axv_module_refcnt()) TH_LOG("axvcpu module references");
 }
 
@@ -339,7 +339,7 @@ static void region_add(struct __test_metadata *_metadata,
 			err = -rc;
 			rc = -1;
 			/* nothing charged or pinned, the slot still free */
-			ASSERT_EQ(self->vmlck0, axv_proc_status_kb("VmLck"));
+			ASSERT_EQ(self->vmlck0, axv_vmlck_kb());
 			ASSERT_EQ(self->pins0, axv_pinned_pages());
 		}
 		/* either way the slot can be (re)added now and deleted */
@@ -391,7 +391,7 @@ TEST_F_TIMEOUT(fault, run, 300)
 	x86_write_flat_gdt(axv_gpa2hva(&self->vm, 0));
 	x86_guest_load(&self->vm, X86_CODE_GPA, fi_guest_start, fi_guest_end);
 	self->pins0 = axv_pinned_pages();
-	self->vmlck0 = axv_proc_status_kb("VmLck");
+	self->vmlck0 = axv_vmlck_kb();
 
 	for (n = 1; ; n++) {
 		bool hit;

@@ -248,6 +248,23 @@ static void svm_inject_pending(struct svm_vcpu *svm)
 }
 
 /*
+ * VMRUN refused the state (VMEXIT_INVALID): put back what the refusal may
+ * have overwritten, so that a failed entry changes nothing. QEMU 7.2
+ * refuses some states (CR0[63:32] set, for one) before it loads the
+ * guest's, and its #VMEXIT then writes the host's registers and the
+ * host's int_ctl (0) into the VMCB. Without V_INTR_MASKING, the next good
+ * entry would run with host interrupts masked by the guest's RFLAGS.IF:
+ * a guest spinning with IF clear would hold the CPU until an NMI. The
+ * guest's RAX and RSP stay as they were in the GPR array.
+ */
+static void svm_entry_refused(struct svm_vcpu *svm, u32 int_ctl)
+{
+	svm->vmcb->control.int_ctl = int_ctl;
+	if (svm->unchecked)
+		svm->vmcb->save = svm->save_backup;
+}
+
+/*
  * One guest entry and exit. Preemption is off from the FPU switch to its
  * end; interrupts are off from the ASID and interrupt checks to the exit.
  */
@@ -256,6 +273,7 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	s64 tlb_gen;
+	u32 int_ctl;
 
 	x86_fpu_enter_guest(svm->x86.fpu);
 	local_irq_disable();
@@ -275,20 +293,20 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	vmcb->save.rsp = svm->x86.gprs[X86_RSP];
 	if (unlikely(svm->unchecked))
 		svm->save_backup = vmcb->save;
+	int_ctl = vmcb->control.int_ctl;
 	clgi();
 	svm_vmrun(svm->vmcb_pa, svm->x86.gprs, svm_host_save_pa());
 	/* #VMEXIT leaves DR7 at its reset value: bring back host breakpoints. */
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
 	stgi();
-	if (unlikely(svm->unchecked)) {
-		if (vmcb->control.exit_code == (u32)SVM_EXIT_ERR)
-			vmcb->save = svm->save_backup;
-		else
-			svm->unchecked = false;
+	if (unlikely(vmcb->control.exit_code == (u32)SVM_EXIT_ERR)) {
+		svm_entry_refused(svm, int_ctl);
+	} else {
+		svm->unchecked = false;
+		svm->x86.gprs[X86_RAX] = vmcb->save.rax;
+		svm->x86.gprs[X86_RSP] = vmcb->save.rsp;
 	}
-	svm->x86.gprs[X86_RAX] = vmcb->save.rax;
-	svm->x86.gprs[X86_RSP] = vmcb->save.rsp;
 	axvcpu_vcpu_put(vcpu);
 	local_irq_enable();
 	x86_fpu_leave_guest(svm->x86.fpu);

@@ -6,10 +6,10 @@
  * Environment (all optional): AXVCPU_FUZZ_SEED (default 20261125; "random"
  * takes one from the clock), AXVCPU_FUZZ_CALLS (100000), AXVCPU_FUZZ_SECONDS
  * (90), AXVCPU_FUZZ_PROCS (2), AXVCPU_FUZZ_THREADS (3), AXVCPU_FUZZ_FAULTS
- * (0: percent of the calls with an allocation failure injected, where the
- * kernel has fail-nth, failslab and fail_page_alloc). `make fuzz` runs it
- * with a million calls, a random seed and 5% faults; the seed is always
- * printed.
+ * (5: percent of the calls with an allocation failure injected, where the
+ * kernel has fail-nth, failslab and fail_page_alloc; 0 turns it off).
+ * `make fuzz` runs it with a million calls and a random seed; the seed is
+ * always printed.
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -94,7 +94,7 @@ TEST_F_TIMEOUT(ioctl_fuzz, bounded, 4 * 3600)
 	cfg.seconds = env_u64("AXVCPU_FUZZ_SECONDS", 90);
 	cfg.procs = env_u64("AXVCPU_FUZZ_PROCS", 2);
 	cfg.threads = env_u64("AXVCPU_FUZZ_THREADS", 3);
-	cfg.fault_percent = env_u64("AXVCPU_FUZZ_FAULTS", 0);
+	cfg.fault_percent = env_u64("AXVCPU_FUZZ_FAULTS", 5);
 	if (cfg.fault_percent > 100)
 		cfg.fault_percent = 100;
 	if (cfg.fault_percent && !axv_fi_available(why, sizeof(why))) {

@@ -86,6 +86,16 @@ X86_GUEST(ring3_int_guest, ".code32",
 	"hlt\n\t");
 X86_GUEST_LABEL(ring0_handler);
 
+/* Interrupts off, then a long but finite spin: only a host interrupt ends it early. */
+X86_GUEST(cli_spin_guest, ".code32",
+	"cli\n\t"
+	"mov $0x10000000, %ecx\n\t"
+	"1: dec %ecx\n\t"
+	"jnz 1b\n\t"
+	"mov $0x99, %al\n\t"
+	"out %al, $0xe9\n\t"
+	"hlt\n\t");
+
 FIXTURE(regress) {
 	struct axvcpu_info info;
 	struct axv_vm vm;
@@ -277,6 +287,40 @@ TEST_F(regress, ring3_interrupt_switches_stack_through_tss)
 
 	ASSERT_RUN_IO_WRITE(vcpu, 0xe7, 4, 0x10);
 	ASSERT_RUN_IO_WRITE(vcpu, 0xe8, 4, X86_STACK_TOP - 20);
+	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
+}
+
+/*
+ * Bug (the RCU stalls of the debug lane's fuzz_test): QEMU 7.2 refuses
+ * CR0[63:32] != 0 before it loads the guest's state, and the #VMEXIT
+ * then wrote the host's int_ctl (0) into the VMCB. The vCPU lost
+ * V_INTR_MASKING for good: once a good state was set, a guest spinning
+ * with interrupts off held the host CPU with its timer interrupts masked
+ * until an NMI came. A refused entry now changes nothing: the spin below
+ * ends in a host interrupt exit, not at its OUT after 2^28 rounds.
+ */
+TEST_F(regress, refused_entry_keeps_host_interrupts_exiting)
+{
+	struct axvcpu_regs regs, bad;
+	struct axv_vcpu *vcpu;
+	int i;
+
+	AXV_REQUIRE_FEATURE(&self->info, AXVCPU_FEATURE_EXIT_ON_HOST_INTR);
+	X86_FIXTURE_GUEST(cli_spin_guest, AXVCPU_VCPU_EXIT_ON_HOST_INTR);
+	vcpu = self->vcpu;
+	axv_get_regs(vcpu, &regs);
+	bad = regs;
+	bad.x86.cr0 |= 1ULL << 32;
+	axv_set_regs(vcpu, &bad);
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_FAIL_ENTRY);
+	axv_get_regs(vcpu, &regs);
+	ASSERT_EQ(bad.x86.cr0, regs.x86.cr0);
+	ASSERT_EQ(bad.x86.rip, regs.x86.rip);
+
+	regs.x86.cr0 &= ~(1ULL << 32);
+	axv_set_regs(vcpu, &regs);
+	for (i = 0; i < 3; i++)
+		ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_EXTERNAL_INTERRUPT);
 	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
 }
 

@@ -28,7 +28,7 @@
 #define SEG_CODE16	0x09b	/* P, S, type 11 */
 #define SEG_DATA16	0x093	/* P, S, type 3 */
 #define SEG_LDT		0x082
-#define SEG_TSS32_BUSY	0x08b	/* P, type 11 (busy 32-bit TSS) */
+#define SEG_TSS32	0x089	/* P, type 9 (available 32-bit TSS) */
 #define SEG_TSS_BUSY	0x002	/* the busy bit of a TSS type */
 
 static void *svm_iopm;
@@ -130,12 +130,12 @@ static void svm_init_save(struct svm_vcpu *svm, u32 mode, u64 entry)
 	svm_seg(&s->idtr, 0, 0, 0xffff, 0);
 	svm_seg(&s->ldtr, 0, SEG_LDT, 0xffff, 0);
 	/*
-	 * The busy type, as after reset. (With the available type here the
-	 * EPYC lane's kvm_coexist_test hung the emulated machine 3 times in
-	 * 12 runs, and 0 in 17 with this: not understood, see
-	 * Documentation/reliability.rst.)
+	 * A 32-bit TSS, kept with the available type in the VMCB as
+	 * svm_vcpu_set_regs() keeps it (GET_REGS shows it busy): QEMU's TCG
+	 * aborts the whole emulated machine on a busy one when an interrupt
+	 * in ring 3 or virtual-8086 mode switches stacks.
 	 */
-	svm_seg(&s->tr, 0, SEG_TSS32_BUSY, 0xffff, 0);
+	svm_seg(&s->tr, 0, SEG_TSS32, 0xffff, 0);
 	s->efer = EFER_SVME;
 	s->rflags = X86_EFLAGS_FIXED;
 	s->dr6 = SVM_DR6_INIT;

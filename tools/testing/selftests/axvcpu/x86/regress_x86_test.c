@@ -96,6 +96,48 @@ X86_GUEST(cli_spin_guest, ".code32",
 	"out %al, $0xe9\n\t"
 	"hlt\n\t");
 
+/*
+ * Long mode: CR0 bit 32 is reserved. On hardware the MOV to CR0 raises
+ * #GP (OUT 0x0d to port 0xea); QEMU 7.2 drops the bit (OUT 0x11).
+ */
+X86_GUEST(cr0_high_guest, ".code64",
+	"mov %cr0, %rax\n\t"
+	"bts $32, %rax\n\t"
+	"mov %rax, %cr0\n\t"
+	"mov $0x11, %al\n\t"
+	"out %al, $0xea\n\t"
+	"cr0_high_after:\n\t"
+	"hlt\n\t"
+	"cr0_high_gp_handler:\n\t"
+	"mov $0x0d, %al\n\t"
+	"out %al, $0xea\n\t"
+	"hlt\n\t");
+X86_GUEST_LABEL(cr0_high_gp_handler);
+X86_GUEST_LABEL(cr0_high_after);
+
+/*
+ * From SETUP's state, no SET_REGS: IRET into virtual-8086 mode, where
+ * UD2 raises #UD through a ring-0 gate: a stack switch through TR.
+ */
+X86_GUEST(setup_vm86_guest, ".code32",
+	"mov $" __stringify(X86_STACK_TOP) ", %esp\n\t"
+	"lidt " __stringify(X86_IDTR_GPA) "\n\t"
+	"push $0\n\t"			/* GS, FS, DS, ES, SS */
+	"push $0\n\t"
+	"push $0\n\t"
+	"push $0\n\t"
+	"push $0\n\t"
+	"push $0x7000\n\t"		/* SP */
+	"push $0x20002\n\t"		/* EFLAGS: VM */
+	"push $0\n\t"			/* CS */
+	"push $" X86_ASM_GPA(setup_vm86_guest, vm86_code) "\n\t"
+	"iret\n\t"
+	"vm86_code:\n\t"
+	"ud2\n\t"
+	"vm86_ud_handler:\n\t"
+	"hlt\n\t");
+X86_GUEST_LABEL(vm86_ud_handler);
+
 FIXTURE(regress) {
 	struct axvcpu_info info;
 	struct axv_vm vm;
@@ -321,6 +363,97 @@ TEST_F(regress, refused_entry_keeps_host_interrupts_exiting)
 	axv_set_regs(vcpu, &regs);
 	for (i = 0; i < 3; i++)
 		ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_EXTERNAL_INTERRUPT);
+	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
+}
+
+/*
+ * The other way to a refused entry would be the guest itself setting a
+ * reserved CR0 bit: VMRUN refuses CR0[63:32] before it loads the state,
+ * and QEMU then writes the host's registers over the VMCB's save area
+ * (kept by the module only for states from SET_REGS). A guest cannot get
+ * there: hardware raises #GP, QEMU 7.2 drops the bit; either way the next
+ * entry runs the guest's own state.
+ */
+#define LM_PML4_GPA	0x10000
+#define LM_CODE64_SEL	0x18
+TEST_F(regress, guest_cannot_set_reserved_cr0_bits)
+{
+	struct axvcpu_regs regs;
+	struct axv_vcpu *vcpu;
+	__u64 *pt, handler;
+	__u32 *gate;
+	char *mem;
+
+	AXV_REQUIRE_X86(&self->info);
+	vcpu = self->vcpu = x86_vm_with_guest(&self->vm, cr0_high_guest_start,
+					      cr0_high_guest_end, 0);
+	mem = axv_gpa2hva(&self->vm, 0);
+	/* 64-bit code segment; identity map of the first 2 MiB */
+	((__u64 *)(mem + X86_GDT_GPA))[LM_CODE64_SEL / 8] = 0x00af9b000000ffffULL;
+	pt = (__u64 *)(mem + LM_PML4_GPA);
+	pt[0] = (LM_PML4_GPA + 0x1000) | 3;
+	pt[512] = (LM_PML4_GPA + 0x2000) | 3;
+	pt[1024] = 0x83;			/* 2 MiB page at 0, RW, present */
+	/* 64-bit interrupt gate for #GP */
+	handler = X86_GUEST_GPA(cr0_high_guest, cr0_high_gp_handler);
+	gate = (__u32 *)(mem + X86_IDT_GPA + 13 * 16);
+	gate[0] = (LM_CODE64_SEL << 16) | (handler & 0xffff);
+	gate[1] = (handler & 0xffff0000) | 0x8e00;
+	gate[2] = handler >> 32;
+	gate[3] = 0;
+
+	axv_get_regs(vcpu, &regs);
+	regs.x86.efer |= (1ULL << 8) | (1ULL << 10);	/* LME, LMA */
+	regs.x86.cr4 |= X86_CR4_PAE;
+	regs.x86.cr3 = LM_PML4_GPA;
+	regs.x86.cr0 |= X86_CR0_PG;
+	regs.x86.cs.selector = LM_CODE64_SEL;
+	regs.x86.cs.attrib = 0xa9b;			/* code, P, L, G */
+	regs.x86.gdt.limit = LM_CODE64_SEL + 7;
+	regs.x86.idt.base = X86_IDT_GPA;
+	regs.x86.idt.limit = 256 * 16 - 1;
+	regs.x86.gprs[X86_RSP] = X86_STACK_TOP;
+	axv_set_regs(vcpu, &regs);
+
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_IO_WRITE);
+	if (vcpu->run->io.data == 0x0d) {
+		axv_get_regs(vcpu, &regs);
+		ASSERT_EQ(0, regs.x86.cr0 >> 32);
+		ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
+		return;
+	}
+	ASSERT_RUN_FIELD(vcpu, "io.data (no #GP: the write went through)",
+			 0x11, vcpu->run->io.data);
+	axv_get_regs(vcpu, &regs);
+	ASSERT_EQ(0, regs.x86.cr0 >> 32);
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
+	ASSERT_EQ(X86_GUEST_GPA(cr0_high_guest, cr0_high_after) + 1,
+		  axv_vcpu_rip(vcpu));
+	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
+}
+
+/*
+ * Fuzzer finding (make check's fuzz_test, debug lane, multi-threaded TCG):
+ * QEMU 7.2 aborted the whole emulated machine ("qemu: fatal: invalid tss
+ * type") when a guest that SETUP had started went into virtual-8086 mode
+ * and took an exception: SETUP gave TR the busy type, which its TCG does
+ * not accept when it switches stacks (SET_REGS already kept it clear).
+ * The TSS at base 0 holds no good ring-0 stack, so the exception ends in
+ * a triple fault: a SHUTDOWN exit, and the machine lives on.
+ */
+TEST_F(regress, setup_state_vm86_exception_switches_stack)
+{
+	struct axvcpu_regs regs;
+	struct axv_vcpu *vcpu;
+
+	X86_FIXTURE_GUEST(setup_vm86_guest, 0);
+	vcpu = self->vcpu;
+	x86_idt_set_gate(&self->vm, 6,
+			 X86_GUEST_GPA(setup_vm86_guest, vm86_ud_handler));
+	axv_get_regs(vcpu, &regs);
+	ASSERT_EQ(0x8b, regs.x86.tr.attrib & 0xff)
+		TH_LOG("GET_REGS shows SETUP's TR as a busy 32-bit TSS");
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_SYSTEM_DOWN);
 	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
 }
 

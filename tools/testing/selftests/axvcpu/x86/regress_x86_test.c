@@ -14,6 +14,7 @@
 #define X86_CR0_PG		(1ULL << 31)
 #define X86_CR4_PAE		(1ULL << 5)
 #define EFER_LME		(1ULL << 8)
+#define EFER_LMA		(1ULL << 10)
 #define EFER_NXE		(1ULL << 11)
 
 /* #GP handler: OUT 0x0d to port 0xe0, then HLT. */
@@ -403,7 +404,7 @@ TEST_F(regress, guest_cannot_set_reserved_cr0_bits)
 	gate[3] = 0;
 
 	axv_get_regs(vcpu, &regs);
-	regs.x86.efer |= (1ULL << 8) | (1ULL << 10);	/* LME, LMA */
+	regs.x86.efer |= EFER_LME | EFER_LMA;
 	regs.x86.cr4 |= X86_CR4_PAE;
 	regs.x86.cr3 = LM_PML4_GPA;
 	regs.x86.cr0 |= X86_CR0_PG;

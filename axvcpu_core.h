@@ -245,7 +245,7 @@ int axvcpu_write_guest(struct axvcpu_vm *vm, u64 gpa, const void *buf,
 /* axvcpu_vcpu.c */
 int axvcpu_create_vcpu(const struct axvcpu_create_vcpu __user *uarg);
 
-void axvcpu_vcpu_load(struct axvcpu_vcpu *vcpu);
+bool axvcpu_vcpu_load(struct axvcpu_vcpu *vcpu);
 void axvcpu_vcpu_put(struct axvcpu_vcpu *vcpu);
 
 #endif /* _AXVCPU_CORE_H */

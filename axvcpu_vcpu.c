@@ -23,18 +23,26 @@ static DEFINE_PER_CPU(struct axvcpu_vcpu *, axvcpu_current_vcpu);
  * axvcpu_vcpu_load() - mark @vcpu as the one entering the guest here
  * @vcpu: the vCPU
  *
- * Called by the backend with preemption disabled before it enters the
+ * Called by the backend with interrupts disabled before it enters the
  * guest; pairs with axvcpu_vcpu_put(). Publishes the CPU so that
  * INJECT_INTERRUPT can kick it, then orders that store before the
  * backend's check for pending interrupts.
+ *
+ * Return: false, having done nothing, when this is not the vCPU's bound
+ * CPU (the scheduler moved the thread: its CPU went offline); the backend
+ * then enters nothing and returns AXVCPU_RUN_REENTER, and the run loop
+ * moves the binding (axvcpu_vcpu_follow()).
  */
-void axvcpu_vcpu_load(struct axvcpu_vcpu *vcpu)
+bool axvcpu_vcpu_load(struct axvcpu_vcpu *vcpu)
 {
+	if (smp_processor_id() != vcpu->bound_cpu)
+		return false;
 	WARN_ON_ONCE(__this_cpu_read(axvcpu_current_vcpu));
 	__this_cpu_write(axvcpu_current_vcpu, vcpu);
 	WRITE_ONCE(vcpu->running_cpu, smp_processor_id());
 	/* Pairs with axvcpu_vcpu_kick(): a kick either sees us or we see its interrupt. */
 	smp_mb();
+	return true;
 }
 
 /**
@@ -100,15 +108,24 @@ static int axvcpu_vcpu_setup(struct axvcpu_vcpu *vcpu,
 	return axvcpu_state_finish(vcpu, AXVCPU_STATE_FREE, ret);
 }
 
-static int axvcpu_pick_cpu(struct axvcpu_vcpu *vcpu)
+/*
+ * The CPU BIND moves the calling thread to: one the vCPU may use, that is
+ * online and that the thread may already run on, so that BIND never takes
+ * a thread out of its own affinity (taskset, cpuset). The favoured CPU
+ * when it is one of them, else the lowest.
+ */
+static int axvcpu_pick_cpu(struct axvcpu_vcpu *vcpu,
+			   const struct cpumask *affinity)
 {
 	unsigned int cpu = vcpu->favor_phys_cpu;
 
 	if (cpu < nr_cpu_ids && cpumask_test_cpu(cpu, vcpu->allowed) &&
-	    cpu_online(cpu))
+	    cpu_online(cpu) && cpumask_test_cpu(cpu, affinity))
 		return cpu;
-	cpu = cpumask_first_and(vcpu->allowed, cpu_online_mask);
-	return cpu < nr_cpu_ids ? cpu : -EINVAL;
+	for_each_cpu_and(cpu, vcpu->allowed, cpu_online_mask)
+		if (cpumask_test_cpu(cpu, affinity))
+			return cpu;
+	return -EINVAL;
 }
 
 static int axvcpu_vcpu_bind(struct axvcpu_vcpu *vcpu)
@@ -116,7 +133,7 @@ static int axvcpu_vcpu_bind(struct axvcpu_vcpu *vcpu)
 	int cpu, ret;
 
 	cpus_read_lock();
-	cpu = axvcpu_pick_cpu(vcpu);
+	cpu = axvcpu_pick_cpu(vcpu, current->cpus_ptr);
 	if (cpu < 0) {
 		cpus_read_unlock();
 		return cpu;
@@ -175,7 +192,47 @@ static int axvcpu_vcpu_block(struct axvcpu_vcpu *vcpu)
 	return ret ? -EINTR : 0;
 }
 
-static int axvcpu_run_loop(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
+/*
+ * The bound thread is not on the bound CPU: that CPU went offline and the
+ * scheduler moved the thread, widening its affinity to every CPU. The
+ * guest never runs on such a CPU (it may be outside the vCPU's allowed
+ * set and the thread's own affinity). Move back to the bound CPU if it is
+ * online again, else move the binding as BIND would choose, within the
+ * thread's affinity from before BIND.
+ *
+ * Return: 0 to enter again, -EINVAL when no allowed CPU of that affinity
+ * is online (nothing changed), or the backend's errno.
+ */
+static int axvcpu_vcpu_follow(struct axvcpu_vcpu *vcpu)
+{
+	int cpu, ret = 0;
+
+	if (raw_smp_processor_id() == vcpu->bound_cpu)
+		return 0;
+	cpus_read_lock();
+	cpu = vcpu->bound_cpu;
+	if (!cpu_online(cpu)) {
+		cpu = axvcpu_pick_cpu(vcpu, vcpu->saved_affinity);
+		if (cpu < 0) {
+			ret = cpu;
+			goto out;
+		}
+		ret = axvcpu_ops->vcpu_unbind(vcpu);
+		if (!ret)
+			ret = axvcpu_ops->vcpu_bind(vcpu, cpu);
+		if (ret)
+			goto out;
+		WRITE_ONCE(vcpu->bound_cpu, cpu);
+	}
+	/* Moves this thread there before it returns. */
+	ret = set_cpus_allowed_ptr(current, cpumask_of(cpu));
+out:
+	cpus_read_unlock();
+	return ret;
+}
+
+static int axvcpu_run_loop(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run,
+			   bool *no_cpu)
 {
 	int ret;
 
@@ -183,6 +240,12 @@ static int axvcpu_run_loop(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 		if (READ_ONCE(run->immediate_exit) || signal_pending(current)) {
 			run->exit_reason = AXVCPU_EXIT_NOTHING;
 			return -EINTR;
+		}
+		ret = axvcpu_vcpu_follow(vcpu);
+		if (ret) {
+			*no_cpu = ret == -EINVAL;
+			run->exit_reason = AXVCPU_EXIT_NOTHING;
+			return ret;
 		}
 		if (vcpu->halted) {
 			ret = axvcpu_vcpu_block(vcpu);
@@ -212,6 +275,7 @@ static int axvcpu_run_loop(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 
 static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 {
+	bool no_cpu = false;
 	int ret;
 
 	/* Only the bound thread runs the vCPU: an argument check, no transition. */
@@ -224,8 +288,8 @@ static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 		return ret;
 
 	axvcpu_complete_exit(vcpu);
-	ret = axvcpu_run_loop(vcpu, vcpu->run);
-	if (ret < 0 && ret != -EINTR) {
+	ret = axvcpu_run_loop(vcpu, vcpu->run, &no_cpu);
+	if (ret < 0 && ret != -EINTR && !no_cpu) {
 		/* An internal error of the arch step: the vCPU is unusable. */
 		axvcpu_state_set_invalid(vcpu);
 		return ret;

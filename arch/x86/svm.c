@@ -277,13 +277,15 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 
 	x86_fpu_enter_guest(svm->x86.fpu);
 	local_irq_disable();
-	if (!svm_cpu_enabled()) {
-		/* This CPU is going offline: the scheduler will move us. */
+	/*
+	 * This CPU is going offline, or it is not the bound one (the
+	 * scheduler moved us off an offline CPU): the core moves us.
+	 */
+	if (!svm_cpu_enabled() || !axvcpu_vcpu_load(vcpu)) {
 		local_irq_enable();
 		x86_fpu_leave_guest(svm->x86.fpu);
 		return AXVCPU_RUN_REENTER;
 	}
-	axvcpu_vcpu_load(vcpu);
 	tlb_gen = atomic64_read(&vcpu->vm->tlb_gen);
 	svm_assign_asid(svm, tlb_gen != svm->tlb_gen);
 	svm->tlb_gen = tlb_gen;

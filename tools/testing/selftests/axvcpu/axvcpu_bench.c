@@ -37,11 +37,8 @@
 #include "axvcpu_x86.h"
 
 #if defined(__x86_64__)
-#include <linux/kvm.h>
-#include <linux/kvm_para.h>
+#include "axvcpu_kvm_x86.h"
 #endif
-
-#define DEFAULT_KVM_MODULES	"irqbypass.ko kvm.ko ccp.ko kvm-amd.ko"
 
 enum { RT_IO, RT_HLT, RT_HYPERCALL, RT_CPUID, RT_NULL, NR_RT };
 
@@ -225,113 +222,28 @@ static void bench_axvcpu_round_trips(struct stats *s)
 /* ---- /dev/kvm ---- */
 
 struct kvm_ctx {
-	int kvm, vm, vcpu;
-	struct kvm_run *run;
-	size_t run_size;
-	void *mem;
+	struct kvm_x86_vm k;
 	__u32 want;
 };
-
-static void kvm_seg(struct kvm_segment *s, __u16 sel, __u8 type)
-{
-	memset(s, 0, sizeof(*s));
-	s->base = 0;
-	s->limit = 0xffffffff;
-	s->selector = sel;
-	s->type = type;
-	s->present = 1;
-	s->dpl = 0;
-	s->db = 1;
-	s->s = 1;
-	s->l = 0;
-	s->g = 1;
-}
 
 static int kvm_vm_with_guest(struct kvm_ctx *c, int kvm, int rt, char *why,
 			     size_t len)
 {
-	struct kvm_userspace_memory_region r = { 0 };
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
-	int mmap_size;
-
-	memset(c, 0, sizeof(*c));
-	c->kvm = kvm;
-	c->vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	if (c->vm < 0) {
-		snprintf(why, len, "KVM_CREATE_VM: %s", axv_errno_name(errno));
-		return -1;
-	}
-	if (rt == RT_HYPERCALL) {
-		struct kvm_enable_cap cap = {
-			.cap = KVM_CAP_EXIT_HYPERCALL,
-			.args[0] = 1ULL << KVM_HC_MAP_GPA_RANGE,
-		};
-
-		if (ioctl(c->vm, KVM_ENABLE_CAP, &cap)) {
-			snprintf(why, len, "KVM_CAP_EXIT_HYPERCALL: %s",
-				 axv_errno_name(errno));
-			return -1;
-		}
-	}
-	c->mem = mmap(NULL, X86_MEM_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	AXV_REQUIRE(c->mem != MAP_FAILED, "mmap");
-	x86_write_flat_gdt(c->mem);
-	memcpy((char *)c->mem + X86_CODE_GPA, guests[rt].start,
-	       guests[rt].end - guests[rt].start);
-	r.memory_size = X86_MEM_SIZE;
-	r.userspace_addr = (__u64)(uintptr_t)c->mem;
-	AXV_REQUIRE(!ioctl(c->vm, KVM_SET_USER_MEMORY_REGION, &r),
-		    "KVM_SET_USER_MEMORY_REGION");
-	c->vcpu = ioctl(c->vm, KVM_CREATE_VCPU, 0);
-	AXV_REQUIRE(c->vcpu >= 0, "KVM_CREATE_VCPU");
-	mmap_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	AXV_REQUIRE(mmap_size > 0, "KVM_GET_VCPU_MMAP_SIZE");
-	c->run_size = mmap_size;
-	c->run = mmap(NULL, c->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      c->vcpu, 0);
-	AXV_REQUIRE(c->run != MAP_FAILED, "mmap kvm_run");
-
-	AXV_REQUIRE(!ioctl(c->vcpu, KVM_GET_SREGS, &sregs), "KVM_GET_SREGS");
-	kvm_seg(&sregs.cs, 0x08, 11);
-	kvm_seg(&sregs.ds, 0x10, 3);
-	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
-	sregs.gdt.base = X86_GDT_GPA;
-	sregs.gdt.limit = 0xffff;
-	sregs.cr0 |= X86_CR0_PE;
-	AXV_REQUIRE(!ioctl(c->vcpu, KVM_SET_SREGS, &sregs), "KVM_SET_SREGS");
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = X86_CODE_GPA;
-	regs.rflags = 0x2;
-	AXV_REQUIRE(!ioctl(c->vcpu, KVM_SET_REGS, &regs), "KVM_SET_REGS");
-
 	c->want = rt == RT_IO || rt == RT_CPUID ? KVM_EXIT_IO :
 		  rt == RT_HLT ? KVM_EXIT_HLT : KVM_EXIT_HYPERCALL;
-	return 0;
-}
-
-static void kvm_close(struct kvm_ctx *c)
-{
-	if (c->run && c->run != MAP_FAILED)
-		munmap(c->run, c->run_size);
-	if (c->vcpu > 0)
-		close(c->vcpu);
-	if (c->vm > 0)
-		close(c->vm);
-	if (c->mem && c->mem != MAP_FAILED)
-		munmap(c->mem, X86_MEM_SIZE);
+	return kvm_x86_vm_create(&c->k, kvm, guests[rt].start, guests[rt].end,
+				 rt == RT_HYPERCALL, why, len);
 }
 
 static int kvm_round_trip(void *arg)
 {
 	struct kvm_ctx *c = arg;
 
-	if (ioctl(c->vcpu, KVM_RUN, 0))
+	if (ioctl(c->k.vcpu, KVM_RUN, 0))
 		return -1;
-	if (c->run->exit_reason == KVM_EXIT_HYPERCALL)
-		c->run->hypercall.ret = 0;
-	return c->run->exit_reason == c->want ? 0 : -1;
+	if (c->k.run->exit_reason == KVM_EXIT_HYPERCALL)
+		c->k.run->hypercall.ret = 0;
+	return c->k.run->exit_reason == c->want ? 0 : -1;
 }
 
 /* KVM_CHECK_EXTENSION on /dev/kvm: no lock, no guest entry. */
@@ -339,7 +251,7 @@ static int kvm_null_ioctl(void *arg)
 {
 	struct kvm_ctx *c = arg;
 
-	return ioctl(c->kvm, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) > 0 ?
+	return ioctl(c->k.kvm, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) > 0 ?
 	       0 : -1;
 }
 
@@ -349,7 +261,7 @@ static bool bench_kvm_round_trips(struct stats *s, char *why, size_t len)
 
 	progress("KVM", "loading the modules");
 	if (access("/dev/kvm", R_OK | W_OK) &&
-	    !axv_load_kvm_modules(DEFAULT_KVM_MODULES, why, len))
+	    !axv_load_kvm_modules(KVM_X86_DEFAULT_MODULES, why, len))
 		return false;
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0) {
@@ -361,12 +273,12 @@ static bool bench_kvm_round_trips(struct stats *s, char *why, size_t len)
 
 		progress("KVM", rt_names[i]);
 		if (kvm_vm_with_guest(&c, kvm, i, s[i].note, sizeof(s[i].note))) {
-			kvm_close(&c);
+			kvm_x86_vm_close(&c.k);
 			continue;
 		}
 		measure(i == RT_NULL ? kvm_null_ioctl : kvm_round_trip, &c,
 			rt_divisor[i], &s[i]);
-		kvm_close(&c);
+		kvm_x86_vm_close(&c.k);
 	}
 	close(kvm);
 	return true;

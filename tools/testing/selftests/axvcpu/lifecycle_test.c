@@ -236,7 +236,6 @@ TEST_F_TIMEOUT(lifecycle, two_vms_two_vcpus, 240)
 #if defined(__x86_64__)
 	static const __u32 magic[2] = { 0xaaaa0001, 0xbbbb0002 };
 	struct counter_thread c[4];
-	int ncpus = axv_nr_online_cpus();
 	struct axv_vm vms[2];
 	int v, i;
 
@@ -251,7 +250,7 @@ TEST_F_TIMEOUT(lifecycle, two_vms_two_vcpus, 240)
 			struct counter_thread *t = &c[v * 2 + i];
 			struct axvcpu_create_vcpu args = {
 				.vcpu_id = i,
-				.favor_phys_cpu = (v * 2 + i) % ncpus,
+				.favor_phys_cpu = axv_test_cpu(v * 2 + i),
 			};
 
 			t->vcpu = axv_vcpu_create_args(&vms[v], &args);
@@ -372,7 +371,7 @@ TEST_F_TIMEOUT(lifecycle, kill_during_run, 120)
 TEST_F_TIMEOUT(lifecycle, cpu_offline_and_back, 120)
 {
 #if defined(__x86_64__)
-	int cpu = axv_nr_online_cpus() - 1, rc;
+	int n = axv_nr_test_cpus(), cpu = axv_test_cpu(n - 1), rc;
 	struct axvcpu_create_vcpu args = { 0 };
 	struct axvcpu_vcpu_info vi;
 	struct axv_vcpu *vcpu;
@@ -380,8 +379,8 @@ TEST_F_TIMEOUT(lifecycle, cpu_offline_and_back, 120)
 	__u64 set[16];
 
 	AXV_REQUIRE_X86(&self->info);
-	if (cpu < 1)
-		SKIP(return, "needs two online CPUs");
+	if (n < 2)
+		SKIP(return, "needs two CPUs to run tests on");
 	x86_vm_create(&vm);
 	x86_guest_load(&vm, X86_CODE_GPA, hello_guest_start, hello_guest_end);
 

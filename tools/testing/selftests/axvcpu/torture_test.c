@@ -13,7 +13,8 @@
  *   VM fds holding memory regions;
  * - the fds of a VM created by this process held only by a child, which
  *   exits or is killed;
- * - CPU 1 going offline and online again and again while vCPU threads run
+ * - the second test CPU (axv_test_cpu(1), CPU 1 by default) going offline
+ *   and online again and again while vCPU threads run
  *   a guest, rebind, and VMs are created and run.
  *
  * After every iteration the pinned pages (nr_foll_pin_*), this process's
@@ -311,7 +312,8 @@ struct tor_state {
 	long long vmlck_start;
 	long long refcnt_start;
 	pid_t child;		/* killed and reaped by the teardown */
-	bool cpu1_offline;	/* brought back by the teardown */
+	int hp_cpu;		/* the CPU cpu_hotplug_while_running takes offline */
+	bool hp_offline;	/* brought back by the teardown */
 	cpu_set_t affinity;
 };
 
@@ -344,8 +346,8 @@ FIXTURE_TEARDOWN(torture)
 		kill(ts->child, SIGKILL);
 		waitpid(ts->child, NULL, 0);
 	}
-	if (ts->cpu1_offline)
-		axv_set_cpu_online(1, true);
+	if (ts->hp_offline)
+		axv_set_cpu_online(ts->hp_cpu, true);
 }
 
 /*
@@ -521,7 +523,7 @@ static void *run_child_thread(void *arg)
 
 static noreturn void
 run_child(struct tor_board *b, void *mem, unsigned int nvcpus,
-	  unsigned int exit_mask, unsigned int ncpus)
+	  unsigned int exit_mask)
 {
 	struct child_thread t[MAX_COUNTERS];
 	struct axv_vm vm;
@@ -532,7 +534,7 @@ run_child(struct tor_board *b, void *mem, unsigned int nvcpus,
 	for (i = 0; i < nvcpus; i++) {
 		t[i].exits = exit_mask & (1U << i);
 		t[i].b = b;
-		t[i].vcpu = guest_vcpu(&vm, i, i, 0, i % ncpus,
+		t[i].vcpu = guest_vcpu(&vm, i, i, 0, axv_test_cpu(i),
 				       t[i].exits ? LOOP_GPA : BUSY_GPA);
 		axv_thread_run(&t[i].thread, run_child_thread, &t[i]);
 	}
@@ -565,7 +567,7 @@ static bool counters_running(void *arg)
 TEST_F_TIMEOUT(torture, kill_during_run, 600)
 {
 	struct tor_state *ts = &self->t;
-	unsigned int n = iterations(20), ncpus = axv_nr_online_cpus();
+	unsigned int n = iterations(20);
 	unsigned int it, vcpus_total = 0;
 	struct counters_arg ca;
 	struct tor_board *b;
@@ -587,7 +589,7 @@ TEST_F_TIMEOUT(torture, kill_during_run, 600)
 		ts->child = tor_fork();
 		ASSERT_LE(0, ts->child);
 		if (ts->child == 0)
-			run_child(b, mem, nvcpus, exit_mask, ncpus);
+			run_child(b, mem, nvcpus, exit_mask);
 
 		ca.n = nvcpus;
 		rc = wait_child_cond(ts, &status, counters_running, &ca,
@@ -958,7 +960,8 @@ states_child(struct tor_board *b, void *mem, struct states_config *cfg)
 	memset(t, 0, sizeof(t));
 	for (i = 0; i < NR_ROLES; i++) {
 		enum role r = order[i];
-		__u32 favor = tor_range(&cfg->rng, 0, cfg->ncpus - 1);
+		__u32 favor = axv_test_cpu(tor_range(&cfg->rng, 0,
+						     cfg->ncpus - 1));
 
 		t[r].b = b;
 		switch (r) {
@@ -1044,7 +1047,7 @@ TEST_F_TIMEOUT(torture, exit_with_fds_in_every_state, 600)
 	cfg.halt_in_kernel = ts->info.flags & AXVCPU_FEATURE_HALT_IN_KERNEL;
 	cfg.max_vcpus = ts->info.max_vcpus < CREATE_MAX_IDS ?
 			ts->info.max_vcpus : CREATE_MAX_IDS;
-	cfg.ncpus = axv_nr_online_cpus();
+	cfg.ncpus = axv_nr_test_cpus();
 	ASSERT_LE(NR_ROLES, cfg.max_vcpus);
 	if (!cfg.halt_in_kernel)
 		TH_LOG("no AXVCPU_FEATURE_HALT_IN_KERNEL: no BLOCKED vCPU");
@@ -1125,7 +1128,7 @@ TEST_F_TIMEOUT(torture, inherited_fds_exit, 600)
 {
 	struct tor_state *ts = &self->t;
 	unsigned int n = iterations(20), it, kills = 0;
-	int ncpus = axv_nr_online_cpus();
+	int ncpus = axv_nr_test_cpus();
 	struct tor_board *b;
 	int status, rc;
 
@@ -1150,7 +1153,7 @@ TEST_F_TIMEOUT(torture, inherited_fds_exit, 600)
 		v[0] = axv_vcpu_create(&vm, 0, 0);
 		v[1] = guest_vcpu(&vm, 1, 1, 0, 0, BUSY_GPA);
 		v[2] = guest_vcpu(&vm, 2, 2, 0,
-				  tor_range(&ts->rng, 0, ncpus - 1),
+				  axv_test_cpu(tor_range(&ts->rng, 0, ncpus - 1)),
 				  LOOP_GPA);
 		axv_vcpu_bind(v[2]);
 
@@ -1211,13 +1214,16 @@ struct hp_worker {
 	pthread_t thread;
 	struct axv_vcpu *vcpu;
 	struct tor_rng rng;
-	bool only_cpu1;
+	bool only_hp_cpu;
 	bool *stop;		/* LOAD/STORE, as the three below */
 	bool kicked;
 	bool done;
 	unsigned long exits;
 	unsigned long rebinds;
 	unsigned long bind_refused;
+	unsigned long run_refused;
+	__u64 test_cpus;	/* a bit for each of axv_test_cpus() below 64 */
+	int hp_cpu;
 	char error[512];
 };
 
@@ -1228,6 +1234,7 @@ static void *hp_worker_fn(void *arg)
 {
 	struct hp_worker *w = arg;
 	struct axv_vcpu *vcpu = w->vcpu;
+	struct axvcpu_vcpu_info vi;
 	bool bound = false;
 	__u64 last = 0;
 	long st;
@@ -1237,8 +1244,8 @@ static void *hp_worker_fn(void *arg)
 		if (!bound) {
 			if (ioctl(vcpu->fd, AXVCPU_BIND, 0) == 0) {
 				bound = true;
-			} else if (errno == EINVAL && w->only_cpu1) {
-				/* CPU 1 is offline: refused, nothing changed */
+			} else if (errno == EINVAL && w->only_hp_cpu) {
+				/* its CPU is offline: refused, nothing changed */
 				st = axv_get_state(vcpu);
 				if (st != AXVCPU_STATE_FREE) {
 					HP_ERR(w, "BIND refused with EINVAL, then state %s",
@@ -1254,6 +1261,24 @@ static void *hp_worker_fn(void *arg)
 			}
 		}
 		rc = axv_run(vcpu);
+		if (rc == -EINVAL && w->only_hp_cpu) {
+			/* bound, and its only CPU went offline: refused, READY */
+			st = axv_get_state(vcpu);
+			if (st != AXVCPU_STATE_READY) {
+				HP_ERR(w, "RUN refused with EINVAL, then state %s",
+				       axv_state_name(st));
+				break;
+			}
+			if (ioctl(vcpu->fd, AXVCPU_UNBIND, 0)) {
+				HP_ERR(w, "UNBIND after a refused RUN: %s",
+				       axv_errno_name(errno));
+				break;
+			}
+			bound = false;
+			w->run_refused++;
+			usleep(500);
+			continue;
+		}
 		if (rc == -EINTR && LOAD(w->kicked)) {
 			HP_ERR(w, "RUN did not come back in %d s (count %#llx)",
 			       (PROGRESS_MS + STOP_GRACE_MS) / 1000,
@@ -1271,6 +1296,15 @@ static void *hp_worker_fn(void *arg)
 		}
 		last += LOOP_STEP;
 		STORE(w->exits, w->exits + 1);
+		axv_get_vcpu_info(vcpu, &vi);
+		if (vi.bound_cpu < 0 || vi.bound_cpu >= 64 ||
+		    !(w->test_cpus & (1ULL << vi.bound_cpu)) ||
+		    (w->only_hp_cpu && vi.bound_cpu != w->hp_cpu)) {
+			HP_ERR(w, "bound to CPU %d, outside %s", vi.bound_cpu,
+			       w->only_hp_cpu ? "its allowed set" :
+			       "the test CPUs (the thread's own affinity)");
+			break;
+		}
 		if (tor_range(&w->rng, 0, 15) == 0) {
 			if (ioctl(vcpu->fd, AXVCPU_UNBIND, 0)) {
 				HP_ERR(w, "UNBIND: %s", axv_errno_name(errno));
@@ -1379,12 +1413,15 @@ static void join_stopping(pthread_t *t, bool **done, bool **kicked,
 
 /*
  * Four vCPU threads run a guest that exits every LOOP_STEP increments
- * (one favouring CPU 0, two CPU 1, one allowed on CPU 1 only) and now and
- * then UNBIND and BIND again, while another thread creates, runs and
- * closes VMs, and CPU 1 goes offline and online again and again. Every
- * RUN must come back with the next count; BIND of the CPU-1-only vCPU is
- * refused with EINVAL (and changes nothing) while CPU 1 is offline; once
- * CPU 1 is back for good every vCPU must keep reaching its exits.
+ * (one favouring the first test CPU, two the second, one allowed on the
+ * second only) and now and then UNBIND and BIND again, while another
+ * thread creates, runs and closes VMs, and the second test CPU (HP below,
+ * CPU 1 by default) goes offline and online again and again. Every RUN
+ * must come back with the next count, and every vCPU stays bound to a test
+ * CPU (the thread's own affinity) and the HP-only one to HP; BIND and RUN
+ * of the HP-only vCPU are refused with EINVAL (and change nothing) while
+ * HP is offline; once HP is back for good every vCPU must keep reaching
+ * its exits.
  */
 TEST_F_TIMEOUT(torture, cpu_hotplug_while_running, 600)
 {
@@ -1398,42 +1435,51 @@ TEST_F_TIMEOUT(torture, cpu_hotplug_while_running, 600)
 	struct hp_churn churn;
 	struct axv_vm vm;
 	__u64 only1[16];
-	int rc, ms;
+	char online_path[64];
+	int rc, ms, hp, cpus[AXV_MAX_TEST_CPUS], ncpus, k;
+	__u64 test_cpus = 0;
 	bool all;
 	void *mem;
 
 	if (no_guests(&ts->info))
 		SKIP(return, "%s", no_guests(&ts->info));
-	if (axv_nr_online_cpus() < 2)
-		SKIP(return, "needs two online CPUs, has %d",
-		     axv_nr_online_cpus());
-	if (access("/sys/devices/system/cpu/cpu1/online", W_OK))
-		SKIP(return, "CPU 1 cannot be taken offline: %s: %s",
-		     "/sys/devices/system/cpu/cpu1/online",
-		     axv_errno_name(errno));
-	rc = axv_set_cpu_online(1, false);
+	if (axv_nr_test_cpus() < 2)
+		SKIP(return, "needs two CPUs to run tests on, has %d",
+		     axv_nr_test_cpus());
+	hp = ts->hp_cpu = axv_test_cpu(1);
+	ncpus = axv_test_cpus(cpus, AXV_MAX_TEST_CPUS);
+	for (k = 0; k < ncpus; k++)
+		if (cpus[k] < 64)
+			test_cpus |= 1ULL << cpus[k];
+	snprintf(online_path, sizeof(online_path),
+		 "/sys/devices/system/cpu/cpu%d/online", hp);
+	if (access(online_path, W_OK))
+		SKIP(return, "CPU %d cannot be taken offline: %s: %s", hp,
+		     online_path, axv_errno_name(errno));
+	rc = axv_set_cpu_online(hp, false);
 	if (rc)
-		SKIP(return, "CPU 1 cannot be taken offline: %s",
+		SKIP(return, "CPU %d cannot be taken offline: %s", hp,
 		     axv_errno_name(-rc));
-	ts->cpu1_offline = true;
-	rc = axv_set_cpu_online(1, true);
-	ASSERT_EQ(0, rc) TH_LOG("CPU 1 back online: %s", axv_errno_name(-rc));
-	ts->cpu1_offline = false;
+	ts->hp_offline = true;
+	rc = axv_set_cpu_online(hp, true);
+	ASSERT_EQ(0, rc) TH_LOG("CPU %d back online: %s", hp,
+				axv_errno_name(-rc));
+	ts->hp_offline = false;
 
 	axv_install_sigusr1();
 	mem = x86_vm_create(&vm);
 	guests_load(mem);
 	memset(w, 0, sizeof(w));
 	memset(only1, 0, sizeof(only1));
-	only1[0] = 1ULL << 1;
+	only1[hp / 64] = 1ULL << (hp % 64);
 	for (i = 0; i < HP_WORKERS; i++) {
 		struct axvcpu_create_vcpu args = {
 			.vcpu_id = i,
-			.favor_phys_cpu = i == 0 ? 0 : 1,
+			.favor_phys_cpu = i == 0 ? axv_test_cpu(0) : hp,
 		};
 
-		w[i].only_cpu1 = i == HP_WORKERS - 1;
-		if (w[i].only_cpu1) {
+		w[i].only_hp_cpu = i == HP_WORKERS - 1;
+		if (w[i].only_hp_cpu) {
 			args.allowed_cpus = (__u64)(uintptr_t)only1;
 			args.allowed_cpus_size = sizeof(only1);
 		}
@@ -1442,6 +1488,8 @@ TEST_F_TIMEOUT(torture, cpu_hotplug_while_running, 600)
 		axv_set_gpr(w[i].vcpu, X86_RBX, COUNTER_GPA(i));
 		w[i].rng.s = tor_next(&ts->rng);
 		w[i].stop = &stop;
+		w[i].hp_cpu = hp;
+		w[i].test_cpus = test_cpus;
 	}
 	memset(&churn, 0, sizeof(churn));
 	churn.rng.s = tor_next(&ts->rng);
@@ -1451,21 +1499,21 @@ TEST_F_TIMEOUT(torture, cpu_hotplug_while_running, 600)
 	axv_thread_run(&churn.thread, hp_churn_fn, &churn);
 
 	for (c = 0; c < n; c++) {
-		rc = axv_set_cpu_online(1, false);
+		rc = axv_set_cpu_online(hp, false);
 		ASSERT_EQ(0, rc)
-			TH_LOG("cycle %u: CPU 1 offline: %s", c,
+			TH_LOG("cycle %u: CPU %d offline: %s", c, hp,
 			       axv_errno_name(-rc));
-		ts->cpu1_offline = true;
+		ts->hp_offline = true;
 		axv_msleep(tor_range(&ts->rng, 1, 30));
-		rc = axv_set_cpu_online(1, true);
+		rc = axv_set_cpu_online(hp, true);
 		ASSERT_EQ(0, rc)
-			TH_LOG("cycle %u: CPU 1 online: %s", c,
+			TH_LOG("cycle %u: CPU %d online: %s", c, hp,
 			       axv_errno_name(-rc));
-		ts->cpu1_offline = false;
+		ts->hp_offline = false;
 		axv_msleep(tor_range(&ts->rng, 1, 30));
 	}
 
-	/* CPU 1 is back for good: every vCPU must keep reaching its exits */
+	/* HP is back for good: every vCPU must keep reaching its exits */
 	for (i = 0; i < HP_WORKERS; i++)
 		snap[i] = LOAD(w[i].exits);
 	for (ms = 0, all = false; !all && ms < PROGRESS_MS; ms += 10) {
@@ -1491,16 +1539,16 @@ TEST_F_TIMEOUT(torture, cpu_hotplug_while_running, 600)
 		EXPECT_EQ(0, w[i].error[0])
 			TH_LOG("vCPU %u: %s", i, w[i].error);
 		EXPECT_LE(snap[i] + 3, w[i].exits)
-			TH_LOG("vCPU %u: %lu exits since CPU 1 is back for good, expected 3",
-			       i, w[i].exits - snap[i]);
+			TH_LOG("vCPU %u: %lu exits since CPU %d is back for good, expected 3",
+			       i, w[i].exits - snap[i], hp);
 		EXPECT_EQ(AXVCPU_STATE_FREE, axv_get_state(w[i].vcpu));
-		TH_LOG("vCPU %u%s: %lu exits, %lu rebinds, %lu binds refused",
-		       i, w[i].only_cpu1 ? " (CPU 1 only)" : "", w[i].exits,
-		       w[i].rebinds, w[i].bind_refused);
+		TH_LOG("vCPU %u%s: %lu exits, %lu rebinds, %lu binds and %lu RUNs refused",
+		       i, w[i].only_hp_cpu ? " (hotplugged CPU only)" : "", w[i].exits,
+		       w[i].rebinds, w[i].bind_refused, w[i].run_refused);
 	}
 	EXPECT_EQ(0, churn.error[0]) TH_LOG("VM churn: %s", churn.error);
-	TH_LOG("%u offline/online cycles of CPU 1; %lu VMs created and run meanwhile",
-	       n, churn.runs);
+	TH_LOG("%u offline/online cycles of CPU %d; %lu VMs created and run meanwhile",
+	       n, hp, churn.runs);
 	if (!_metadata->passed)
 		return;		/* the EXPECTs above said why */
 	for (i = 0; i < HP_WORKERS; i++)

@@ -394,14 +394,16 @@ TEST_F(create, bitmap_beyond_64_cpus)
 
 /*
  * BIND picks the favoured CPU when allowed, else the lowest allowed online
- * CPU, and pins the calling thread there until UNBIND.
+ * CPU, never one outside the calling thread's own affinity, and pins the
+ * thread there until UNBIND.
  */
 TEST_F(create, bind_cpu_choice)
 {
 	struct axvcpu_create_vcpu c = { .vm_fd = self->vm_fd };
 	struct axvcpu_vcpu_info vi;
-	cpu_set_t before, during, after;
-	int last = axv_nr_online_cpus() - 1;
+	cpu_set_t before, during, after, only_last;
+	int last = axv_test_cpu(axv_nr_test_cpus() - 1);
+	int first = axv_test_cpu(0);
 	__u64 set[16];
 	int fd;
 
@@ -441,6 +443,39 @@ TEST_F(create, bind_cpu_choice)
 		       last, last, vi.bound_cpu);
 	ASSERT_EQ(last, sched_getcpu());
 	close(fd);
+	if (first == last)
+		return;
+
+	/* favoured and allowed, but not in the thread's affinity */
+	CPU_ZERO(&only_last);
+	CPU_SET(last, &only_last);
+	ASSERT_OK(sched_setaffinity(0, sizeof(only_last), &only_last));
+	c.vcpu_id = 2;
+	c.favor_phys_cpu = first;
+	c.allowed_cpus = 0;
+	c.allowed_cpus_size = 0;
+	fd = create_and_bind(_metadata, self->sys_fd, &c, &vi);
+	ASSERT_EQ(last, vi.bound_cpu)
+		TH_LOG("favoured CPU %d outside the thread's affinity {%d}: expected bound_cpu %d, got %d",
+		       first, last, last, vi.bound_cpu);
+	close(fd);
+
+	/* the only allowed CPU is outside the thread's affinity: refused */
+	memset(set, 0, sizeof(set));
+	set[first / 64] = 1ULL << (first % 64);
+	c.vcpu_id = 3;
+	c.allowed_cpus = (__u64)(uintptr_t)set;
+	c.allowed_cpus_size = sizeof(set);
+	fd = create_vcpu(self->sys_fd, &c);
+	ASSERT_LE(0, fd);
+	ASSERT_OK(ioctl(fd, AXVCPU_SETUP, &(struct axvcpu_setup){ 0 }));
+	ASSERT_ERRNO(EINVAL, ioctl(fd, AXVCPU_BIND, 0));
+	ASSERT_EQ(AXVCPU_STATE_FREE, ioctl(fd, AXVCPU_GET_STATE, 0));
+	ASSERT_OK(sched_getaffinity(0, sizeof(during), &during));
+	ASSERT_TRUE(CPU_EQUAL(&only_last, &during))
+		TH_LOG("a refused BIND changed the thread's affinity");
+	close(fd);
+	ASSERT_OK(sched_setaffinity(0, sizeof(before), &before));
 }
 
 /* max_vcpus vCPUs in one VM; one more id is out of range. */

@@ -135,6 +135,17 @@ long axv_wait_state(struct axv_vcpu *vcpu, long state, int timeout_ms);
 /* Host facts. */
 int axv_nr_cpu_ids(void);	/* from /sys/devices/system/cpu/possible */
 int axv_nr_online_cpus(void);
+/*
+ * The CPUs tests put vCPUs and threads on: those of the process's affinity
+ * at its start (taskset, cpuset; BIND never leaves it) that are online now,
+ * lowest first. The harness may leave CPUs out this way (testing.rst).
+ * axv_test_cpus() fills at most @max of them and returns how many;
+ * axv_test_cpu(i) is the i-th, modulo their number.
+ */
+#define AXV_MAX_TEST_CPUS	64
+int axv_test_cpus(int *cpus, int max);
+int axv_nr_test_cpus(void);
+int axv_test_cpu(int i);
 long axv_proc_status_kb(const char *key);	/* /proc/self/status */
 long axv_meminfo_kb(const char *key);		/* /proc/meminfo */
 long long axv_vmstat(const char *key);		/* /proc/vmstat */

@@ -7,6 +7,7 @@
 #endif
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -515,6 +516,68 @@ int axv_nr_cpu_ids(void)
 int axv_nr_online_cpus(void)
 {
 	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/* The process's affinity when it started, before any BIND narrowed it. */
+static cpu_set_t axv_start_affinity;
+static bool axv_start_affinity_ok;
+
+__attribute__((constructor)) static void axv_save_start_affinity(void)
+{
+	axv_start_affinity_ok = !sched_getaffinity(0, sizeof(axv_start_affinity),
+						   &axv_start_affinity);
+}
+
+/* Is @cpu online (/sys/devices/system/cpu/online, a list of ranges)? */
+static bool axv_cpu_online(int cpu)
+{
+	char buf[256], *p = buf, *end;
+	long a, b;
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+	bool on = false;
+
+	AXV_REQUIRE(f, "open /sys/devices/system/cpu/online");
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	while (*p >= '0' && *p <= '9') {
+		a = strtol(p, &end, 10);
+		b = *end == '-' ? strtol(end + 1, &end, 10) : a;
+		if (cpu >= a && cpu <= b)
+			on = true;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return on;
+}
+
+int axv_test_cpus(int *cpus, int max)
+{
+	int cpu, n = 0;
+
+	for (cpu = 0; cpu < CPU_SETSIZE && n < max; cpu++) {
+		if (axv_start_affinity_ok &&
+		    !CPU_ISSET(cpu, &axv_start_affinity))
+			continue;
+		if (cpu < axv_nr_cpu_ids() && axv_cpu_online(cpu))
+			cpus[n++] = cpu;
+	}
+	return n;
+}
+
+int axv_nr_test_cpus(void)
+{
+	int cpus[AXV_MAX_TEST_CPUS];
+
+	return axv_test_cpus(cpus, AXV_MAX_TEST_CPUS);
+}
+
+int axv_test_cpu(int i)
+{
+	int cpus[AXV_MAX_TEST_CPUS], n;
+
+	n = axv_test_cpus(cpus, AXV_MAX_TEST_CPUS);
+	AXV_REQUIRE(n > 0, "no CPU to run tests on");
+	return cpus[i % n];
 }
 
 static long long read_key(const char *path, const char *key, bool colon)

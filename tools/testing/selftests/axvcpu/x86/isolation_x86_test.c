@@ -868,9 +868,8 @@ TEST_F_TIMEOUT(vm_pair, scan_sees_only_own_memory, 150)
 	passes = axv_gpa2hva(&ps->vm[wv], PAIR_PASSES_GPA);
 	ps->stop = axv_gpa2hva(&ps->vm[wv], PAIR_STOP_GPA);
 
-	/* the writer, favouring CPU 1 (BIND falls back to an online CPU) */
-	if (axv_nr_cpu_ids() > 1)
-		args.favor_phys_cpu = 1;
+	/* the writer on the second test CPU, the reader on the first */
+	args.favor_phys_cpu = axv_test_cpu(1);
 	ps->writer = axv_vcpu_create_args(&ps->vm[wv], &args);
 	axv_vcpu_setup(ps->writer, X86_GUEST_GPA(pair_guest, pair_writer),
 		       AXVCPU_X86_MODE_FLAT32);

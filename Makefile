@@ -7,6 +7,9 @@
 #   make bench            round-trip benchmarks against KVM (prints figures)
 #   make fuzz             the long ioctl fuzzer run (1M calls, random seed;
 #                         AXVCPU_FUZZ_SEED=N replays one) in the debug lane
+#   make stress           CPU hotplug, kill -9, kicks and KVM alternation
+#                         repeated under multi-threaded TCG in the debug
+#                         lane (AXVCPU_STRESS_SECONDS, 1800 by default)
 #   make demo             the reference VMM running a sample guest
 #   make lint             checkpatch --strict and sparse on the module
 
@@ -34,10 +37,13 @@ bench:
 fuzz:
 	tools/testing/check.sh --fuzz $(if $(LANES),--lanes "$(LANES)")
 
+stress:
+	tools/testing/check.sh --stress $(if $(LANES),--lanes "$(LANES)")
+
 lint:
 	tools/testing/lint.sh
 
 demo:
 	tools/testing/check.sh --demo
 
-.PHONY: all modules sparse clean check bench fuzz lint demo
+.PHONY: all modules sparse clean check bench fuzz stress lint demo

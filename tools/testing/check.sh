@@ -4,6 +4,8 @@
 # check.sh [--lanes "LANE..."]   make check: lint, then every lane's tests
 # check.sh --bench [--lanes ...]  make bench: every lane's axvcpu_bench
 # check.sh --fuzz [--lanes ...]   make fuzz: the long fuzzer run (fuzz_test)
+# check.sh --stress [--lanes ...] make stress: the race programs repeated
+#                                 under multi-threaded TCG
 # check.sh --demo                 make demo
 #
 # Each lane (tools/testing/lib.sh: LANES_TABLE) builds the module and the
@@ -16,9 +18,9 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
-	echo "usage: $0 [--lanes \"LANE...\"] [--bench | --fuzz | --demo]"
+	echo "usage: $0 [--lanes \"LANE...\"] [--bench | --fuzz | --stress | --demo]"
 	echo "lanes: $(lane_names | xargs) (default: $DEFAULT_LANES; for --bench: $DEFAULT_BENCH_LANES;"
-	echo "       for --fuzz: $DEFAULT_FUZZ_LANES)"
+	echo "       for --fuzz: $DEFAULT_FUZZ_LANES; for --stress: $DEFAULT_STRESS_LANES)"
 }
 
 mode=check
@@ -29,6 +31,7 @@ while [ $# -gt 0 ]; do
 	--lanes=*)	lanes=${1#--lanes=} ;;
 	--bench)	mode=bench ;;
 	--fuzz)		mode=fuzz ;;
+	--stress)	mode=stress ;;
 	--demo)		mode=demo ;;
 	-h|--help)	usage; exit 0 ;;
 	*)		usage >&2; exit 2 ;;
@@ -51,6 +54,15 @@ if [ -z "$lanes" ]; then
 	lanes=$DEFAULT_LANES
 	[ "$mode" = bench ] && lanes=$DEFAULT_BENCH_LANES
 	[ "$mode" = fuzz ] && lanes=$DEFAULT_FUZZ_LANES
+	[ "$mode" = stress ] && lanes=$DEFAULT_STRESS_LANES
+fi
+
+if [ "$mode" = stress ]; then
+	export AXVCPU_STRESS_SECONDS=${AXVCPU_STRESS_SECONDS:-1800}
+	export AXVCPU_TORTURE_ITERS=${AXVCPU_TORTURE_ITERS:-60}
+	export AXVCPU_COEXIST_ROUNDS=${AXVCPU_COEXIST_ROUNDS:-100}
+	echo "stress: ${AXVCPU_STRESS_PROGRAMS:-$STRESS_PROGRAMS} again and again for $AXVCPU_STRESS_SECONDS s per lane" \
+		"(torture iterations $AXVCPU_TORTURE_ITERS, KVM alternations $AXVCPU_COEXIST_ROUNDS), TCG thread ${AXVCPU_QEMU_TCG_THREAD:-multi}"
 fi
 
 # make fuzz: a million calls and a fresh seed unless told otherwise, the
@@ -79,6 +91,7 @@ failed=0
 summary=()
 
 # Everything the run needs, installed once up front.
+export AXVCPU_MODE=$mode	# deps.sh: stress mode needs another QEMU
 deps_jobs=$lanes
 [ "$mode" = check ] && deps_jobs="lint $lanes"
 # shellcheck disable=SC2086 # a list of job names
@@ -138,6 +151,9 @@ for lane in $lanes; do
 		while IFS= read -r line; do
 			summary+=("    $line")
 		done < <(tr -d '\r' <"$w/serial.log" | sed -n 's/^#.*:bounded:\(fuzz: .*\)$/\1/p')
+	fi
+	if [ "$mode" = stress ] && [ -f "$w/serial.log" ]; then
+		summary+=("    stress: $(tr -d '\r' <"$w/serial.log" | grep -c 'AXVCPU-STRESS-PASS') passes of ${AXVCPU_STRESS_PROGRAMS:-$STRESS_PROGRAMS}")
 	fi
 	[ -f "$w/serial.log" ] && summary+=("    serial log: $w/serial.log")
 done

@@ -12,8 +12,8 @@ set -euo pipefail
 # What each kind of job needs (Debian package names). gcc comes without
 # its Recommends, so libc6-dev (static test programs) is named.
 BUILD_PKGS=(make gcc libc6-dev kmod xz-utils)
-X86_PKGS=(qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
-	  linux-source-6.1 cpio gzip "${BUILD_PKGS[@]}")
+X86_PKGS=(qemu-system-x86 seabios linux-image-amd64 linux-headers-amd64
+	  busybox-static linux-source-6.1 cpio gzip "${BUILD_PKGS[@]}")
 LINT_PKGS=(perl sparse g++ linux-headers-amd64 linux-source-6.1 "${BUILD_PKGS[@]}")
 # A kernel built from linux-source-6.1 (lane x86-svm-debug): kconfig needs
 # flex and bison, objtool libelf-dev, the build bc, perl and openssl's
@@ -21,12 +21,43 @@ LINT_PKGS=(perl sparse g++ linux-headers-amd64 linux-source-6.1 "${BUILD_PKGS[@]
 KERNEL_BUILD_PKGS=(build-essential bc bison flex libelf-dev libssl-dev perl
 		   linux-source-6.1 xz-utils "${BUILD_PKGS[@]}")
 
+# qemu_x86_backports: Debian's qemu-system-x86 from bookworm-backports,
+# unpacked (dpkg -x, not installed: Debian 12's own QEMU stays as it is)
+# into $QEMU_X86_DIR, with apt state of its own under the cache.
+qemu_x86_backports() {
+	local a=$CACHE_DIR/apt-$QEMU_X86_SUITE tmp f
+	local opts=(-o "Dir::Etc::sourcelist=$a/sources.list" -o Dir::Etc::sourceparts=-
+		    -o "Dir::State::Lists=$a/lists" -o "Dir::Cache::Archives=$a/archives"
+		    -o APT::Get::List-Cleanup=0)
+
+	[ -f "$QEMU_X86_DIR/complete" ] && return 0
+	mkdir -p "$CACHE_DIR" "$a/lists/partial" "$a/archives/partial"
+	echo "deb http://deb.debian.org/debian $QEMU_X86_SUITE main" >"$a/sources.list"
+	echo "deps: fetching qemu-system-x86 from $QEMU_X86_SUITE into $QEMU_X86_DIR"
+	apt-get "${opts[@]}" update -q >"$a/update.log" 2>&1 ||
+		{ tail -n 5 "$a/update.log" >&2; return 1; }
+	tmp=$(mktemp -d "$CACHE_DIR/qemu-x86.XXXXXX")
+	(cd "$tmp" && apt-get "${opts[@]}" download -q \
+		"qemu-system-x86/$QEMU_X86_SUITE" "qemu-system-common/$QEMU_X86_SUITE" \
+		"qemu-system-data/$QEMU_X86_SUITE") >"$a/download.log" 2>&1 ||
+		{ tail -n 5 "$a/download.log" >&2; rm -rf "$tmp"; return 1; }
+	for f in "$tmp"/*.deb; do
+		dpkg-deb -x "$f" "$tmp/root"
+	done
+	rm -rf "$QEMU_X86_DIR"
+	mv "$tmp/root" "$QEMU_X86_DIR"
+	(cd "$tmp" && ls ./*.deb) >"$QEMU_X86_DIR/complete"
+	rm -rf "$tmp"
+	"$QEMU_X86_DIR/usr/bin/qemu-system-x86_64" --version | head -n 1
+}
+
 want=()
+x86=false
 for job in "$@"; do
 	case $job in
 	lint)	want+=("${LINT_PKGS[@]}") ;;
-	x86-*-debug) want+=("${X86_PKGS[@]}" "${KERNEL_BUILD_PKGS[@]}") ;;
-	x86-*)	want+=("${X86_PKGS[@]}") ;;
+	x86-*-debug) want+=("${X86_PKGS[@]}" "${KERNEL_BUILD_PKGS[@]}"); x86=true ;;
+	x86-*)	want+=("${X86_PKGS[@]}"); x86=true ;;
 	*)	echo "deps: unknown lane or job '$job' (lanes: $(lane_names | xargs))" >&2
 		exit 2 ;;
 	esac
@@ -38,16 +69,18 @@ for pkg in $(printf '%s\n' "${want[@]}" | sort -u); do
 	[ "${status:0:2}" = ii ] || missing+=("$pkg")
 done
 
-if [ "${#missing[@]}" -eq 0 ]; then
-	echo "deps: all present ($*)"
-	exit 0
+if [ "${#missing[@]}" -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps: missing packages: ${missing[*]} (run as root, or install them)" >&2
+		exit 1
+	fi
+	echo "deps: installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "deps: missing packages: ${missing[*]} (run as root, or install them)" >&2
-	exit 1
+if $x86 && qemu_x86_uses_backports; then
+	qemu_x86_backports || { echo "deps: cannot fetch qemu-system-x86 from $QEMU_X86_SUITE" >&2; exit 1; }
 fi
-echo "deps: installing: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+[ "${#missing[@]}" -eq 0 ] && echo "deps: all present ($*)"
+exit 0

@@ -21,11 +21,24 @@
 #   AXVCPU_FUZZ_*          forwarded into the guest's environment (fuzz_test
 #                          reads SEED, CALLS, SECONDS, PROCS, THREADS, FAULTS)
 #   AXVCPU_TORTURE_*       forwarded too (torture_test reads SEED, ITERS)
+#   AXVCPU_COEXIST_*       forwarded too (kvm_coexist_test reads ROUNDS)
+#   AXVCPU_STRESS_SECONDS  make stress: how long the guest repeats the
+#                          stress programs (1800)
+#   AXVCPU_STRESS_PROGRAMS make stress: which programs (STRESS_PROGRAMS)
 #   AXVCPU_LANE_TIMEOUT    seconds before the emulator is killed (1500)
 #   AXVCPU_EMU_LOCK_WAIT   seconds to wait for the emulator lock (1800)
-#   AXVCPU_QEMU_TCG_THREAD single (the default) or multi: QEMU's TCG threads
+#   AXVCPU_QEMU_TCG_THREAD single or multi: QEMU's TCG threads (x86: multi
+#                          in stress mode, else single; lanes/x86-svm.sh)
+#   AXVCPU_QEMU_SMP        guest CPUs (x86 lanes: 3 with multi, 2 with single)
+#   AXVCPU_TEST_CPUS       the guest CPUs the test programs run on (taskset
+#                          -c list; all for every CPU; x86 with multi:
+#                          1-<SMP-1>)
 #   AXVCPU_QEMU_EXTRA      more QEMU arguments (word-split), e.g. a monitor
 #                          socket to inspect a hung guest
+#   AXVCPU_QEMU_X86        the qemu-system-x86_64 to run, with any options
+#                          it needs (e.g. -L for its firmware); default:
+#                          Debian 12's, or in stress mode the
+#                          bookworm-backports one deps.sh unpacks
 
 TESTING_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_ROOT=$(cd "$TESTING_DIR/../.." && pwd -P)
@@ -36,8 +49,18 @@ LINUX_SOURCE_TARBALL=/usr/src/linux-source-6.1.tar.xz
 KSFT_CACHE=$CACHE_DIR/ksft-6.1
 CHECKPATCH_CACHE=$CACHE_DIR/checkpatch-6.1
 EMU_LOCK=/tmp/axvcpu-emu.lock
+# make stress's x86 QEMU: Debian's qemu-system-x86 from bookworm-backports
+# (10.0), unpacked into the cache by deps.sh and run from there, beside
+# Debian 12's 7.2 (whose libraries and SeaBIOS it uses): 7.2's
+# multi-threaded TCG livelocks guests that patch their own kernel text
+# (Documentation/reliability.rst). The other modes run 7.2.
+QEMU_X86_SUITE=bookworm-backports
+QEMU_X86_DIR=$CACHE_DIR/qemu-x86-$QEMU_X86_SUITE
 BENCH_PROGRAM=axvcpu_bench
 FUZZ_PROGRAM=fuzz_test
+# make stress: the programs that race the module against CPU hotplug,
+# kill -9, kicks and KVM, repeated for AXVCPU_STRESS_SECONDS.
+STRESS_PROGRAMS="kvm_coexist_test torture_test run_test"
 
 # The lanes. One line each: name, script under lanes/, then the parameters
 # (VAR=value, passed to the script in its environment). The script gets the
@@ -54,6 +77,7 @@ x86-svm-debug   x86-svm.sh   QEMU_CPU=max KERNEL=x86-debug QEMU_MEM=2G TEST_TIME
 DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug"
 DEFAULT_BENCH_LANES="x86-svm x86-svm-4level"
 DEFAULT_FUZZ_LANES="x86-svm-debug"
+DEFAULT_STRESS_LANES="x86-svm-debug"
 
 # lane_lookup NAME: sets LANE_SCRIPT and LANE_PARAMS (an array), or fails.
 lane_lookup() {
@@ -144,13 +168,31 @@ debian_kver() {
 	done | sort -V | tail -n 1 | grep .
 }
 
+# qemu_x86_uses_backports: does this mode run the bookworm-backports QEMU?
+qemu_x86_uses_backports() {
+	[ -z "${AXVCPU_QEMU_X86:-}" ] && [ "${AXVCPU_MODE:-check}" = stress ]
+}
+
+# qemu_x86_cmd: the command (words) that runs the x86 lanes' QEMU:
+# AXVCPU_QEMU_X86, else the bookworm-backports one in stress mode, else
+# Debian 12's qemu-system-x86_64.
+qemu_x86_cmd() {
+	if [ -n "${AXVCPU_QEMU_X86:-}" ]; then
+		echo "$AXVCPU_QEMU_X86"
+	elif qemu_x86_uses_backports; then
+		echo "$QEMU_X86_DIR/usr/bin/qemu-system-x86_64 -L $QEMU_X86_DIR/usr/share/qemu -L /usr/share/seabios"
+	else
+		echo qemu-system-x86_64
+	fi
+}
+
 # ---- lane state: a lane script calls lane_begin first, then the steps.
 # The result file ($W/result) is what check.sh reads: "counts P F S", then
 # one "fail TEXT" or "skip TEXT" line per failure or skip.
 
 lane_begin() {
 	LANE=$1
-	MODE=${AXVCPU_MODE:-check}	# check | bench | fuzz
+	MODE=${AXVCPU_MODE:-check}	# check | bench | fuzz | stress
 	W=$WORK_ROOT/$LANE
 	LANE_T0=$(now)
 	mkdir -p "$W"
@@ -237,8 +279,9 @@ build_tests() {
 
 # test_programs: the programs to run in this mode, sorted: every executable
 # file at the top of $W/tests but the benchmark (check), the benchmark
-# alone (bench) or the fuzzer's test alone (fuzz). AXVCPU_TESTS narrows the
-# list in check mode.
+# alone (bench), the fuzzer's test alone (fuzz) or those of
+# AXVCPU_STRESS_PROGRAMS (stress). AXVCPU_TESTS narrows the list in check
+# mode.
 test_programs() {
 	local f n
 	for f in "$W"/tests/*; do
@@ -249,6 +292,11 @@ test_programs() {
 			[ "$n" = "$BENCH_PROGRAM" ] || continue
 		elif [ "$MODE" = fuzz ]; then
 			[ "$n" = "$FUZZ_PROGRAM" ] || continue
+		elif [ "$MODE" = stress ]; then
+			case " ${AXVCPU_STRESS_PROGRAMS:-$STRESS_PROGRAMS} " in
+			*" $n "*) ;;
+			*) continue ;;
+			esac
 		else
 			[ "$n" != "$BENCH_PROGRAM" ] || continue
 		fi
@@ -277,14 +325,18 @@ initramfs_skeleton() {
 #   AXVCPU-TEST-END <program> rc=<exit status> uptime=<s> secs=<s>
 #   AXVCPU-DMESG-BEGIN / the whole dmesg / AXVCPU-DMESG-END
 #   AXVCPU-DONE uptime=<s>
-# then powers off. A debug kernel adds, after INIT, the debug features it
+# then powers off. In stress mode the programs run again and again, each
+# pass opening with AXVCPU-STRESS-PASS <n> uptime=<s>, until
+# AXVCPU_STRESS_SECONDS of guest uptime have passed. A debug kernel adds,
+# after INIT, the debug features it
 # has active (AXVCPU-KDEBUG features=kasan,kfence,lockdep,...) and, before
 # the dmesg dump, kmemleak's report after two scans (AXVCPU-KMEMLEAK-BEGIN
 # ... AXVCPU-KMEMLEAK-END rc=<0 if the scans ran>) and whether lockdep is
 # still on (AXVCPU-KDEBUG-END debug_locks=<1|0>). Programs run in /tests
 # with stdin /dev/null under busybox timeout; the environment is AXVCPU_KO,
 # AXVCPU_KVM_DIR, AXVCPU_KVM_MODULES (KVM's modules in load order),
-# AXVCPU_LANE.
+# AXVCPU_LANE. With TEST_CPUS set (a taskset -c list) the programs run
+# confined to those CPUs.
 write_init() {
 	local root=$1 timeout
 	shift
@@ -292,6 +344,8 @@ write_init() {
 		timeout=${AXVCPU_BENCH_TIMEOUT:-1200}
 	elif [ "$MODE" = fuzz ]; then
 		timeout=$(fuzz_program_timeout)
+	elif [ "$MODE" = stress ]; then
+		timeout=${AXVCPU_TEST_TIMEOUT:-900}
 	else
 		timeout=${AXVCPU_TEST_TIMEOUT:-${TEST_TIMEOUT:-300}}
 	fi
@@ -302,6 +356,12 @@ write_init() {
 		echo "PROGRAMS='$*'"
 		echo "TIMEOUT=$timeout"
 		echo "KVM_MODULES='${KVM_MODULES:-}'"
+		echo "TEST_CPUS='${TEST_CPUS:-}'"
+		if [ "$MODE" = stress ]; then
+			echo "STRESS_SECONDS=${AXVCPU_STRESS_SECONDS:-1800}"
+		else
+			echo "STRESS_SECONDS="
+		fi
 		guest_env_exports
 		cat <<'EOF'
 /bin/busybox --install -s /bin
@@ -329,17 +389,33 @@ export AXVCPU_KO=/lib/axvcpu/axvcpu.ko AXVCPU_KVM_DIR=/lib/axvcpu/kvm
 export AXVCPU_KVM_MODULES="$KVM_MODULES" AXVCPU_LANE="$LANE"
 load() { insmod "$AXVCPU_KO"; echo "AXVCPU-INSMOD rc=$?"; }
 load
-for t in $PROGRAMS; do
-	[ -d /sys/module/axvcpu ] || load
-	t0=$(up)
-	echo "AXVCPU-TEST-BEGIN $t uptime=$t0"
-	cd /tests
-	timeout -k 10 "$TIMEOUT" "./$t" </dev/null
-	rc=$?
-	cd /
-	t1=$(up)
-	echo "AXVCPU-TEST-END $t rc=$rc uptime=$t1 secs=$(awk "BEGIN { print $t1 - $t0 }")"
-done
+run_programs() {
+	for t in $PROGRAMS; do
+		[ -d /sys/module/axvcpu ] || load
+		t0=$(up)
+		echo "AXVCPU-TEST-BEGIN $t uptime=$t0"
+		cd /tests
+		if [ -n "$TEST_CPUS" ]; then
+			taskset -c "$TEST_CPUS" timeout -k 10 "$TIMEOUT" "./$t" </dev/null
+		else
+			timeout -k 10 "$TIMEOUT" "./$t" </dev/null
+		fi
+		rc=$?
+		cd /
+		t1=$(up)
+		echo "AXVCPU-TEST-END $t rc=$rc uptime=$t1 secs=$(awk "BEGIN { print $t1 - $t0 }")"
+	done
+}
+if [ -n "$STRESS_SECONDS" ]; then
+	pass=0
+	while awk "BEGIN { exit !($(up) < $STRESS_SECONDS) }"; do
+		pass=$((pass + 1))
+		echo "AXVCPU-STRESS-PASS $pass uptime=$(up)"
+		run_programs
+	done
+else
+	run_programs
+fi
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	# Objects younger than 5 s are never reported: wait, then scan twice
 	# (an object only in transit during the first scan is not a leak).
@@ -368,11 +444,12 @@ EOF
 }
 
 # guest_env_exports: "export AXVCPU_FUZZ_X='v'" lines for the guest's /init,
-# one per AXVCPU_FUZZ_* and AXVCPU_TORTURE_* variable of this environment
+# one per AXVCPU_FUZZ_*, AXVCPU_TORTURE_* and AXVCPU_COEXIST_* variable of
+# this environment
 # (values limited to characters that need no quoting).
 guest_env_exports() {
 	local v
-	for v in $(compgen -e | grep -E '^AXVCPU_(FUZZ|TORTURE)_' || true); do
+	for v in $(compgen -e | grep -E '^AXVCPU_(FUZZ|TORTURE|COEXIST)_' || true); do
 		case ${!v} in
 		*[!A-Za-z0-9_.+-]*) say "ignoring $v: only [A-Za-z0-9_.+-] is forwarded" >&2 ;;
 		*) echo "export $v='${!v}'" ;;

@@ -537,7 +537,10 @@ splat_reports() {
 # also in $W/kmemleak, is printed).
 kdebug_check() {
 	local log=$1 required=$2 have f dl n
-	have=$(tr -d '\r' <"$log" | sed -n 's/.*AXVCPU-KDEBUG features=\([^ ]*\).*/\1/p' | head -n 1)
+	# awk reads the log itself and stops at the first match: a writer
+	# upstream of an early exit would die of SIGPIPE on a long log
+	have=$(awk '{ sub(/\r$/, "") } match($0, /AXVCPU-KDEBUG features=[^ ]*/) {
+		print substr($0, RSTART + 23, RLENGTH - 23); exit }' "$log")
 	if [ -n "$required" ] || [ -n "$have" ]; then
 		say "kernel debug features active in the guest: ${have:-none}"
 	fi
@@ -547,7 +550,8 @@ kdebug_check() {
 		*) lane_fail "debug feature $f is not active in the guest kernel" ;;
 		esac
 	done
-	dl=$(tr -d '\r' <"$log" | sed -n 's/.*AXVCPU-KDEBUG-END debug_locks=\([0-9]*\).*/\1/p' | head -n 1)
+	dl=$(awk '{ sub(/\r$/, "") } match($0, /AXVCPU-KDEBUG-END debug_locks=[0-9]*/) {
+		print substr($0, RSTART + 30, RLENGTH - 30); exit }' "$log")
 	case ",$have," in
 	*,lockdep,*)
 		if [ "$dl" = 1 ]; then
@@ -563,8 +567,8 @@ kdebug_check() {
 	*,kmemleak,*) ;;
 	*) return 0 ;;
 	esac
-	tr -d '\r' <"$log" | awk '/AXVCPU-KMEMLEAK-BEGIN/ { on = 1; next }
-		/AXVCPU-KMEMLEAK-END/ { print; exit } on' >"$W/kmemleak"
+	awk '{ sub(/\r$/, "") } /AXVCPU-KMEMLEAK-BEGIN/ { on = 1; next }
+		/AXVCPU-KMEMLEAK-END/ { print; exit } on' "$log" >"$W/kmemleak"
 	if ! grep -q 'AXVCPU-KMEMLEAK-END' "$W/kmemleak"; then
 		grep -q 'AXVCPU-DONE' "$log" && lane_fail "kmemleak: no report at the end of the run"
 		return 0

@@ -5,6 +5,7 @@
  * where they were afterwards, two VMs with two vCPUs each running at once,
  * and a process killed while it is inside RUN.
  */
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -358,6 +359,84 @@ TEST_F_TIMEOUT(lifecycle, kill_during_run, 120)
 		       after - pins);
 	/* the memory is the parent's again: nothing holds it */
 	ASSERT_EQ(0, munmap(mem, size));
+#else
+	SKIP(return, "no guest code for this architecture");
+#endif
+}
+
+/*
+ * The bound CPU goes offline while the vCPU is READY (not in RUN): the
+ * scheduler moves the thread and widens its affinity. RUN must not enter
+ * the guest there: with another allowed CPU in the thread's affinity it
+ * moves the binding (GET_VCPU_INFO shows it, and RUN returns with the
+ * thread on it); with none it returns EINVAL, READY and still bound, and
+ * runs once the CPU is back.
+ */
+TEST_F_TIMEOUT(lifecycle, run_after_bound_cpu_offline, 120)
+{
+#if defined(__x86_64__)
+	int n = axv_nr_test_cpus(), cpu = axv_test_cpu(n - 1), rc;
+	struct axvcpu_create_vcpu args = { 0 };
+	struct axvcpu_vcpu_info vi;
+	struct axv_vcpu *any, *only;
+	struct axv_vm vm;
+	__u64 set[16];
+
+	AXV_REQUIRE_X86(&self->info);
+	if (n < 2)
+		SKIP(return, "needs two CPUs to run tests on");
+	x86_vm_create(&vm);
+	x86_guest_load(&vm, X86_CODE_GPA, hello_guest_start, hello_guest_end);
+
+	/* one vCPU may use any CPU, the other only @cpu; both bound there */
+	args.vcpu_id = 0;
+	args.favor_phys_cpu = cpu;
+	any = axv_vcpu_create_args(&vm, &args);
+	memset(set, 0, sizeof(set));
+	set[cpu / 64] = 1ULL << (cpu % 64);
+	args.vcpu_id = 1;
+	args.allowed_cpus = (__u64)(uintptr_t)set;
+	args.allowed_cpus_size = sizeof(set);
+	only = axv_vcpu_create_args(&vm, &args);
+	axv_vcpu_setup(any, X86_CODE_GPA, AXVCPU_X86_MODE_FLAT32);
+	axv_vcpu_setup(only, X86_CODE_GPA, AXVCPU_X86_MODE_FLAT32);
+	axv_vcpu_bind(any);
+	axv_vcpu_bind(only);
+	axv_get_vcpu_info(any, &vi);
+	ASSERT_EQ(cpu, vi.bound_cpu);
+
+	rc = axv_set_cpu_online(cpu, false);
+	if (rc)
+		SKIP(return, "cannot take CPU %d offline: %s", cpu,
+		     axv_errno_name(-rc));
+	self->offline_cpu = cpu;
+
+	ASSERT_RUN_IO_WRITE(any, 0x10, 1, 0x5a);
+	axv_get_vcpu_info(any, &vi);
+	ASSERT_NE(cpu, vi.bound_cpu)
+		TH_LOG("RUN with CPU %d offline: still bound to it", cpu);
+	ASSERT_EQ(vi.bound_cpu, sched_getcpu())
+		TH_LOG("RUN returned on CPU %d, bound to CPU %d",
+		       sched_getcpu(), vi.bound_cpu);
+
+	ASSERT_EQ(-EINVAL, axv_run(only))
+		TH_LOG("RUN of a vCPU whose only CPU is offline: %s",
+		       axv_exit_desc(only->run));
+	ASSERT_STATE(only, AXVCPU_STATE_READY);
+	axv_get_vcpu_info(only, &vi);
+	ASSERT_EQ(cpu, vi.bound_cpu);
+
+	rc = axv_set_cpu_online(cpu, true);
+	ASSERT_EQ(0, rc) TH_LOG("bringing CPU %d back: %s", cpu,
+				axv_errno_name(-rc));
+	self->offline_cpu = 0;
+	ASSERT_RUN_IO_WRITE(only, 0x10, 1, 0x5a);
+	ASSERT_EQ(cpu, sched_getcpu());
+	axv_vcpu_unbind(only);
+	axv_vcpu_unbind(any);
+	axv_vcpu_close(only);
+	axv_vcpu_close(any);
+	axv_vm_close(&vm);
 #else
 	SKIP(return, "no guest code for this architecture");
 #endif

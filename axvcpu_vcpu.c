@@ -200,20 +200,22 @@ static int axvcpu_vcpu_block(struct axvcpu_vcpu *vcpu)
  * online again, else move the binding as BIND would choose, within the
  * thread's affinity from before BIND.
  *
- * Return: 0 to enter again, -EINVAL when no allowed CPU of that affinity
- * is online (nothing changed), or the backend's errno.
+ * Return: 0 to enter again; -EINVAL with *@no_cpu set when no allowed CPU
+ * of that affinity is online (nothing changed: not a failure of the
+ * vCPU); or the backend's errno.
  */
-static int axvcpu_vcpu_follow(struct axvcpu_vcpu *vcpu)
+static int axvcpu_vcpu_follow(struct axvcpu_vcpu *vcpu, bool *no_cpu)
 {
 	int cpu, ret = 0;
 
-	if (raw_smp_processor_id() == vcpu->bound_cpu)
+	if (likely(raw_smp_processor_id() == vcpu->bound_cpu))
 		return 0;
 	cpus_read_lock();
 	cpu = vcpu->bound_cpu;
 	if (!cpu_online(cpu)) {
 		cpu = axvcpu_pick_cpu(vcpu, vcpu->saved_affinity);
 		if (cpu < 0) {
+			*no_cpu = true;
 			ret = cpu;
 			goto out;
 		}
@@ -241,9 +243,8 @@ static int axvcpu_run_loop(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run,
 			run->exit_reason = AXVCPU_EXIT_NOTHING;
 			return -EINTR;
 		}
-		ret = axvcpu_vcpu_follow(vcpu);
+		ret = axvcpu_vcpu_follow(vcpu, no_cpu);
 		if (ret) {
-			*no_cpu = ret == -EINVAL;
 			run->exit_reason = AXVCPU_EXIT_NOTHING;
 			return ret;
 		}

@@ -486,30 +486,42 @@ long axv_wait_state(struct axv_vcpu *vcpu, long state, int timeout_ms)
 	}
 }
 
+/*
+ * Read /sys/devices/system/cpu/@name, a list of ranges ("0-3,8-11"), into
+ * @set. Returns the highest CPU in it, or -1 when it is empty.
+ */
+static int axv_read_cpu_list(const char *name, cpu_set_t *set)
+{
+	char path[64], buf[256], *p = buf, *end;
+	int last = -1;
+	long a, b;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/%s", name);
+	f = fopen(path, "r");
+	AXV_REQUIRE(f, "open %s", path);
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	CPU_ZERO(set);
+	while (*p >= '0' && *p <= '9') {
+		a = strtol(p, &end, 10);
+		b = *end == '-' ? strtol(end + 1, &end, 10) : a;
+		for (; a <= b && a < CPU_SETSIZE; a++)
+			CPU_SET(a, set);
+		if (b > last)
+			last = b;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return last;
+}
+
 int axv_nr_cpu_ids(void)
 {
-	FILE *f = fopen("/sys/devices/system/cpu/possible", "r");
-	char buf[256], *p;
-	long last = -1;
+	cpu_set_t possible;
+	int last = axv_read_cpu_list("possible", &possible);
 
-	AXV_REQUIRE(f, "open /sys/devices/system/cpu/possible");
-	AXV_REQUIRE(fgets(buf, sizeof(buf), f), "read cpu/possible");
-	fclose(f);
-	/* "0-3" or "0-3,8-11": the highest CPU number plus one */
-	for (p = buf; *p; ) {
-		char *end;
-		long v;
-
-		if (*p < '0' || *p > '9') {
-			p++;
-			continue;
-		}
-		v = strtol(p, &end, 10);
-		if (v > last)
-			last = v;
-		p = end;
-	}
-	AXV_REQUIRE(last >= 0, "parse cpu/possible '%s'", buf);
+	AXV_REQUIRE(last >= 0, "parse /sys/devices/system/cpu/possible");
 	return last + 1;
 }
 
@@ -528,37 +540,17 @@ __attribute__((constructor)) static void axv_save_start_affinity(void)
 						   &axv_start_affinity);
 }
 
-/* Is @cpu online (/sys/devices/system/cpu/online, a list of ranges)? */
-static bool axv_cpu_online(int cpu)
-{
-	char buf[256], *p = buf, *end;
-	long a, b;
-	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
-	bool on = false;
-
-	AXV_REQUIRE(f, "open /sys/devices/system/cpu/online");
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	while (*p >= '0' && *p <= '9') {
-		a = strtol(p, &end, 10);
-		b = *end == '-' ? strtol(end + 1, &end, 10) : a;
-		if (cpu >= a && cpu <= b)
-			on = true;
-		p = *end == ',' ? end + 1 : end;
-	}
-	return on;
-}
-
 int axv_test_cpus(int *cpus, int max)
 {
+	cpu_set_t online;
 	int cpu, n = 0;
 
+	axv_read_cpu_list("online", &online);
 	for (cpu = 0; cpu < CPU_SETSIZE && n < max; cpu++) {
 		if (axv_start_affinity_ok &&
 		    !CPU_ISSET(cpu, &axv_start_affinity))
 			continue;
-		if (cpu < axv_nr_cpu_ids() && axv_cpu_online(cpu))
+		if (CPU_ISSET(cpu, &online))
 			cpus[n++] = cpu;
 	}
 	return n;

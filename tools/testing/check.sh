@@ -91,7 +91,7 @@ failed=0
 summary=()
 
 # Everything the run needs, installed once up front.
-export AXVCPU_MODE=$mode	# deps.sh: stress mode needs another QEMU
+export AXVCPU_MODE=$mode
 deps_jobs=$lanes
 [ "$mode" = check ] && deps_jobs="lint $lanes"
 # shellcheck disable=SC2086 # a list of job names

@@ -27,8 +27,8 @@
 #   AXVCPU_STRESS_PROGRAMS make stress: which programs (STRESS_PROGRAMS)
 #   AXVCPU_LANE_TIMEOUT    seconds before the emulator is killed (1500)
 #   AXVCPU_EMU_LOCK_WAIT   seconds to wait for the emulator lock (1800)
-#   AXVCPU_QEMU_TCG_THREAD single or multi: QEMU's TCG threads (x86: multi
-#                          in stress mode, else single; lanes/x86-svm.sh)
+#   AXVCPU_QEMU_TCG_THREAD single or multi: QEMU's TCG threads (x86:
+#                          multi; lanes/x86-svm.sh)
 #   AXVCPU_QEMU_SMP        guest CPUs (x86 lanes: 3 with multi, 2 with single)
 #   AXVCPU_TEST_CPUS       the guest CPUs the test programs run on (taskset
 #                          -c list; all for every CPU; x86 with multi:
@@ -37,8 +37,8 @@
 #                          socket to inspect a hung guest
 #   AXVCPU_QEMU_X86        the qemu-system-x86_64 to run, with any options
 #                          it needs (e.g. -L for its firmware); default:
-#                          Debian 12's, or in stress mode the
-#                          bookworm-backports one deps.sh unpacks
+#                          the bookworm-backports one deps.sh unpacks
+#                          (qemu-system-x86_64 for Debian 12's 7.2)
 
 TESTING_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_ROOT=$(cd "$TESTING_DIR/../.." && pwd -P)
@@ -49,11 +49,11 @@ LINUX_SOURCE_TARBALL=/usr/src/linux-source-6.1.tar.xz
 KSFT_CACHE=$CACHE_DIR/ksft-6.1
 CHECKPATCH_CACHE=$CACHE_DIR/checkpatch-6.1
 EMU_LOCK=/tmp/axvcpu-emu.lock
-# make stress's x86 QEMU: Debian's qemu-system-x86 from bookworm-backports
+# The x86 lanes' QEMU: Debian's qemu-system-x86 from bookworm-backports
 # (10.0), unpacked into the cache by deps.sh and run from there, beside
 # Debian 12's 7.2 (whose libraries and SeaBIOS it uses): 7.2's
 # multi-threaded TCG livelocks guests that patch their own kernel text
-# (Documentation/reliability.rst). The other modes run 7.2.
+# (Documentation/reliability.rst).
 QEMU_X86_SUITE=bookworm-backports
 QEMU_X86_DIR=$CACHE_DIR/qemu-x86-$QEMU_X86_SUITE
 BENCH_PROGRAM=axvcpu_bench
@@ -168,21 +168,19 @@ debian_kver() {
 	done | sort -V | tail -n 1 | grep .
 }
 
-# qemu_x86_uses_backports: does this mode run the bookworm-backports QEMU?
+# qemu_x86_uses_backports: do the x86 lanes run the bookworm-backports
+# QEMU (yes, unless AXVCPU_QEMU_X86 names another)?
 qemu_x86_uses_backports() {
-	[ -z "${AXVCPU_QEMU_X86:-}" ] && [ "${AXVCPU_MODE:-check}" = stress ]
+	[ -z "${AXVCPU_QEMU_X86:-}" ]
 }
 
 # qemu_x86_cmd: the command (words) that runs the x86 lanes' QEMU:
-# AXVCPU_QEMU_X86, else the bookworm-backports one in stress mode, else
-# Debian 12's qemu-system-x86_64.
+# AXVCPU_QEMU_X86, else the bookworm-backports one.
 qemu_x86_cmd() {
-	if [ -n "${AXVCPU_QEMU_X86:-}" ]; then
-		echo "$AXVCPU_QEMU_X86"
-	elif qemu_x86_uses_backports; then
+	if qemu_x86_uses_backports; then
 		echo "$QEMU_X86_DIR/usr/bin/qemu-system-x86_64 -L $QEMU_X86_DIR/usr/share/qemu -L /usr/share/seabios"
 	else
-		echo qemu-system-x86_64
+		echo "$AXVCPU_QEMU_X86"
 	fi
 }
 

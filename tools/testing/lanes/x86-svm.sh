@@ -68,23 +68,17 @@ else
 	APPEND="$APPEND kasan_multi_shot"
 fi
 # QEMU's TCG threads (Documentation/reliability.rst, "QEMU's multi-threaded
-# TCG"). make stress runs one host thread per guest CPU (MTTCG), as
-# parallel as real hardware, on QEMU 10.0 from bookworm-backports (7.2
-# keeps running stale code after a guest kernel patches itself). QEMU 7.2
-# and 10.0 both corrupt CPU 0's SVM flags under MTTCG (cpu_clear_ignne():
-# every x87 state load on any CPU rewrites CPU 0's hflags2; the reproducer
-# without axvcpu is tools/testing/qemu-bugs/ignne/), so the guest gets one
-# CPU more and the tests run on CPUs 1..N (taskset; BIND stays in the
-# caller's affinity) while CPU 0 runs no guest. make check and the other
-# modes keep Debian 12's QEMU 7.2 with one thread for every guest CPU
-# until 10.0's TCG stops crashing on the fuzzer's guest code. Overrides:
+# TCG"): one host thread per guest CPU (MTTCG), as parallel as real
+# hardware, on QEMU 10.0 from bookworm-backports (7.2 keeps running stale
+# code after a guest kernel patches itself). QEMU 7.2 and 10.0 both
+# corrupt CPU 0's SVM flags under MTTCG (cpu_clear_ignne(): every x87
+# state load on any CPU rewrites CPU 0's hflags2; the reproducer without
+# axvcpu is tools/testing/qemu-bugs/ignne/), so the guest gets one CPU
+# more and the tests run on CPUs 1..N (taskset; BIND stays in the
+# caller's affinity) while CPU 0 runs no guest. Overrides:
 # AXVCPU_QEMU_TCG_THREAD, AXVCPU_QEMU_SMP, AXVCPU_TEST_CPUS (a taskset
 # list, or all) and AXVCPU_QEMU_X86 (qemu_x86_cmd).
-if [ "$MODE" = stress ]; then
-	TCG_THREAD=${AXVCPU_QEMU_TCG_THREAD:-multi}
-else
-	TCG_THREAD=${AXVCPU_QEMU_TCG_THREAD:-single}
-fi
+TCG_THREAD=${AXVCPU_QEMU_TCG_THREAD:-multi}
 if [ "$TCG_THREAD" = multi ]; then
 	QEMU_SMP=${AXVCPU_QEMU_SMP:-3}
 	TEST_CPUS=${AXVCPU_TEST_CPUS:-1-$((QEMU_SMP - 1))}

@@ -264,6 +264,24 @@ static int pick_vcpu(struct thread_ctx *t)
 	return t->w->vcpus[i].fd;
 }
 
+/*
+ * QEMU 10.0's TCG (the x86 lanes' emulator) dies with SIGSEGV while it
+ * translates MOV to segment register 6 or 7 (8E with ModRM.reg 6 or 7),
+ * which hardware answers with #UD; 7.2 translates it fine. The reproducer
+ * is one real-mode instruction without axvcpu:
+ * tools/testing/qemu-bugs/mov-sreg/. Any 8E byte may be decoded as that
+ * opcode, so every 8E byte whose next byte has reg 6 or 7 (and a final 8E)
+ * becomes 8C (MOV from a segment register, translated correctly).
+ */
+static void avoid_qemu_crashers(unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] == 0x8e && (i + 1 == len || ((p[i + 1] >> 3) & 7) >= 6))
+			p[i] = 0x8c;
+}
+
 static void fill_guest_code(struct thread_ctx *t, unsigned char *p, size_t len)
 {
 	/* Instructions that make exits, followed or not by random bytes. */
@@ -299,6 +317,7 @@ static void fill_guest_code(struct thread_ctx *t, unsigned char *p, size_t len)
 	if (chance(t, 25)) {
 		for (off = 0; off < len; off++)
 			p[off] = rnd(t);
+		avoid_qemu_crashers(p, len);
 		return;
 	}
 	while (off + 16 < len) {
@@ -320,6 +339,7 @@ static void fill_guest_code(struct thread_ctx *t, unsigned char *p, size_t len)
 			off += s[0];
 		}
 	}
+	avoid_qemu_crashers(p, len);
 }
 
 static void op_create_vm(struct thread_ctx *t)

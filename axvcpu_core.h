@@ -85,6 +85,8 @@ struct axvcpu_vm {
  * @run: the mmap()ed run struct (one zeroed page)
  * @completion_pending: the last exit was returned to user space and its
  *	completion (a read's value) has not been applied yet
+ * @last_exit: the AXVCPU_EXIT_* of that exit, as the backend reported it
+ *	(the run struct's copy is user-writable)
  * @halted: the guest executed HLT and waits (HALT_IN_KERNEL) for an interrupt
  * @running_cpu: the CPU the vCPU is entering the guest on, -1 otherwise
  * @wq: where a BLOCKED vCPU waits
@@ -103,6 +105,7 @@ struct axvcpu_vcpu {
 	cpumask_var_t saved_affinity;
 	struct axvcpu_run *run;
 	bool completion_pending;
+	u32 last_exit;
 	bool halted;
 	int running_cpu;
 	wait_queue_head_t wq;
@@ -142,7 +145,8 @@ enum axvcpu_run_result {
  * @vcpu_run: AxArchVCpu::run: enter the guest once and handle the exit;
  *	called with preemption enabled on the bound thread
  * @vcpu_complete: apply the completion of the exit in @run (a read's value
- *	or a hypercall's return value)
+ *	or a hypercall's return value); with @fault (only after a SYSREG
+ *	exit) raise the access's fault in the guest instead
  * @vcpu_set_gpr: AxArchVCpu::set_gpr
  * @vcpu_get_gpr: read one general-purpose register
  * @vcpu_set_return_value: AxArchVCpu::set_return_value
@@ -150,7 +154,12 @@ enum axvcpu_run_result {
  * @vcpu_set_regs: load the register file
  * @vcpu_inject_interrupt: AxArchVCpu::inject_interrupt: queue @vector; may
  *	be called from any thread without the vCPU lock
- * @vcpu_has_interrupt: true if an injected interrupt waits for delivery
+ * @vcpu_inject_nmi: queue an NMI (any thread, no lock); NULL when the
+ *	architecture has none
+ * @vcpu_inject_exception: queue an exception for the next entry (vCPU
+ *	lock held); -EBUSY while one is still queued; NULL when not offered
+ * @vcpu_has_interrupt: true if an injected interrupt or NMI waits for
+ *	delivery
  */
 struct axvcpu_arch_ops {
 	const char *name;
@@ -178,7 +187,7 @@ struct axvcpu_arch_ops {
 	int (*vcpu_unbind)(struct axvcpu_vcpu *vcpu);
 	int (*vcpu_run)(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run);
 	void (*vcpu_complete)(struct axvcpu_vcpu *vcpu,
-			      const struct axvcpu_run *run);
+			      const struct axvcpu_run *run, bool fault);
 	int (*vcpu_set_gpr)(struct axvcpu_vcpu *vcpu, u32 reg, u64 value);
 	int (*vcpu_get_gpr)(struct axvcpu_vcpu *vcpu, u32 reg, u64 *value);
 	void (*vcpu_set_return_value)(struct axvcpu_vcpu *vcpu, u64 value);
@@ -187,6 +196,9 @@ struct axvcpu_arch_ops {
 	int (*vcpu_set_regs)(struct axvcpu_vcpu *vcpu,
 			     const struct axvcpu_regs *regs);
 	int (*vcpu_inject_interrupt)(struct axvcpu_vcpu *vcpu, u32 vector);
+	int (*vcpu_inject_nmi)(struct axvcpu_vcpu *vcpu);
+	int (*vcpu_inject_exception)(struct axvcpu_vcpu *vcpu,
+				     const struct axvcpu_exception *exc);
 	bool (*vcpu_has_interrupt)(struct axvcpu_vcpu *vcpu);
 };
 

@@ -13,6 +13,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include "axvcpu_core.h"
 
@@ -73,13 +74,45 @@ static void axvcpu_vcpu_kick(struct axvcpu_vcpu *vcpu)
 		smp_call_function_single(cpu, axvcpu_kick_nop, NULL, 0);
 }
 
-/* Apply the completion of the last exit (a read's value) if still pending. */
+static bool axvcpu_exit_can_fault(u32 exit_reason)
+{
+	return exit_reason == AXVCPU_EXIT_SYSREG_READ ||
+	       exit_reason == AXVCPU_EXIT_SYSREG_WRITE;
+}
+
+/*
+ * RUN's check of run->complete_fault: 0, or 1 right after an exit that can
+ * be answered with a fault. Anything else is refused before the transition.
+ */
+static int axvcpu_check_complete_fault(struct axvcpu_vcpu *vcpu)
+{
+	u8 fault = READ_ONCE(vcpu->run->complete_fault);
+
+	if (!fault)
+		return 0;
+	if (fault != 1 || !vcpu->completion_pending ||
+	    !axvcpu_exit_can_fault(vcpu->last_exit))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Apply the completion of the last exit (a read's value, or the fault
+ * user space asked for) if still pending. complete_fault is read once and
+ * only honoured after a SYSREG exit; the kernel clears it once applied.
+ */
 static void axvcpu_complete_exit(struct axvcpu_vcpu *vcpu)
 {
-	if (vcpu->completion_pending) {
-		axvcpu_ops->vcpu_complete(vcpu, vcpu->run);
-		vcpu->completion_pending = false;
-	}
+	bool fault;
+
+	if (!vcpu->completion_pending)
+		return;
+	fault = READ_ONCE(vcpu->run->complete_fault) == 1 &&
+		axvcpu_exit_can_fault(vcpu->last_exit);
+	axvcpu_ops->vcpu_complete(vcpu, vcpu->run, fault);
+	if (fault)
+		WRITE_ONCE(vcpu->run->complete_fault, 0);
+	vcpu->completion_pending = false;
 }
 
 static int axvcpu_vcpu_setup(struct axvcpu_vcpu *vcpu,
@@ -269,6 +302,7 @@ static int axvcpu_run_loop(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run,
 			vcpu->halted = true;
 			continue;
 		}
+		vcpu->last_exit = run->exit_reason;
 		vcpu->completion_pending = true;
 		return 0;
 	}
@@ -283,6 +317,9 @@ static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 	if (axvcpu_state_get(vcpu) == AXVCPU_STATE_READY &&
 	    vcpu->bound_task != current)
 		return -EPERM;
+	ret = axvcpu_check_complete_fault(vcpu);
+	if (ret)
+		return ret;
 	ret = axvcpu_state_transition(vcpu, AXVCPU_STATE_READY,
 				      AXVCPU_STATE_RUNNING);
 	if (ret)
@@ -381,14 +418,34 @@ static int axvcpu_vcpu_inject(struct axvcpu_vcpu *vcpu,
 
 	if (copy_from_user(&irq, uarg, sizeof(irq)))
 		return -EFAULT;
-	if (irq.flags)
+	if (irq.flags & ~AXVCPU_INTERRUPT_NMI)
+		return -EINVAL;
+	if ((irq.flags & AXVCPU_INTERRUPT_NMI) &&
+	    (irq.vector || !axvcpu_ops->vcpu_inject_nmi))
 		return -EINVAL;
 	if (axvcpu_state_get(vcpu) == AXVCPU_STATE_INVALID)
 		return -EBADFD;
-	ret = axvcpu_ops->vcpu_inject_interrupt(vcpu, irq.vector);
+	if (irq.flags & AXVCPU_INTERRUPT_NMI)
+		ret = axvcpu_ops->vcpu_inject_nmi(vcpu);
+	else
+		ret = axvcpu_ops->vcpu_inject_interrupt(vcpu, irq.vector);
 	if (!ret)
 		axvcpu_vcpu_kick(vcpu);
 	return ret;
+}
+
+static int axvcpu_vcpu_exception(struct axvcpu_vcpu *vcpu,
+				 const struct axvcpu_exception __user *uarg)
+{
+	struct axvcpu_exception exc;
+
+	if (copy_from_user(&exc, uarg, sizeof(exc)))
+		return -EFAULT;
+	if (exc.flags & ~AXVCPU_EXCEPTION_ERROR_CODE || exc.pad ||
+	    memchr_inv(exc.reserved, 0, sizeof(exc.reserved)) ||
+	    !axvcpu_ops->vcpu_inject_exception)
+		return -EINVAL;
+	return axvcpu_ops->vcpu_inject_exception(vcpu, &exc);
 }
 
 /* The ioctls that run under the vCPU lock. */
@@ -431,6 +488,8 @@ static long axvcpu_vcpu_locked_ioctl(struct axvcpu_vcpu *vcpu,
 			return -EFAULT;
 		axvcpu_ops->vcpu_set_return_value(vcpu, value);
 		return 0;
+	case AXVCPU_INJECT_EXCEPTION:
+		return axvcpu_vcpu_exception(vcpu, argp);
 	}
 	return -ENOTTY;
 }
@@ -448,6 +507,7 @@ static bool axvcpu_vcpu_ioctl_known(unsigned int cmd)
 	case AXVCPU_SET_REGS:
 	case AXVCPU_GET_REGS:
 	case AXVCPU_SET_RETURN_VALUE:
+	case AXVCPU_INJECT_EXCEPTION:
 		return true;
 	default:
 		return false;

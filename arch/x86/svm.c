@@ -13,6 +13,7 @@
 #include <asm/debugreg.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
+#include <asm/traps.h>
 #include "svm.h"
 
 #define SVM_IOPM_ORDER		2	/* 12 KiB used */
@@ -232,6 +233,74 @@ static int svm_vcpu_unbind(struct axvcpu_vcpu *vcpu)
 	return 0;
 }
 
+/* What svm_inject_event() took from the vCPU's queues for one entry. */
+#define SVM_TOOK_NOTHING	0
+#define SVM_TOOK_NMI		1
+#define SVM_TOOK_EXCEPTION	2
+
+static void svm_set_iret_intercept(struct svm_vcpu *svm, bool on)
+{
+	u32 *w3 = &svm->vmcb->control.intercepts[INTERCEPT_WORD3];
+
+	if (on)
+		*w3 |= BIT(INTERCEPT_IRET - 96);
+	else
+		*w3 &= ~BIT(INTERCEPT_IRET - 96);
+}
+
+/**
+ * svm_nmi_iret() - the guest's IRET while an injected NMI is masked
+ * @svm: the vCPU, at the IRET exit (the IRET has not run yet)
+ *
+ * Without the vNMI feature SVM keeps no NMI blocking for an NMI injected
+ * through EVENTINJ (APM vol. 2, 15.20 "Event Injection"): the backend
+ * does, and the handler's IRET ends it. The next NMI waits for the exit
+ * after this one, so that it is not delivered before the IRET has run.
+ */
+void svm_nmi_iret(struct svm_vcpu *svm)
+{
+	svm->x86.nmi_masked = false;
+	svm->x86.nmi_after_iret = true;
+	svm_set_iret_intercept(svm, false);
+}
+
+/*
+ * Put a queued exception or NMI in EVENTINJ (APM vol. 2, 15.20) when it is
+ * free: it still holds an event whose delivery an exit interrupted. An
+ * exception user space queued goes first; an NMI waits while the guest
+ * is in an NMI handler, right after its IRET, and in an interrupt shadow.
+ */
+static int svm_inject_event(struct svm_vcpu *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	struct x86_vcpu *xv = &svm->x86;
+	struct x86_exception *e = &xv->exception;
+
+	if (c->event_inj & SVM_EVTINJ_VALID)
+		return SVM_TOOK_NOTHING;
+	if (e->pending) {
+		c->event_inj = e->vector | SVM_EVTINJ_TYPE_EXEPT |
+			       SVM_EVTINJ_VALID;
+		/* Real mode pushes no error code. */
+		if (e->has_error && (svm->vmcb->save.cr0 & X86_CR0_PE)) {
+			c->event_inj |= SVM_EVTINJ_VALID_ERR;
+			c->event_inj_err = e->error;
+		}
+		if (e->vector == PF_VECTOR)
+			svm->vmcb->save.cr2 = e->cr2;
+		e->pending = false;
+		return SVM_TOOK_EXCEPTION;
+	}
+	if (xv->nmi_masked || xv->nmi_after_iret ||
+	    (c->int_state & SVM_INTERRUPT_SHADOW_MASK) ||
+	    !test_and_clear_bit(0, &xv->nmi_pending))
+		return SVM_TOOK_NOTHING;
+	c->event_inj = X86_TRAP_NMI | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
+	xv->nmi_masked = true;
+	svm_set_iret_intercept(svm, true);
+	return SVM_TOOK_NMI;
+}
+
 /* Hand a queued interrupt to the hardware as a virtual interrupt (V_IRQ). */
 static void svm_inject_pending(struct svm_vcpu *svm)
 {
@@ -247,6 +316,19 @@ static void svm_inject_pending(struct svm_vcpu *svm)
 	c->int_ctl |= V_IRQ_MASK | V_INTR_PRIO_MASK | V_IGN_TPR_MASK;
 }
 
+/* A refused entry gives back the event svm_inject_event() took. */
+static void svm_untake_event(struct svm_vcpu *svm, int took)
+{
+	svm->vmcb->control.event_inj = 0;
+	if (took == SVM_TOOK_EXCEPTION) {
+		svm->x86.exception.pending = true;
+	} else if (took == SVM_TOOK_NMI) {
+		set_bit(0, &svm->x86.nmi_pending);
+		svm->x86.nmi_masked = false;
+		svm_set_iret_intercept(svm, false);
+	}
+}
+
 /*
  * VMRUN refused the state (VMEXIT_INVALID): put back what the refusal may
  * have overwritten, so that a failed entry changes nothing. QEMU 7.2
@@ -257,9 +339,11 @@ static void svm_inject_pending(struct svm_vcpu *svm)
  * a guest spinning with IF clear would hold the CPU until an NMI. The
  * guest's RAX and RSP stay as they were in the GPR array.
  */
-static void svm_entry_refused(struct svm_vcpu *svm, u32 int_ctl)
+static void svm_entry_refused(struct svm_vcpu *svm, u32 int_ctl, int took)
 {
 	svm->vmcb->control.int_ctl = int_ctl;
+	if (took != SVM_TOOK_NOTHING)
+		svm_untake_event(svm, took);
 	if (svm->unchecked)
 		svm->vmcb->save = svm->save_backup;
 }
@@ -274,6 +358,7 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	struct vmcb *vmcb = svm->vmcb;
 	s64 tlb_gen;
 	u32 int_ctl;
+	int took;
 
 	x86_fpu_enter_guest(svm->x86.fpu);
 	local_irq_disable();
@@ -289,6 +374,7 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	tlb_gen = atomic64_read(&vcpu->vm->tlb_gen);
 	svm_assign_asid(svm, tlb_gen != svm->tlb_gen);
 	svm->tlb_gen = tlb_gen;
+	took = svm_inject_event(svm);
 	svm_inject_pending(svm);
 
 	vmcb->save.rax = svm->x86.gprs[X86_RAX];
@@ -303,7 +389,7 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 		hw_breakpoint_restore();
 	stgi();
 	if (unlikely(vmcb->control.exit_code == (u32)SVM_EXIT_ERR)) {
-		svm_entry_refused(svm, int_ctl);
+		svm_entry_refused(svm, int_ctl, took);
 	} else {
 		svm->unchecked = false;
 		svm->x86.gprs[X86_RAX] = vmcb->save.rax;
@@ -317,9 +403,18 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 }
 
 static void svm_vcpu_complete(struct axvcpu_vcpu *vcpu,
-			      const struct axvcpu_run *run)
+			      const struct axvcpu_run *run, bool fault)
 {
-	x86_complete(&to_svm(vcpu)->x86, run);
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (fault && x86_pending_can_fault(&svm->x86)) {
+		/* #GP(0) at the RDMSR/WRMSR, as for an MSR the CPU lacks. */
+		svm->vmcb->save.rip = svm->x86.pending.insn_rip;
+		svm->x86.pending.reason = AXVCPU_EXIT_NOTHING;
+		svm_inject_exception(svm, GP_VECTOR, true, 0);
+		return;
+	}
+	x86_complete(&svm->x86, run);
 }
 
 static int svm_vcpu_set_gpr(struct axvcpu_vcpu *vcpu, u32 reg, u64 value)
@@ -435,8 +530,14 @@ static int svm_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
 	s->efer = r->efer | EFER_SVME;
 	/* CPL is the DPL of SS (APM vol. 2, 15.5.1). */
 	s->cpl = (r->ss.attrib >> 5) & 3;
-	/* A new state: no event of the old one is still being delivered. */
+	/*
+	 * A new state: no event of the old one is still being delivered, and
+	 * no NMI handler of the old one is waiting for its IRET.
+	 */
 	svm->vmcb->control.event_inj = 0;
+	svm->x86.nmi_masked = false;
+	svm->x86.nmi_after_iret = false;
+	svm_set_iret_intercept(svm, false);
 	svm->unchecked = true;
 	return 0;
 }
@@ -446,11 +547,24 @@ static int svm_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu, u32 vector)
 	return x86_inject_interrupt(&to_svm(vcpu)->x86, vector);
 }
 
+static int svm_vcpu_inject_nmi(struct axvcpu_vcpu *vcpu)
+{
+	set_bit(0, &to_svm(vcpu)->x86.nmi_pending);
+	return 0;
+}
+
+static int svm_vcpu_inject_exception(struct axvcpu_vcpu *vcpu,
+				     const struct axvcpu_exception *exc)
+{
+	return x86_queue_exception(&to_svm(vcpu)->x86, exc);
+}
+
 static bool svm_vcpu_has_interrupt(struct axvcpu_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 
 	return x86_has_interrupt(&svm->x86) ||
+	       test_bit(0, &svm->x86.nmi_pending) ||
 	       (READ_ONCE(svm->vmcb->control.int_ctl) & V_IRQ_MASK);
 }
 
@@ -483,7 +597,10 @@ static struct axvcpu_arch_ops svm_ops = {
 	.features = AXVCPU_FEATURE_READONLY_MEM |
 		    AXVCPU_FEATURE_EXIT_ON_HOST_INTR |
 		    AXVCPU_FEATURE_HALT_IN_KERNEL |
-		    AXVCPU_FEATURE_IMMEDIATE_EXIT,
+		    AXVCPU_FEATURE_IMMEDIATE_EXIT |
+		    AXVCPU_FEATURE_SYSREG_FAULT |
+		    AXVCPU_FEATURE_INJECT_NMI |
+		    AXVCPU_FEATURE_INJECT_EXCEPTION,
 	.hardware_enable = svm_hardware_enable,
 	.hardware_disable = svm_hardware_disable,
 	.vm_init = svm_vm_init,
@@ -506,6 +623,8 @@ static struct axvcpu_arch_ops svm_ops = {
 	.vcpu_get_regs = svm_vcpu_get_regs,
 	.vcpu_set_regs = svm_vcpu_set_regs,
 	.vcpu_inject_interrupt = svm_vcpu_inject_interrupt,
+	.vcpu_inject_nmi = svm_vcpu_inject_nmi,
+	.vcpu_inject_exception = svm_vcpu_inject_exception,
 	.vcpu_has_interrupt = svm_vcpu_has_interrupt,
 };
 

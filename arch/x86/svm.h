@@ -58,6 +58,9 @@ extern u32 svm_max_asid;
 
 /* svm_exit.c */
 int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run);
+void svm_inject_exception(struct svm_vcpu *svm, unsigned int vector,
+			  bool has_error, u32 error);
+void svm_nmi_iret(struct svm_vcpu *svm);
 void svm_get_x86_regs(struct svm_vcpu *svm, struct axvcpu_x86_regs *regs);
 
 static inline void clgi(void)

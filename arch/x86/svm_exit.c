@@ -24,8 +24,8 @@ static void svm_skip(struct svm_vcpu *svm, unsigned int len)
 	svm->vmcb->save.rip += len;
 }
 
-static void svm_inject_exception(struct svm_vcpu *svm, unsigned int vector,
-				 bool has_error, u32 error)
+void svm_inject_exception(struct svm_vcpu *svm, unsigned int vector,
+			  bool has_error, u32 error)
 {
 	struct vmcb_control_area *c = &svm->vmcb->control;
 
@@ -85,7 +85,7 @@ static int svm_exit_msr(struct svm_vcpu *svm, struct axvcpu_run *run)
 		break;
 	default:
 		svm_skip(svm, 2);
-		x86_exit_msr(xv, run, write);
+		x86_exit_msr(xv, run, write, s->rip - 2);
 		return AXVCPU_RUN_EXIT;
 	}
 	if (!write) {
@@ -307,7 +307,12 @@ int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run)
 	/* EXITCODE is 64 bits wide; QEMU writes VMEXIT_INVALID in the low half only. */
 	if (c->exit_code == (u32)SVM_EXIT_ERR)
 		code = SVM_EXIT_ERR;
-	svm_requeue_event(svm);
+	/* A refused entry keeps the event it was to deliver (svm_entry_refused). */
+	if (code != SVM_EXIT_ERR)
+		svm_requeue_event(svm);
+	/* Any exit but the IRET's own comes after that IRET has run. */
+	if (code != SVM_EXIT_IRET)
+		svm->x86.nmi_after_iret = false;
 
 	switch (code) {
 	case SVM_EXIT_INTR:
@@ -321,6 +326,9 @@ int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run)
 	case SVM_EXIT_NMI:
 	case SVM_EXIT_SMI:
 		/* Taken by the host once GIF is set again. */
+		return AXVCPU_RUN_REENTER;
+	case SVM_EXIT_IRET:
+		svm_nmi_iret(svm);
 		return AXVCPU_RUN_REENTER;
 	case SVM_EXIT_VMMCALL:
 		svm_skip(svm, 3);

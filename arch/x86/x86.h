@@ -25,6 +25,8 @@ enum x86_gpr {
  * @width: bytes the access read
  * @reg_width: bytes of the destination register written
  * @sign_ext: sign-extend from @width to @reg_width
+ * @insn_rip: RIP of the RDMSR/WRMSR of a SYSREG exit, where a fault
+ *	completion puts RIP back
  *
  * Kept in the kernel: the run struct is user-writable, so only the value
  * read is taken from it.
@@ -35,6 +37,23 @@ struct x86_pending_read {
 	u8 width;
 	u8 reg_width;
 	bool sign_ext;
+	u64 insn_rip;
+};
+
+/**
+ * struct x86_exception - an exception AXVCPU_INJECT_EXCEPTION queued
+ * @pending: waiting for the next entry
+ * @vector: 0..31
+ * @has_error: push @error
+ * @error: the error code
+ * @cr2: #PF: the guest's CR2 when it is delivered
+ */
+struct x86_exception {
+	bool pending;
+	u8 vector;
+	bool has_error;
+	u32 error;
+	u64 cr2;
 };
 
 /**
@@ -42,6 +61,11 @@ struct x86_pending_read {
  * @gprs: guest GPRs, RAX..R15 (RSP and RAX are mirrored from the vendor's
  *	control block around each entry)
  * @pending_irqs: vectors injected and not yet handed to the hardware
+ * @nmi_pending: bit 0: an NMI injected and not yet handed to the hardware
+ *	(set from any thread)
+ * @nmi_masked: an NMI was delivered and its handler has not reached IRET
+ * @nmi_after_iret: the IRET that unmasks NMIs exited and has not run yet
+ * @exception: the exception user space queued
  * @pending: the read exit awaiting completion
  * @fpu: the guest's XSAVE (or FXSAVE) area
  * @dr: guest DR0..DR3 (accesses are intercepted and emulated)
@@ -50,6 +74,10 @@ struct x86_pending_read {
 struct x86_vcpu {
 	u64 gprs[AXVCPU_X86_NR_GPRS];
 	DECLARE_BITMAP(pending_irqs, 256);
+	unsigned long nmi_pending;
+	bool nmi_masked;
+	bool nmi_after_iret;
+	struct x86_exception exception;
 	struct x86_pending_read pending;
 	void *fpu;
 	u64 dr[4];
@@ -121,7 +149,9 @@ void x86_write_reg(struct x86_vcpu *xv, u32 reg, unsigned int width,
 void x86_exit_io(struct x86_vcpu *xv, struct axvcpu_run *run, u16 port,
 		 unsigned int width, bool in);
 void x86_exit_hypercall(struct x86_vcpu *xv, struct axvcpu_run *run);
-void x86_exit_msr(struct x86_vcpu *xv, struct axvcpu_run *run, bool write);
+void x86_exit_msr(struct x86_vcpu *xv, struct axvcpu_run *run, bool write,
+		  u64 insn_rip);
+bool x86_pending_can_fault(const struct x86_vcpu *xv);
 void x86_exit_mmio(struct x86_vcpu *xv, struct axvcpu_run *run, u64 gpa,
 		   const struct x86_insn *insn);
 void x86_complete(struct x86_vcpu *xv, const struct axvcpu_run *run);
@@ -131,6 +161,8 @@ bool x86_long_mode_state_ok(u64 efer, u64 cr0, u64 cr4);
 bool x86_pat_valid(u64 pat);
 bool x86_tr_valid(u16 attrib, u64 efer);
 int x86_inject_interrupt(struct x86_vcpu *xv, u32 vector);
+int x86_queue_exception(struct x86_vcpu *xv,
+			const struct axvcpu_exception *exc);
 int x86_next_interrupt(struct x86_vcpu *xv);
 bool x86_has_interrupt(struct x86_vcpu *xv);
 int x86_get_gpr(struct x86_vcpu *xv, u32 reg, u64 *value);

@@ -117,8 +117,10 @@ void x86_exit_hypercall(struct x86_vcpu *xv, struct axvcpu_run *run)
  * @xv: the vCPU, RIP already past the instruction
  * @run: the run struct
  * @write: WRMSR (value = EDX:EAX); else RDMSR, completed into EDX:EAX
+ * @insn_rip: RIP of the instruction, for a fault completion
  */
-void x86_exit_msr(struct x86_vcpu *xv, struct axvcpu_run *run, bool write)
+void x86_exit_msr(struct x86_vcpu *xv, struct axvcpu_run *run, bool write,
+		  u64 insn_rip)
 {
 	run->sysreg.addr = (u32)xv->gprs[X86_RCX];
 	run->sysreg.reg = X86_RAX;
@@ -127,12 +129,28 @@ void x86_exit_msr(struct x86_vcpu *xv, struct axvcpu_run *run, bool write)
 		run->exit_reason = AXVCPU_EXIT_SYSREG_WRITE;
 		run->sysreg.value = (xv->gprs[X86_RDX] << 32) |
 				    (u32)xv->gprs[X86_RAX];
+		/* Nothing to complete but, if user space says so, a fault. */
+		x86_set_pending(xv, AXVCPU_EXIT_SYSREG_WRITE, X86_RAX, 8, 8,
+				false);
 	} else {
 		run->exit_reason = AXVCPU_EXIT_SYSREG_READ;
 		run->sysreg.value = 0;
 		x86_set_pending(xv, AXVCPU_EXIT_SYSREG_READ, X86_RAX, 8, 8,
 				false);
 	}
+	xv->pending.insn_rip = insn_rip;
+}
+
+/**
+ * x86_pending_can_fault() - may the pending completion be a fault?
+ * @xv: the vCPU
+ *
+ * Return: true after an RDMSR or WRMSR exit not completed yet.
+ */
+bool x86_pending_can_fault(const struct x86_vcpu *xv)
+{
+	return xv->pending.reason == AXVCPU_EXIT_SYSREG_READ ||
+	       xv->pending.reason == AXVCPU_EXIT_SYSREG_WRITE;
 }
 
 /**
@@ -342,6 +360,45 @@ int x86_inject_interrupt(struct x86_vcpu *xv, u32 vector)
 	if (vector < 32 || vector > 255)
 		return -EINVAL;
 	set_bit(vector, xv->pending_irqs);
+	return 0;
+}
+
+/* Vectors that exist (SDM vol. 3, 6.3.1: 9, 15, 22-27 and 31 are reserved). */
+#define X86_EXC_VALID	((GENMASK(8, 0) & ~BIT(2)) | GENMASK(14, 10) | \
+			 GENMASK(21, 16) | GENMASK(30, 28))
+/* Those that push an error code (#DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP, #VC, #SX). */
+#define X86_EXC_ERROR	(BIT(8) | GENMASK(14, 10) | BIT(17) | BIT(21) | \
+			 BIT(29) | BIT(30))
+
+/**
+ * x86_queue_exception() - AXVCPU_INJECT_EXCEPTION
+ * @xv: the vCPU (vCPU lock held)
+ * @exc: the request; flags, pad and reserved already checked by the core
+ *
+ * The exception is delivered on the next entry, before the instruction
+ * at RIP (RIP is what it pushes, as for a fault). The error code is given
+ * exactly for the vectors that push one; in real mode none is pushed.
+ *
+ * Return: 0, -EINVAL for a bad vector, error-code flag or fault address,
+ * -EBUSY while an exception queued before is not delivered yet.
+ */
+int x86_queue_exception(struct x86_vcpu *xv,
+			const struct axvcpu_exception *exc)
+{
+	bool has_error = exc->flags & AXVCPU_EXCEPTION_ERROR_CODE;
+
+	if (exc->vector > 31 || !(X86_EXC_VALID & BIT(exc->vector)) ||
+	    has_error != !!(X86_EXC_ERROR & BIT(exc->vector)) ||
+	    (exc->fault_addr && exc->vector != 14) ||
+	    (!has_error && exc->error_code))
+		return -EINVAL;
+	if (xv->exception.pending)
+		return -EBUSY;
+	xv->exception.vector = exc->vector;
+	xv->exception.has_error = has_error;
+	xv->exception.error = exc->error_code;
+	xv->exception.cr2 = exc->fault_addr;
+	xv->exception.pending = true;
 	return 0;
 }
 

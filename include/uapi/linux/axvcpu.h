@@ -27,6 +27,9 @@
 #define AXVCPU_FEATURE_EXIT_ON_HOST_INTR (1U << 1)
 #define AXVCPU_FEATURE_HALT_IN_KERNEL	(1U << 2)
 #define AXVCPU_FEATURE_IMMEDIATE_EXIT	(1U << 3)
+#define AXVCPU_FEATURE_SYSREG_FAULT	(1U << 4)	/* axvcpu_run.complete_fault */
+#define AXVCPU_FEATURE_INJECT_NMI	(1U << 5)	/* AXVCPU_INTERRUPT_NMI */
+#define AXVCPU_FEATURE_INJECT_EXCEPTION	(1U << 6)	/* AXVCPU_INJECT_EXCEPTION */
 
 /**
  * struct axvcpu_info - what AXVCPU_GET_INFO reports about the module
@@ -141,14 +144,39 @@ struct axvcpu_gpr {
 	__u64 value;
 };
 
+/* axvcpu_interrupt.flags */
+#define AXVCPU_INTERRUPT_NMI		(1U << 0)	/* x86: an NMI; vector 0 */
+
 /**
  * struct axvcpu_interrupt - argument of AXVCPU_INJECT_INTERRUPT
- * @vector: interrupt vector (x86: 32..255)
- * @flags: zero
+ * @vector: interrupt vector (x86: 32..255; 0 with AXVCPU_INTERRUPT_NMI)
+ * @flags: AXVCPU_INTERRUPT_* bits
  */
 struct axvcpu_interrupt {
 	__u32 vector;
 	__u32 flags;
+};
+
+/* axvcpu_exception.flags */
+#define AXVCPU_EXCEPTION_ERROR_CODE	(1U << 0)	/* push @error_code */
+
+/**
+ * struct axvcpu_exception - argument of AXVCPU_INJECT_EXCEPTION
+ * @vector: x86: exception vector 0..31, not 2 (NMI) nor a reserved one
+ * @flags: AXVCPU_EXCEPTION_* bits; ERROR_CODE exactly for the vectors that
+ *	push one (8, 10-14, 17, 21, 29, 30)
+ * @error_code: the error code pushed (with AXVCPU_EXCEPTION_ERROR_CODE)
+ * @pad: zero
+ * @fault_addr: x86 #PF (vector 14): the address put in CR2; else zero
+ * @reserved: zero
+ */
+struct axvcpu_exception {
+	__u32 vector;
+	__u32 flags;
+	__u32 error_code;
+	__u32 pad;
+	__u64 fault_addr;
+	__u64 reserved[4];
 };
 
 /* x86 register file */
@@ -291,6 +319,10 @@ enum axvcpu_state {
 /**
  * struct axvcpu_run - the mmap()ed run struct of a vCPU
  * @immediate_exit: set by user space: the next RUN returns -EINTR at once
+ * @complete_fault: set to 1 by user space after a SYSREG_READ or
+ *	SYSREG_WRITE exit: the access faults in the guest (x86 #GP(0), arm64
+ *	UNDEF, riscv64 illegal instruction) instead of completing; the
+ *	kernel sets it back to 0 when it has done so
  * @pad: zero
  * @exit_reason: AXVCPU_EXIT_* of the last RUN
  * @flags: zero
@@ -310,7 +342,8 @@ enum axvcpu_state {
  */
 struct axvcpu_run {
 	__u8 immediate_exit;
-	__u8 pad[3];
+	__u8 complete_fault;
+	__u8 pad[2];
 	__u32 exit_reason;
 	__u64 flags;
 	union {
@@ -394,5 +427,6 @@ struct axvcpu_run {
 #define AXVCPU_GET_REGS			_IOR(AXVCPU_IO_MAGIC, 0x29, struct axvcpu_regs)
 #define AXVCPU_SET_REGS			_IOW(AXVCPU_IO_MAGIC, 0x2a, struct axvcpu_regs)
 #define AXVCPU_GET_VCPU_INFO		_IOWR(AXVCPU_IO_MAGIC, 0x2b, struct axvcpu_vcpu_info)
+#define AXVCPU_INJECT_EXCEPTION		_IOW(AXVCPU_IO_MAGIC, 0x2c, struct axvcpu_exception)
 
 #endif /* _UAPI_LINUX_AXVCPU_H */

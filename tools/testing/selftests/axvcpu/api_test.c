@@ -89,7 +89,10 @@ TEST_F(sys, info_fields)
 	ASSERT_EQ(0, info.flags & ~(__u32)(AXVCPU_FEATURE_READONLY_MEM |
 					    AXVCPU_FEATURE_EXIT_ON_HOST_INTR |
 					    AXVCPU_FEATURE_HALT_IN_KERNEL |
-					    AXVCPU_FEATURE_IMMEDIATE_EXIT))
+					    AXVCPU_FEATURE_IMMEDIATE_EXIT |
+					    AXVCPU_FEATURE_SYSREG_FAULT |
+					    AXVCPU_FEATURE_INJECT_NMI |
+					    AXVCPU_FEATURE_INJECT_EXCEPTION))
 		TH_LOG("flags: expected only AXVCPU_FEATURE_* bits, got %#x",
 		       info.flags);
 	ASSERT_LE(sizeof(struct axvcpu_run), info.run_mmap_size)

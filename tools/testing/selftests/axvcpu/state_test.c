@@ -219,6 +219,8 @@ static void assert_invalid(struct __test_metadata *_metadata,
 			   struct axv_vcpu *vcpu, __u32 arch)
 {
 	struct axvcpu_interrupt irq = { .vector = 0x40 };
+	struct axvcpu_interrupt nmi = { .flags = AXVCPU_INTERRUPT_NMI };
+	struct axvcpu_exception exc = { .vector = 6 };
 	struct axvcpu_gpr gpr = { .reg = 0, .value = 1 };
 	struct axvcpu_vcpu_info vi;
 	struct axvcpu_regs regs;
@@ -240,6 +242,10 @@ static void assert_invalid(struct __test_metadata *_metadata,
 		ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_GET_GPR, &gpr));
 		ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_SET_RETURN_VALUE, &v));
 		ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq));
+		if (axv_arch_is_x86(arch)) {
+			ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &nmi));
+			ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_INJECT_EXCEPTION, &exc));
+		}
 		ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_GET_REGS, &regs));
 		regs.arch = arch;
 		ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_SET_REGS, &regs));
@@ -370,7 +376,8 @@ TEST_F(state, argument_errors_keep_state)
 			ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_SET_REGS, &regs));
 			ASSERT_GPR(vcpu, X86_RBX, 0x1234);
 
-			/* INJECT_INTERRUPT: vector 32..255, flags zero */
+			/* INJECT_INTERRUPT: vector 32..255, no unknown flag */
+			irq.flags = 0;
 			irq.vector = 31;
 			ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq));
 			irq.vector = 0;
@@ -379,7 +386,10 @@ TEST_F(state, argument_errors_keep_state)
 			ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq));
 		}
 		irq.vector = 0x40;
-		irq.flags = 1;
+		irq.flags = 1U << 31;
+		ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq));
+		/* an NMI has no vector */
+		irq.flags = AXVCPU_INTERRUPT_NMI;
 		ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq));
 		ASSERT_STATE(vcpu, st);
 	}

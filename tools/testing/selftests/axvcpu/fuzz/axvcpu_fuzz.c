@@ -541,6 +541,27 @@ static void op_regs(struct thread_ctx *t)
 	op_regs_on(t, pick_vcpu(t));
 }
 
+/* AXVCPU_INJECT_EXCEPTION: valid vectors and error codes, and garbage. */
+static void op_exception_on(struct thread_ctx *t, int fd)
+{
+	struct axvcpu_exception exc;
+
+	memset(&exc, 0, sizeof(exc));
+	exc.vector = chance(t, 80) ? below(t, 32) : interesting(t);
+	exc.flags = chance(t, 50) ? AXVCPU_EXCEPTION_ERROR_CODE : 0;
+	exc.error_code = chance(t, 50) ? 0 : rnd(t);
+	if (exc.vector == 14 || chance(t, 5))
+		exc.fault_addr = interesting(t);
+	if (chance(t, 5))
+		exc.flags = rnd(t);
+	if (chance(t, 5))
+		exc.pad = rnd(t);
+	if (chance(t, 5))
+		exc.reserved[below(t, 4)] = rnd(t);
+	checked_ioctl(t, fd, AXVCPU_INJECT_EXCEPTION,
+		      (uintptr_t)some_ptr(t, &exc), "INJECT_EXCEPTION");
+}
+
 static void op_misc(struct thread_ctx *t)
 {
 	struct axvcpu_interrupt irq = { .vector = 0 };
@@ -559,10 +580,17 @@ static void op_misc(struct thread_ctx *t)
 		break;
 	case 1:
 		irq.vector = chance(t, 80) ? 32 + below(t, 224) : interesting(t);
+		if (chance(t, 10)) {
+			/* an NMI, mostly well-formed */
+			irq.flags = AXVCPU_INTERRUPT_NMI;
+			irq.vector = chance(t, 80) ? 0 : irq.vector;
+		}
 		if (chance(t, 5))
 			irq.flags = rnd(t);
 		checked_ioctl(t, fd, AXVCPU_INJECT_INTERRUPT,
 			      (uintptr_t)some_ptr(t, &irq), "INJECT_INTERRUPT");
+		if (chance(t, 50))
+			op_exception_on(t, fd);
 		break;
 	case 2:
 		memset(&vi, 0, sizeof(vi));
@@ -708,14 +736,25 @@ static void op_guest_session(struct thread_ctx *t)
 
 		run->mmio.data = rnd(t);
 		run->hypercall.ret = rnd(t);
+		/* Answer with a fault: mostly after SYSREG exits, at times after others. */
+		if ((run->exit_reason == AXVCPU_EXIT_SYSREG_READ ||
+		     run->exit_reason == AXVCPU_EXIT_SYSREG_WRITE) ? chance(t, 50) :
+		    chance(t, 3))
+			run->complete_fault = chance(t, 90) ? 1 : rnd(t);
 		if (chance(t, 10))
 			op_regs_on(t, vcpu);
 		if (chance(t, 10)) {
 			struct axvcpu_interrupt irq = { .vector = 32 + below(t, 224) };
 
+			if (chance(t, 20)) {
+				irq.vector = 0;
+				irq.flags = AXVCPU_INTERRUPT_NMI;
+			}
 			checked_ioctl(t, vcpu, AXVCPU_INJECT_INTERRUPT,
 				      (uintptr_t)&irq, "INJECT_INTERRUPT");
 		}
+		if (chance(t, 5))
+			op_exception_on(t, vcpu);
 		r = checked_ioctl(t, vcpu, AXVCPU_RUN, 0, "RUN");
 		if (r == 0) {
 			__atomic_fetch_add(&w->res->runs, 1, __ATOMIC_RELAXED);
@@ -724,6 +763,9 @@ static void op_guest_session(struct thread_ctx *t)
 			else
 				__atomic_fetch_add(&w->res->exits[run->exit_reason], 1,
 						   __ATOMIC_RELAXED);
+		} else if (errno == EINVAL && run->complete_fault) {
+			/* a fault answer RUN refused: take it back and go on */
+			run->complete_fault = 0;
 		} else if (errno != EINTR) {
 			break;
 		}

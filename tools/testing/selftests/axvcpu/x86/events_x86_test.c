@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * events_x86_test: what user space gives an x86 guest besides values:
+ * a fault as the answer to an MSR exit (run->complete_fault), exceptions
+ * with and without an error code (AXVCPU_INJECT_EXCEPTION, #PF with its
+ * CR2), and NMIs (AXVCPU_INTERRUPT_NMI), masked from delivery to IRET.
+ * Documentation/api.rst, "AXVCPU_INJECT_EXCEPTION" and "Completion".
+ */
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "axvcpu_util.h"
+#include "axvcpu_x86.h"
+
+#define UNKNOWN_MSR	0x4b564dff
+
+/*
+ * An RDMSR or WRMSR of an MSR user space does not emulate. The #GP
+ * handler reports the error code (port 0x60), the EIP pushed (0x61) and
+ * EAX and EDX, which a faulting RDMSR leaves alone (0x62, 0x63).
+ */
+X86_GUEST(msr_fault_guest, ".code32",
+	"mov $" __stringify(X86_STACK_TOP) ", %esp\n\t"
+	"lidt " __stringify(X86_IDTR_GPA) "\n\t"
+	"mov $" __stringify(UNKNOWN_MSR) ", %ecx\n\t"
+	"mov $0x11111111, %eax\n\t"
+	"mov $0x22222222, %edx\n\t"
+	"mf_rdmsr:\n\t"
+	"rdmsr\n\t"
+	"out %eax, $0x41\n\t"
+	"mf_wrmsr:\n\t"
+	"wrmsr\n\t"
+	"mov $0x42, %al\n\t"
+	"out %al, $0x42\n\t"
+	"hlt\n\t"
+	"mf_gp_handler:\n\t"
+	"mov %eax, %ebx\n\t"
+	"pop %eax\n\t"
+	"out %eax, $0x60\n\t"
+	"pop %eax\n\t"
+	"out %eax, $0x61\n\t"
+	"mov %ebx, %eax\n\t"
+	"out %eax, $0x62\n\t"
+	"mov %edx, %eax\n\t"
+	"out %eax, $0x63\n\t"
+	"hlt\n\t");
+X86_GUEST_LABEL(mf_rdmsr);
+X86_GUEST_LABEL(mf_wrmsr);
+X86_GUEST_LABEL(mf_gp_handler);
+
+/*
+ * Ready once it has an IDT (OUT to 0x11, IF stays clear), then loops on
+ * OUT to 0x72. Each handler reports on its own ports and halts, but the
+ * NMI handler, which reports on 0x70 and 0x71 and returns with IRET.
+ */
+X86_GUEST(events_guest, ".code32",
+	"mov $" __stringify(X86_STACK_TOP) ", %esp\n\t"
+	"lidt " __stringify(X86_IDTR_GPA) "\n\t"
+	"mov $1, %al\n\t"
+	"out %al, $0x11\n\t"
+	"ev_ready:\n\t"
+	"mov $0x72, %al\n\t"
+	"out %al, $0x72\n\t"
+	"jmp ev_ready\n\t"
+	"ev_gp_handler:\n\t"
+	"pop %eax\n\t"
+	"out %eax, $0x60\n\t"
+	"pop %eax\n\t"
+	"out %eax, $0x61\n\t"
+	"hlt\n\t"
+	"ev_pf_handler:\n\t"
+	"pop %eax\n\t"
+	"out %eax, $0x60\n\t"
+	"pop %eax\n\t"
+	"out %eax, $0x61\n\t"
+	"mov %cr2, %eax\n\t"
+	"out %eax, $0x62\n\t"
+	"hlt\n\t"
+	"ev_ud_handler:\n\t"
+	"pop %eax\n\t"
+	"out %eax, $0x64\n\t"
+	"hlt\n\t"
+	"ev_nmi_handler:\n\t"
+	"mov $0x70, %al\n\t"
+	"out %al, $0x70\n\t"
+	"mov $0x71, %al\n\t"
+	"out %al, $0x71\n\t"
+	"iret\n\t");
+X86_GUEST_LABEL(ev_ready);
+X86_GUEST_LABEL(ev_gp_handler);
+X86_GUEST_LABEL(ev_pf_handler);
+X86_GUEST_LABEL(ev_ud_handler);
+X86_GUEST_LABEL(ev_nmi_handler);
+
+/* Halts (in the kernel, with HALT_IN_KERNEL) until an NMI comes. */
+X86_GUEST(nmi_halt_guest, ".code32",
+	"mov $" __stringify(X86_STACK_TOP) ", %esp\n\t"
+	"lidt " __stringify(X86_IDTR_GPA) "\n\t"
+	"hlt\n\t"
+	"mov $0x73, %al\n\t"
+	"out %al, $0x73\n\t"
+	"hlt\n\t"
+	"nh_nmi_handler:\n\t"
+	"mov $0x70, %al\n\t"
+	"out %al, $0x70\n\t"
+	"iret\n\t");
+X86_GUEST_LABEL(nh_nmi_handler);
+
+#define EV_GPA(label)	X86_GUEST_GPA(events_guest, label)
+
+FIXTURE(events)
+{
+	struct axv_vm vm;
+	struct axv_vcpu *vcpu;
+	struct axvcpu_info info;
+};
+
+FIXTURE_SETUP(events)
+{
+	axv_read_info(&self->info);
+}
+
+FIXTURE_TEARDOWN(events)
+{
+	axv_vcpu_close(self->vcpu);
+	if (self->vm.fd > 0)
+		axv_vm_close(&self->vm);
+}
+
+static int inject_exception(struct axv_vcpu *vcpu, __u32 vector, __u32 flags,
+			    __u32 error_code, __u64 fault_addr)
+{
+	struct axvcpu_exception exc = {
+		.vector = vector,
+		.flags = flags,
+		.error_code = error_code,
+		.fault_addr = fault_addr,
+	};
+
+	return ioctl(vcpu->fd, AXVCPU_INJECT_EXCEPTION, &exc) ? -errno : 0;
+}
+
+static int inject_nmi(struct axv_vcpu *vcpu)
+{
+	struct axvcpu_interrupt irq = { .flags = AXVCPU_INTERRUPT_NMI };
+
+	return ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq) ? -errno : 0;
+}
+
+/* The events guest with its IDT, READY and past its set-up (OUT 0x11). */
+static struct axv_vcpu *events_guest_ready(struct axv_vm *vm)
+{
+	x86_vm_create(vm);
+	x86_guest_load(vm, X86_CODE_GPA, events_guest_start, events_guest_end);
+	x86_idt_set_gate(vm, 2, EV_GPA(ev_nmi_handler));
+	x86_idt_set_gate(vm, 6, EV_GPA(ev_ud_handler));
+	x86_idt_set_gate(vm, 13, EV_GPA(ev_gp_handler));
+	x86_idt_set_gate(vm, 14, EV_GPA(ev_pf_handler));
+	return x86_vcpu_ready(vm, 0, 0, X86_CODE_GPA);
+}
+
+#define REQUIRE_EVENTS(_feature) do {					\
+	AXV_REQUIRE_X86(&self->info);					\
+	AXV_REQUIRE_FEATURE(&self->info, _feature);			\
+} while (0)
+
+/* An RDMSR answered with a fault: #GP(0) at the RDMSR, EAX/EDX untouched. */
+TEST_F(events, rdmsr_answered_with_fault)
+{
+	struct axv_vcpu *vcpu;
+
+	REQUIRE_EVENTS(AXVCPU_FEATURE_SYSREG_FAULT);
+	x86_vm_create(&self->vm);
+	x86_guest_load(&self->vm, X86_CODE_GPA, msr_fault_guest_start,
+		       msr_fault_guest_end);
+	x86_idt_set_gate(&self->vm, 13, X86_GUEST_GPA(msr_fault_guest, mf_gp_handler));
+	vcpu = self->vcpu = x86_vcpu_ready(&self->vm, 0, 0, X86_CODE_GPA);
+
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_SYSREG_READ);
+	ASSERT_RUN_FIELD(vcpu, "sysreg.addr", UNKNOWN_MSR, vcpu->run->sysreg.addr);
+	vcpu->run->sysreg.value = 0x5555555566666666ULL;	/* not used */
+	vcpu->run->complete_fault = 1;
+	ASSERT_RUN_IO_WRITE(vcpu, 0x60, 4, 0);
+	ASSERT_EQ(0, vcpu->run->complete_fault)
+		TH_LOG("the kernel did not clear complete_fault once applied");
+	ASSERT_RUN_IO_WRITE(vcpu, 0x61, 4, X86_GUEST_GPA(msr_fault_guest, mf_rdmsr));
+	ASSERT_RUN_IO_WRITE(vcpu, 0x62, 4, 0x11111111);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x63, 4, 0x22222222);
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
+}
+
+/* A WRMSR answered with a fault: #GP(0) at the WRMSR. */
+TEST_F(events, wrmsr_answered_with_fault)
+{
+	struct axv_vcpu *vcpu;
+
+	REQUIRE_EVENTS(AXVCPU_FEATURE_SYSREG_FAULT);
+	x86_vm_create(&self->vm);
+	x86_guest_load(&self->vm, X86_CODE_GPA, msr_fault_guest_start,
+		       msr_fault_guest_end);
+	x86_idt_set_gate(&self->vm, 13, X86_GUEST_GPA(msr_fault_guest, mf_gp_handler));
+	vcpu = self->vcpu = x86_vcpu_ready(&self->vm, 0, 0, X86_CODE_GPA);
+
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_SYSREG_READ);
+	vcpu->run->sysreg.value = 0x0000000700000008ULL;
+	ASSERT_RUN_IO_WRITE(vcpu, 0x41, 4, 8);
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_SYSREG_WRITE);
+	ASSERT_RUN_FIELD(vcpu, "sysreg.value", 0x0000000700000008ULL,
+			 vcpu->run->sysreg.value);
+	vcpu->run->complete_fault = 1;
+	ASSERT_RUN_IO_WRITE(vcpu, 0x60, 4, 0);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x61, 4, X86_GUEST_GPA(msr_fault_guest, mf_wrmsr));
+}
+
+/*
+ * complete_fault after an exit that has no fault, or with a value other
+ * than 1, is refused by RUN with EINVAL; nothing changes, and the exit is
+ * completed normally once the byte is 0 again.
+ */
+TEST_F(events, fault_answer_needs_a_sysreg_exit)
+{
+	struct axv_vcpu *vcpu;
+
+	REQUIRE_EVENTS(AXVCPU_FEATURE_SYSREG_FAULT);
+	x86_vm_create(&self->vm);
+	x86_guest_load(&self->vm, X86_CODE_GPA, msr_fault_guest_start,
+		       msr_fault_guest_end);
+	x86_idt_set_gate(&self->vm, 13, X86_GUEST_GPA(msr_fault_guest, mf_gp_handler));
+	vcpu = self->vcpu = x86_vcpu_ready(&self->vm, 0, 0, X86_CODE_GPA);
+
+	/* before any exit */
+	vcpu->run->complete_fault = 1;
+	ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_RUN, 0));
+	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
+	vcpu->run->complete_fault = 0;
+
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_SYSREG_READ);
+	vcpu->run->complete_fault = 2;
+	ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_RUN, 0));
+	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
+	ASSERT_EQ(2, vcpu->run->complete_fault);
+	vcpu->run->complete_fault = 0;
+	vcpu->run->sysreg.value = 0x0000000700000008ULL;
+	/* the RDMSR completes with the value: RIP was not moved */
+	ASSERT_RUN_IO_WRITE(vcpu, 0x41, 4, 8);
+	/* after an I/O exit */
+	vcpu->run->complete_fault = 1;
+	ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_RUN, 0));
+	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
+	vcpu->run->complete_fault = 0;
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_SYSREG_WRITE);
+}
+
+/*
+ * A register ioctl between the exit and RUN applies the completion at
+ * once: with complete_fault set, RIP is back at the RDMSR, the byte is
+ * cleared, and the guest takes its #GP on the next RUN.
+ */
+TEST_F(events, fault_answer_applied_by_register_ioctl)
+{
+	struct axvcpu_regs regs;
+	struct axv_vcpu *vcpu;
+
+	REQUIRE_EVENTS(AXVCPU_FEATURE_SYSREG_FAULT);
+	x86_vm_create(&self->vm);
+	x86_guest_load(&self->vm, X86_CODE_GPA, msr_fault_guest_start,
+		       msr_fault_guest_end);
+	x86_idt_set_gate(&self->vm, 13, X86_GUEST_GPA(msr_fault_guest, mf_gp_handler));
+	vcpu = self->vcpu = x86_vcpu_ready(&self->vm, 0, 0, X86_CODE_GPA);
+
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_SYSREG_READ);
+	vcpu->run->complete_fault = 1;
+	axv_get_regs(vcpu, &regs);
+	ASSERT_EQ(X86_GUEST_GPA(msr_fault_guest, mf_rdmsr), regs.x86.rip);
+	ASSERT_EQ(0x11111111, regs.x86.gprs[X86_RAX]);
+	ASSERT_EQ(0, vcpu->run->complete_fault);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x60, 4, 0);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x61, 4, X86_GUEST_GPA(msr_fault_guest, mf_rdmsr));
+}
+
+/* #GP with an error code, pushed with the RIP of the next instruction. */
+TEST_F(events, exception_with_error_code)
+{
+	struct axv_vcpu *vcpu;
+
+	REQUIRE_EVENTS(AXVCPU_FEATURE_INJECT_EXCEPTION);
+	vcpu = self->vcpu = events_guest_ready(&self->vm);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 1, 1);
+	ASSERT_EQ(0, inject_exception(vcpu, 13, AXVCPU_EXCEPTION_ERROR_CODE, 0x1234, 0));
+	ASSERT_RUN_IO_WRITE(vcpu, 0x60, 4, 0x1234);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x61, 4, EV_GPA(ev_ready));
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
+}
+
+/* #PF: its error code, and CR2 = fault_addr when the handler runs. */
+TEST_F(events, page_fault_sets_cr2)
+{
+	struct axv_vcpu *vcpu;
+
+	REQUIRE_EVENTS(AXVCPU_FEATURE_INJECT_EXCEPTION);
+	vcpu = self->vcpu = events_guest_ready(&self->vm);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 1, 1);
+	ASSERT_EQ(0, inject_exception(vcpu, 14, AXVCPU_EXCEPTION_ERROR_CODE, 0x6,
+				      0xdeadb123));
+	ASSERT_RUN_IO_WRITE(vcpu, 0x60, 4, 6);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x61, 4, EV_GPA(ev_ready));
+	ASSERT_RUN_IO_WRITE(vcpu, 0x62, 4, 0xdeadb123);
+}
+
+/* #UD pushes no error code: the handler's first pop is the EIP. */
+TEST_F(events, exception_without_error_code)
+{
+	struct axv_vcpu *vcpu;
+
+	REQUIRE_EVENTS(AXVCPU_FEATURE_INJECT_EXCEPTION);
+	vcpu = self->vcpu = events_guest_ready(&self->vm);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 1, 1);
+	ASSERT_EQ(0, inject_exception(vcpu, 6, 0, 0, 0));
+	ASSERT_RUN_IO_WRITE(vcpu, 0x64, 4, EV_GPA(ev_ready));
+}
+
+/* Bad requests: EINVAL or EBUSY, and the exception queued stays as it was. */
+TEST_F(events, exception_bad_arguments)
+{
+	struct axvcpu_exception exc = { .vector = 6 };
+	struct axv_vcpu *vcpu;
+
+	REQUIRE_EVENTS(AXVCPU_FEATURE_INJECT_EXCEPTION);
+	vcpu = self->vcpu = events_guest_ready(&self->vm);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 1, 1);
+	ASSERT_EQ(-EINVAL, inject_exception(vcpu, 32, 0, 0, 0));
+	ASSERT_EQ(-EINVAL, inject_exception(vcpu, 2, 0, 0, 0));	/* NMI */
+	ASSERT_EQ(-EINVAL, inject_exception(vcpu, 15, 0, 0, 0));	/* reserved */
+	ASSERT_EQ(-EINVAL, inject_exception(vcpu, 31, 0, 0, 0));	/* reserved */
+	ASSERT_EQ(-EINVAL, inject_exception(vcpu, 13, 0, 0, 0));	/* needs its code */
+	ASSERT_EQ(-EINVAL, inject_exception(vcpu, 6, AXVCPU_EXCEPTION_ERROR_CODE, 0, 0));
+	ASSERT_EQ(-EINVAL, inject_exception(vcpu, 6, 0, 5, 0));	/* code without flag */
+	ASSERT_EQ(-EINVAL, inject_exception(vcpu, 13, AXVCPU_EXCEPTION_ERROR_CODE, 0,
+					    0x1000));		/* fault_addr not #PF */
+	ASSERT_EQ(-EINVAL, inject_exception(vcpu, 6, 1U << 1, 0, 0));
+	exc.pad = 1;
+	ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_INJECT_EXCEPTION, &exc));
+	exc.pad = 0;
+	exc.reserved[3] = 1;
+	ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_INJECT_EXCEPTION, &exc));
+	ASSERT_ERRNO(EFAULT, ioctl(vcpu->fd, AXVCPU_INJECT_EXCEPTION, (void *)8));
+
+	ASSERT_EQ(0, inject_exception(vcpu, 6, 0, 0, 0));
+	ASSERT_EQ(-EBUSY, inject_exception(vcpu, 13, AXVCPU_EXCEPTION_ERROR_CODE, 0, 0));
+	/* the #UD queued first is the one delivered */
+	ASSERT_RUN_IO_WRITE(vcpu, 0x64, 4, EV_GPA(ev_ready));
+	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
+}
+
+/* An NMI is delivered with RFLAGS.IF clear, and returns with IRET. */
+TEST_F(events, nmi_delivered_with_interrupts_off)
+{
+	struct axv_vcpu *vcpu;
+
+	REQUIRE_EVENTS(AXVCPU_FEATURE_INJECT_NMI);
+	vcpu = self->vcpu = events_guest_ready(&self->vm);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 1, 1);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x72, 1, 0x72);
+	ASSERT_EQ(0, inject_nmi(vcpu));
+	ASSERT_RUN_IO_WRITE(vcpu, 0x70, 1, 0x70);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x71, 1, 0x71);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x72, 1, 0x72);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x72, 1, 0x72);
+}
+
+/*
+ * A second NMI injected inside the handler waits for the handler's IRET,
+ * then comes; two NMIs injected together are one (as on hardware, where
+ * NMI is an edge and at most one more is held pending).
+ */
+TEST_F(events, nmi_masked_until_iret)
+{
+	struct axv_vcpu *vcpu;
+	unsigned int i;
+
+	REQUIRE_EVENTS(AXVCPU_FEATURE_INJECT_NMI);
+	vcpu = self->vcpu = events_guest_ready(&self->vm);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 1, 1);
+	ASSERT_EQ(0, inject_nmi(vcpu));
+	ASSERT_RUN_IO_WRITE(vcpu, 0x70, 1, 0x70);
+	ASSERT_EQ(0, inject_nmi(vcpu));
+	ASSERT_EQ(0, inject_nmi(vcpu));
+	ASSERT_RUN_IO_WRITE(vcpu, 0x71, 1, 0x71);
+	/* After the IRET: the loop's OUT, unless a host interrupt came first. */
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_IO_WRITE);
+	if (vcpu->run->io.port == 0x72)
+		ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_IO_WRITE);
+	ASSERT_RUN_FIELD(vcpu, "io.port", 0x70, vcpu->run->io.port);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x71, 1, 0x71);
+	/* and no third one */
+	for (i = 0; i < 5; i++)
+		ASSERT_RUN_IO_WRITE(vcpu, 0x72, 1, 0x72);
+}
+
+/* NMI requests with a vector or unknown flags: EINVAL. */
+TEST_F(events, nmi_bad_arguments)
+{
+	struct axvcpu_interrupt irq = { .vector = 2, .flags = AXVCPU_INTERRUPT_NMI };
+	struct axv_vcpu *vcpu;
+
+	REQUIRE_EVENTS(AXVCPU_FEATURE_INJECT_NMI);
+	vcpu = self->vcpu = events_guest_ready(&self->vm);
+	ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq));
+	irq.vector = 0;
+	irq.flags = 1U << 1;
+	ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq));
+	/* nothing was queued: the guest runs its loop */
+	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 1, 1);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x72, 1, 0x72);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x72, 1, 0x72);
+}
+
+struct nmi_waker {
+	struct axv_vcpu *vcpu;
+	long state_seen;
+	int rc;
+};
+
+static void *nmi_when_blocked(void *arg)
+{
+	struct nmi_waker *w = arg;
+
+	w->state_seen = axv_wait_state(w->vcpu, AXVCPU_STATE_BLOCKED, 20000);
+	w->rc = inject_nmi(w->vcpu);
+	return NULL;
+}
+
+/* A vCPU halted in the kernel (BLOCKED) wakes up for an NMI. */
+TEST_F(events, nmi_wakes_halted_vcpu)
+{
+	struct nmi_waker w = { 0 };
+	struct axv_watchdog wd;
+	struct axv_vcpu *vcpu;
+	pthread_t t;
+	int rc;
+
+	REQUIRE_EVENTS(AXVCPU_FEATURE_INJECT_NMI);
+	AXV_REQUIRE_FEATURE(&self->info, AXVCPU_FEATURE_HALT_IN_KERNEL);
+	x86_vm_create(&self->vm);
+	x86_guest_load(&self->vm, X86_CODE_GPA, nmi_halt_guest_start,
+		       nmi_halt_guest_end);
+	x86_idt_set_gate(&self->vm, 2, X86_GUEST_GPA(nmi_halt_guest, nh_nmi_handler));
+	vcpu = self->vcpu = x86_vcpu_ready(&self->vm, 0, AXVCPU_VCPU_HALT_IN_KERNEL,
+					   X86_CODE_GPA);
+	w.vcpu = vcpu;
+	axv_thread_run(&t, nmi_when_blocked, &w);
+	axv_watchdog_arm(&wd, pthread_self(), 30);
+	rc = axv_run(vcpu);
+	ASSERT_FALSE(axv_watchdog_disarm(&wd))
+		TH_LOG("the NMI did not wake the halted vCPU within 30 s (waker saw %s, rc %d)",
+		       axv_state_name(w.state_seen), w.rc);
+	pthread_join(t, NULL);
+	ASSERT_EQ(AXVCPU_STATE_BLOCKED, w.state_seen);
+	ASSERT_EQ(0, w.rc);
+	ASSERT_EQ(0, rc);
+	ASSERT_EXIT_REASON(vcpu, AXVCPU_EXIT_IO_WRITE);
+	ASSERT_RUN_FIELD(vcpu, "io.port", 0x70, vcpu->run->io.port);
+	/* the IRET returns past the HLT */
+	ASSERT_RUN_IO_WRITE(vcpu, 0x73, 1, 0x73);
+}
+
+TEST_HARNESS_MAIN

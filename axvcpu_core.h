@@ -160,6 +160,15 @@ enum axvcpu_run_result {
  *	lock held); -EBUSY while one is still queued; NULL when not offered
  * @vcpu_has_interrupt: true if an injected interrupt or NMI waits for
  *	delivery
+ * @sysreg_ids: the AXVCPU_SYSREG_* ids the backend gives access to
+ * @nr_sysreg_ids: how many
+ * @vcpu_get_sysreg: read the system register @id; -ENOENT if unknown
+ * @vcpu_set_sysreg: write it; -ENOENT if unknown, -EINVAL for a value the
+ *	register cannot hold (nothing changes then)
+ * @fpu_state_size: bytes of the FP/vector state of AXVCPU_GET_FPU
+ * @vcpu_get_fpu: copy the FP/vector state to @buf (@fpu_state_size bytes)
+ * @vcpu_set_fpu: load it from @buf; -EINVAL for a state the hardware would
+ *	refuse to load (nothing changes then)
  */
 struct axvcpu_arch_ops {
 	const char *name;
@@ -200,6 +209,13 @@ struct axvcpu_arch_ops {
 	int (*vcpu_inject_exception)(struct axvcpu_vcpu *vcpu,
 				     const struct axvcpu_exception *exc);
 	bool (*vcpu_has_interrupt)(struct axvcpu_vcpu *vcpu);
+	const u64 *sysreg_ids;
+	unsigned int nr_sysreg_ids;
+	int (*vcpu_get_sysreg)(struct axvcpu_vcpu *vcpu, u64 id, u64 *value);
+	int (*vcpu_set_sysreg)(struct axvcpu_vcpu *vcpu, u64 id, u64 value);
+	u32 fpu_state_size;
+	void (*vcpu_get_fpu)(struct axvcpu_vcpu *vcpu, void *buf);
+	int (*vcpu_set_fpu)(struct axvcpu_vcpu *vcpu, const void *buf);
 };
 
 /* The backend in use, chosen at load time; NULL when none is usable. */

@@ -28,6 +28,7 @@ static long axvcpu_get_info(struct axvcpu_info __user *uinfo)
 		info.arch = axvcpu_ops->arch;
 		info.flags = axvcpu_ops->features;
 		info.guest_phys_bits = axvcpu_ops->guest_phys_bits;
+		info.fpu_state_size = axvcpu_ops->fpu_state_size;
 	}
 	return copy_to_user(uinfo, &info, sizeof(info)) ? -EFAULT : 0;
 }

@@ -448,6 +448,96 @@ static int axvcpu_vcpu_exception(struct axvcpu_vcpu *vcpu,
 	return axvcpu_ops->vcpu_inject_exception(vcpu, &exc);
 }
 
+static int axvcpu_vcpu_sysreg(struct axvcpu_vcpu *vcpu, bool set,
+			      struct axvcpu_sysreg __user *uarg)
+{
+	struct axvcpu_sysreg r;
+	int ret;
+
+	if (copy_from_user(&r, uarg, sizeof(r)))
+		return -EFAULT;
+	if (r.flags || r.pad)
+		return -EINVAL;
+	if (!axvcpu_ops->vcpu_get_sysreg)
+		return -ENOENT;
+	if (set)
+		return axvcpu_ops->vcpu_set_sysreg(vcpu, r.id, r.value);
+	ret = axvcpu_ops->vcpu_get_sysreg(vcpu, r.id, &r.value);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &r, sizeof(r)) ? -EFAULT : 0;
+}
+
+/*
+ * The backend's ids; with too little room, E2BIG and nr set to the count
+ * (KVM_GET_REG_LIST's rule), so that one call with nr = 0 sizes the array.
+ */
+static int axvcpu_vcpu_sysreg_list(struct axvcpu_sysreg_list __user *uarg)
+{
+	struct axvcpu_sysreg_list l;
+	u32 room;
+
+	if (copy_from_user(&l, uarg, sizeof(l)))
+		return -EFAULT;
+	if (l.pad)
+		return -EINVAL;
+	room = l.nr;
+	l.nr = axvcpu_ops->nr_sysreg_ids;
+	if (copy_to_user(uarg, &l, sizeof(l)))
+		return -EFAULT;
+	if (room < l.nr)
+		return -E2BIG;
+	if (copy_to_user(u64_to_user_ptr(l.ids), axvcpu_ops->sysreg_ids,
+			 l.nr * sizeof(u64)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * AXVCPU_GET_FPU / AXVCPU_SET_FPU: the state goes through a kernel buffer
+ * of the backend's size; GET with too small a buffer says how big with
+ * E2BIG, SET needs exactly that size.
+ */
+static int axvcpu_vcpu_fpu(struct axvcpu_vcpu *vcpu, bool set,
+			   struct axvcpu_fpu __user *uarg)
+{
+	u32 size = axvcpu_ops->fpu_state_size;
+	struct axvcpu_fpu f;
+	void *buf;
+	int ret = 0;
+
+	if (copy_from_user(&f, uarg, sizeof(f)))
+		return -EFAULT;
+	if (f.flags || f.pad || memchr_inv(f.reserved, 0, sizeof(f.reserved)) ||
+	    !axvcpu_ops->vcpu_get_fpu)
+		return -EINVAL;
+	if (set && (f.arch != axvcpu_ops->arch || f.size != size))
+		return -EINVAL;
+	if (!set && f.size < size) {
+		f.size = size;
+		f.arch = axvcpu_ops->arch;
+		return copy_to_user(uarg, &f, sizeof(f)) ? -EFAULT : -E2BIG;
+	}
+	buf = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return -ENOMEM;
+	if (set) {
+		if (copy_from_user(buf, u64_to_user_ptr(f.addr), size))
+			ret = -EFAULT;
+		else
+			ret = axvcpu_ops->vcpu_set_fpu(vcpu, buf);
+	} else {
+		axvcpu_ops->vcpu_get_fpu(vcpu, buf);
+		f.size = size;
+		f.arch = axvcpu_ops->arch;
+		if (copy_to_user(u64_to_user_ptr(f.addr), buf, size) ||
+		    copy_to_user(uarg, &f, sizeof(f)))
+			ret = -EFAULT;
+	}
+	kfree(buf);
+	return ret;
+}
+
 /* The ioctls that run under the vCPU lock. */
 static long axvcpu_vcpu_locked_ioctl(struct axvcpu_vcpu *vcpu,
 				     unsigned int cmd, unsigned long arg)
@@ -490,6 +580,16 @@ static long axvcpu_vcpu_locked_ioctl(struct axvcpu_vcpu *vcpu,
 		return 0;
 	case AXVCPU_INJECT_EXCEPTION:
 		return axvcpu_vcpu_exception(vcpu, argp);
+	case AXVCPU_GET_SYSREG:
+		return axvcpu_vcpu_sysreg(vcpu, false, argp);
+	case AXVCPU_SET_SYSREG:
+		return axvcpu_vcpu_sysreg(vcpu, true, argp);
+	case AXVCPU_GET_SYSREG_LIST:
+		return axvcpu_vcpu_sysreg_list(argp);
+	case AXVCPU_GET_FPU:
+		return axvcpu_vcpu_fpu(vcpu, false, argp);
+	case AXVCPU_SET_FPU:
+		return axvcpu_vcpu_fpu(vcpu, true, argp);
 	}
 	return -ENOTTY;
 }
@@ -508,6 +608,11 @@ static bool axvcpu_vcpu_ioctl_known(unsigned int cmd)
 	case AXVCPU_GET_REGS:
 	case AXVCPU_SET_RETURN_VALUE:
 	case AXVCPU_INJECT_EXCEPTION:
+	case AXVCPU_GET_SYSREG:
+	case AXVCPU_SET_SYSREG:
+	case AXVCPU_GET_SYSREG_LIST:
+	case AXVCPU_GET_FPU:
+	case AXVCPU_SET_FPU:
 		return true;
 	default:
 		return false;

@@ -547,6 +547,16 @@ static int svm_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu, u32 vector)
 	return x86_inject_interrupt(&to_svm(vcpu)->x86, vector);
 }
 
+static void svm_vcpu_get_fpu(struct axvcpu_vcpu *vcpu, void *buf)
+{
+	x86_fpu_get(to_svm(vcpu)->x86.fpu, buf);
+}
+
+static int svm_vcpu_set_fpu(struct axvcpu_vcpu *vcpu, const void *buf)
+{
+	return x86_fpu_set(to_svm(vcpu)->x86.fpu, buf);
+}
+
 static int svm_vcpu_inject_nmi(struct axvcpu_vcpu *vcpu)
 {
 	set_bit(0, &to_svm(vcpu)->x86.nmi_pending);
@@ -625,6 +635,10 @@ static struct axvcpu_arch_ops svm_ops = {
 	.vcpu_inject_interrupt = svm_vcpu_inject_interrupt,
 	.vcpu_inject_nmi = svm_vcpu_inject_nmi,
 	.vcpu_inject_exception = svm_vcpu_inject_exception,
+	.vcpu_get_sysreg = svm_get_sysreg,
+	.vcpu_set_sysreg = svm_set_sysreg,
+	.vcpu_get_fpu = svm_vcpu_get_fpu,
+	.vcpu_set_fpu = svm_vcpu_set_fpu,
 	.vcpu_has_interrupt = svm_vcpu_has_interrupt,
 };
 
@@ -680,6 +694,8 @@ const struct axvcpu_arch_ops *svm_probe(void)
 		svm_msrpm_allow(svm_passthrough_msrs[i]);
 
 	x86_fpu_init();
+	svm_ops.sysreg_ids = svm_sysreg_ids(&svm_ops.nr_sysreg_ids);
+	svm_ops.fpu_state_size = x86_fpu_state_size();
 	svm_ops.guest_phys_bits = min_t(u32, boot_cpu_data.x86_phys_bits,
 					x86_npt_levels() == 5 ? 52 : 48);
 	return &svm_ops;

@@ -61,6 +61,11 @@ int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run);
 void svm_inject_exception(struct svm_vcpu *svm, unsigned int vector,
 			  bool has_error, u32 error);
 void svm_nmi_iret(struct svm_vcpu *svm);
+
+/* svm_sysreg.c */
+int svm_get_sysreg(struct axvcpu_vcpu *vcpu, u64 id, u64 *value);
+int svm_set_sysreg(struct axvcpu_vcpu *vcpu, u64 id, u64 value);
+const u64 *svm_sysreg_ids(unsigned int *nr);
 void svm_get_x86_regs(struct svm_vcpu *svm, struct axvcpu_x86_regs *regs);
 
 static inline void clgi(void)

@@ -170,6 +170,10 @@ int x86_set_gpr(struct x86_vcpu *xv, u32 reg, u64 value);
 
 /* x86_fpu.c */
 int x86_fpu_init(void);
+u64 x86_fpu_xcr0(void);
+u32 x86_fpu_state_size(void);
+void x86_fpu_get(const void *area, void *buf);
+int x86_fpu_set(void *area, const void *buf);
 void *x86_fpu_alloc(void);
 void x86_fpu_free(void *area);
 void x86_fpu_enter_guest(void *area);

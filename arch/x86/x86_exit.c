@@ -7,6 +7,7 @@
  */
 #include <linux/bitops.h>
 #include <linux/errno.h>
+#include <linux/string.h>
 #include <asm/msr-index.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
@@ -109,6 +110,9 @@ void x86_exit_hypercall(struct x86_vcpu *xv, struct axvcpu_run *run)
 	for (i = 0; i < ARRAY_SIZE(argregs); i++)
 		run->hypercall.args[i] = xv->gprs[argregs[i]];
 	run->hypercall.ret = 0;
+	/* One return register (RAX) and no function field on x86. */
+	memset(run->hypercall.ret_extra, 0, sizeof(run->hypercall.ret_extra));
+	run->hypercall.func = 0;
 	x86_set_pending(xv, AXVCPU_EXIT_HYPERCALL, X86_RAX, 8, 8, false);
 }
 

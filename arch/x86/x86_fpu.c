@@ -18,9 +18,36 @@
 #define X86_FCW_INIT		0x37f
 #define X86_MXCSR_INIT		0x1f80
 
+/* The XSAVE header follows the legacy area (SDM vol. 1, 13.4.2). */
+#define X86_XSAVE_HDR		512
+#define X86_XSAVE_HDR_SIZE	64
+#define X86_MXCSR_OFFSET	24
+#define X86_MXCSR_MASK_OFFSET	28
+/* MXCSR_MASK reads 0 on CPUs from before it existed (SDM vol. 1, 11.6.6). */
+#define X86_MXCSR_MASK_DEFAULT	0xffbf
+
 static unsigned int x86_fpu_size;
 static bool x86_fpu_xsave;
 static u64 x86_host_xcr0;
+static u32 x86_mxcsr_mask = X86_MXCSR_MASK_DEFAULT;
+
+/* The MXCSR bits this CPU accepts, from FXSAVE's MXCSR_MASK. */
+static void x86_fpu_read_mxcsr_mask(void)
+{
+	/* kmalloc(512) is 512-byte aligned; FXSAVE needs 16. */
+	u8 *area = kzalloc(X86_FXSAVE_SIZE, GFP_KERNEL);
+	u32 mask;
+
+	if (!area)
+		return;
+	kernel_fpu_begin();
+	asm volatile("fxsave64 %0" : "=m" (*area) : : "memory");
+	kernel_fpu_end();
+	memcpy(&mask, area + X86_MXCSR_MASK_OFFSET, sizeof(mask));
+	if (mask)
+		x86_mxcsr_mask = mask;
+	kfree(area);
+}
 
 /**
  * x86_fpu_init() - size the guest FPU area for this host
@@ -41,7 +68,69 @@ int x86_fpu_init(void)
 	} else {
 		x86_fpu_size = X86_FXSAVE_SIZE;
 	}
+	x86_fpu_read_mxcsr_mask();
 	return 0;
+}
+
+/**
+ * x86_fpu_state_size() - bytes of a guest FPU area (AXVCPU_GET_FPU)
+ *
+ * Return: CPUID.(EAX=0DH,ECX=0).EBX for the host's XCR0, or 512 (FXSAVE).
+ */
+u32 x86_fpu_state_size(void)
+{
+	return x86_fpu_size;
+}
+
+/**
+ * x86_fpu_get() - copy a guest FPU area out
+ * @area: the guest's area
+ * @buf: x86_fpu_state_size() bytes
+ */
+void x86_fpu_get(const void *area, void *buf)
+{
+	memcpy(buf, area, x86_fpu_size);
+}
+
+/**
+ * x86_fpu_set() - load a guest FPU area from user space's image
+ * @area: the guest's area
+ * @buf: x86_fpu_state_size() bytes in the standard XSAVE format
+ *
+ * XRSTOR of the area runs in the kernel at the next entry, where a #GP
+ * would be a kernel fault: everything it checks is checked here (SDM vol.
+ * 1, 13.8): MXCSR against MXCSR_MASK, XSTATE_BV within XCR0, XCOMP_BV zero
+ * (the standard format) and the rest of the header zero.
+ *
+ * Return: 0, or -EINVAL (the area is unchanged).
+ */
+int x86_fpu_set(void *area, const void *buf)
+{
+	const u8 *b = buf;
+	u64 hdr[X86_XSAVE_HDR_SIZE / 8];
+	u32 mxcsr;
+
+	memcpy(&mxcsr, b + X86_MXCSR_OFFSET, sizeof(mxcsr));
+	if (mxcsr & ~x86_mxcsr_mask)
+		return -EINVAL;
+	if (x86_fpu_xsave) {
+		memcpy(hdr, b + X86_XSAVE_HDR, sizeof(hdr));
+		if ((hdr[0] & ~x86_host_xcr0) ||
+		    memchr_inv(&hdr[1], 0, sizeof(hdr) - sizeof(hdr[0])))
+			return -EINVAL;
+	}
+	memcpy(area, buf, x86_fpu_size);
+	return 0;
+}
+
+/**
+ * x86_fpu_xcr0() - the XCR0 guests run with
+ *
+ * Return: the host's XCR0, or 0 on a host without XSAVE.
+ */
+u64 x86_fpu_xcr0(void)
+{
+	return x86_fpu_xsave ? x86_host_xcr0 : 0;
 }
 
 /**
@@ -61,7 +150,7 @@ void *x86_fpu_alloc(void)
 		return NULL;
 	/* FXSAVE layout: FCW at 0, MXCSR at 24 (SDM vol. 1, 10.5.1). */
 	memcpy(area, &fcw, sizeof(fcw));
-	memcpy(area + 24, &mxcsr, sizeof(mxcsr));
+	memcpy(area + X86_MXCSR_OFFSET, &mxcsr, sizeof(mxcsr));
 	return area;
 }
 

@@ -41,6 +41,8 @@
  * @guest_phys_bits: guest physical addresses are below 1 << guest_phys_bits
  * @nr_exit_reasons: number of AXVCPU_EXIT_* values
  * @api_version: AXVCPU_API_VERSION
+ * @fpu_state_size: bytes of a vCPU's FP/vector state (AXVCPU_GET_FPU)
+ * @pad: zero
  * @reserved: zero
  */
 struct axvcpu_info {
@@ -52,7 +54,9 @@ struct axvcpu_info {
 	__u32 guest_phys_bits;
 	__u32 nr_exit_reasons;
 	__u32 api_version;
-	__u64 reserved[8];
+	__u32 fpu_state_size;
+	__u32 pad;
+	__u64 reserved[7];
 };
 
 /* axvcpu_create_vcpu.flags */
@@ -282,6 +286,89 @@ struct axvcpu_vcpu_info {
 	__u64 reserved[4];
 };
 
+/*
+ * System register ids (struct axvcpu_sysreg.id): a class in bits 63:56,
+ * the architecture's own number below it.
+ */
+#define AXVCPU_SYSREG_CLASS_MASK	(0xffULL << 56)
+#define AXVCPU_SYSREG_X86_MSR		(0x01ULL << 56)	/* | MSR index, bits 31:0 */
+#define AXVCPU_SYSREG_X86_XCR		(0x02ULL << 56)	/* | XCR index, bits 31:0 */
+#define AXVCPU_SYSREG_ARM64		(0x10ULL << 56)	/* | the encoding below */
+#define AXVCPU_SYSREG_RISCV_CSR		(0x20ULL << 56)	/* | CSR number, bits 11:0 */
+/*
+ * arm64: op0, op1, CRn, CRm, op2 of an MRS/MSR, packed as bits 20:5 of the
+ * instruction encode them (Arm ARM C6.2, MRS); the SYSREG exit's addr
+ * uses the same packing.
+ */
+#define AXVCPU_SYSREG_ARM64_ENC(op0, op1, crn, crm, op2)		\
+	((((__u64)(op0) & 3) << 14) | (((__u64)(op1) & 7) << 11) |	\
+	 (((__u64)(crn) & 15) << 7) | (((__u64)(crm) & 15) << 3) |	\
+	 ((__u64)(op2) & 7))
+
+/**
+ * struct axvcpu_sysreg - argument of AXVCPU_GET_SYSREG and AXVCPU_SET_SYSREG
+ * @id: AXVCPU_SYSREG_* class | number
+ * @value: the value written, or read back
+ * @flags: zero
+ * @pad: zero
+ */
+struct axvcpu_sysreg {
+	__u64 id;
+	__u64 value;
+	__u32 flags;
+	__u32 pad;
+};
+
+/**
+ * struct axvcpu_sysreg_list - argument of AXVCPU_GET_SYSREG_LIST
+ * @nr: in: room at @ids (entries); out: the number of ids the backend has
+ * @pad: zero
+ * @ids: user pointer to an array of __u64 ids
+ */
+struct axvcpu_sysreg_list {
+	__u32 nr;
+	__u32 pad;
+	__u64 ids;
+};
+
+/**
+ * struct axvcpu_fpu - argument of AXVCPU_GET_FPU and AXVCPU_SET_FPU
+ * @arch: AXVCPU_ARCH_* of the state (filled by GET_FPU; SET_FPU requires
+ *	the backend's value)
+ * @flags: zero
+ * @size: in: bytes at @addr; out (GET_FPU): bytes of the state
+ * @pad: zero
+ * @addr: user pointer to the state: x86, an XSAVE area in the standard
+ *	(non-compacted) format for the XCR0 guests run with (FXSAVE's 512
+ *	bytes without XSAVE); arm64, struct axvcpu_arm64_fpu; riscv64,
+ *	struct axvcpu_riscv64_fpu
+ * @reserved: zero
+ */
+struct axvcpu_fpu {
+	__u32 arch;
+	__u32 flags;
+	__u32 size;
+	__u32 pad;
+	__u64 addr;
+	__u64 reserved[4];
+};
+
+/* The FP/vector state of an arm64 vCPU (AXVCPU_GET_FPU's buffer). */
+struct axvcpu_arm64_fpu {
+	__u64 v[32][2];		/* V0..V31, 128 bits each, low half first */
+	__u32 fpsr;
+	__u32 fpcr;
+	__u64 reserved[7];
+};
+
+/* The FP state of a riscv64 vCPU (AXVCPU_GET_FPU's buffer, F and D). */
+struct axvcpu_riscv64_fpu {
+	__u64 f[32];
+	__u32 fcsr;
+	__u32 pad;
+	__u64 reserved[7];
+};
+
 /* enum axvcpu_state: the seed's values */
 enum axvcpu_state {
 	AXVCPU_STATE_INVALID = 0,
@@ -326,8 +413,9 @@ enum axvcpu_state {
  * @pad: zero
  * @exit_reason: AXVCPU_EXIT_* of the last RUN
  * @flags: zero
- * @hypercall: AXVCPU_EXIT_HYPERCALL; @hypercall.ret goes to the guest's
- *	return register on the next RUN
+ * @hypercall: AXVCPU_EXIT_HYPERCALL: @hypercall.nr, .func and .args are
+ *	the call (per architecture: Documentation/api.rst); @hypercall.ret
+ *	and .ret_extra go to the guest's return registers on the next RUN
  * @mmio: AXVCPU_EXIT_MMIO_READ / _MMIO_WRITE; for a read, user space puts
  *	the value in @mmio.data and the next RUN writes it to @mmio.reg
  * @sysreg: AXVCPU_EXIT_SYSREG_READ / _SYSREG_WRITE
@@ -351,6 +439,8 @@ struct axvcpu_run {
 			__u64 nr;
 			__u64 args[6];
 			__u64 ret;
+			__u64 ret_extra[3];
+			__u64 func;
 		} hypercall;
 		struct {
 			__u64 addr;
@@ -428,5 +518,10 @@ struct axvcpu_run {
 #define AXVCPU_SET_REGS			_IOW(AXVCPU_IO_MAGIC, 0x2a, struct axvcpu_regs)
 #define AXVCPU_GET_VCPU_INFO		_IOWR(AXVCPU_IO_MAGIC, 0x2b, struct axvcpu_vcpu_info)
 #define AXVCPU_INJECT_EXCEPTION		_IOW(AXVCPU_IO_MAGIC, 0x2c, struct axvcpu_exception)
+#define AXVCPU_GET_SYSREG		_IOWR(AXVCPU_IO_MAGIC, 0x2d, struct axvcpu_sysreg)
+#define AXVCPU_SET_SYSREG		_IOW(AXVCPU_IO_MAGIC, 0x2e, struct axvcpu_sysreg)
+#define AXVCPU_GET_SYSREG_LIST		_IOWR(AXVCPU_IO_MAGIC, 0x2f, struct axvcpu_sysreg_list)
+#define AXVCPU_GET_FPU			_IOWR(AXVCPU_IO_MAGIC, 0x30, struct axvcpu_fpu)
+#define AXVCPU_SET_FPU			_IOW(AXVCPU_IO_MAGIC, 0x31, struct axvcpu_fpu)
 
 #endif /* _UAPI_LINUX_AXVCPU_H */

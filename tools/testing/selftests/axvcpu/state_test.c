@@ -221,6 +221,9 @@ static void assert_invalid(struct __test_metadata *_metadata,
 	struct axvcpu_interrupt irq = { .vector = 0x40 };
 	struct axvcpu_interrupt nmi = { .flags = AXVCPU_INTERRUPT_NMI };
 	struct axvcpu_exception exc = { .vector = 6 };
+	struct axvcpu_sysreg sr = { .id = AXVCPU_SYSREG_X86_MSR | 0x277 };
+	struct axvcpu_sysreg_list sl = { .nr = 0 };
+	struct axvcpu_fpu fpu = { .arch = arch };
 	struct axvcpu_gpr gpr = { .reg = 0, .value = 1 };
 	struct axvcpu_vcpu_info vi;
 	struct axvcpu_regs regs;
@@ -246,6 +249,11 @@ static void assert_invalid(struct __test_metadata *_metadata,
 			ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &nmi));
 			ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_INJECT_EXCEPTION, &exc));
 		}
+		ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_GET_SYSREG, &sr));
+		ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_SET_SYSREG, &sr));
+		ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_GET_SYSREG_LIST, &sl));
+		ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_GET_FPU, &fpu));
+		ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_SET_FPU, &fpu));
 		ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_GET_REGS, &regs));
 		regs.arch = arch;
 		ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_SET_REGS, &regs));

@@ -142,7 +142,7 @@ static bool errno_allowed(int e)
 	switch (e) {
 	case EINVAL: case EBADF: case EBADFD: case EFAULT: case ENOTTY:
 	case EEXIST: case ENOENT: case ENOMEM: case EPERM: case EINTR:
-	case EBUSY: case EIO: case ENODEV: case EMFILE: case ENFILE:
+	case EBUSY: case EIO: case ENODEV: case EMFILE: case ENFILE: case E2BIG:
 		return true;
 	default:
 		return false;
@@ -562,6 +562,58 @@ static void op_exception_on(struct thread_ctx *t, int fd)
 		      (uintptr_t)some_ptr(t, &exc), "INJECT_EXCEPTION");
 }
 
+/* System registers by id: listed ids, near misses and garbage. */
+static void op_sysreg_on(struct thread_ctx *t, int fd)
+{
+	struct axvcpu_sysreg_list l;
+	struct axvcpu_sysreg r;
+	uint64_t ids[32];
+
+	memset(&l, 0, sizeof(l));
+	l.nr = chance(t, 80) ? 32 : below(t, 16);
+	l.ids = (uintptr_t)some_ptr(t, ids);
+	if (chance(t, 5))
+		l.pad = rnd(t);
+	memset(ids, 0, sizeof(ids));
+	checked_ioctl(t, fd, AXVCPU_GET_SYSREG_LIST, (uintptr_t)some_ptr(t, &l),
+		      "GET_SYSREG_LIST");
+	memset(&r, 0, sizeof(r));
+	r.id = chance(t, 70) ? ids[below(t, 16)] :
+	       chance(t, 50) ? (AXVCPU_SYSREG_X86_MSR | (uint32_t)interesting(t)) :
+	       interesting(t);
+	r.value = interesting(t);
+	if (chance(t, 5))
+		r.flags = rnd(t);
+	if (chance(t, 5))
+		r.pad = rnd(t);
+	checked_ioctl(t, fd, chance(t, 50) ? AXVCPU_GET_SYSREG : AXVCPU_SET_SYSREG,
+		      (uintptr_t)some_ptr(t, &r), "GET/SET_SYSREG");
+}
+
+/*
+ * FP state: GET into a buffer, then SET it back as it is, with a few
+ * random bytes (the header, MXCSR) or with a wrong size.
+ */
+static void op_fpu_on(struct thread_ctx *t, int fd)
+{
+	static __thread unsigned char img[8192];
+	struct axvcpu_fpu f;
+
+	memset(&f, 0, sizeof(f));
+	f.size = chance(t, 80) ? sizeof(img) : below(t, 4096);
+	f.addr = (uintptr_t)some_ptr(t, img);
+	if (chance(t, 5))
+		f.reserved[below(t, 4)] = rnd(t);
+	checked_ioctl(t, fd, AXVCPU_GET_FPU, (uintptr_t)some_ptr(t, &f), "GET_FPU");
+	if (chance(t, 30))
+		img[chance(t, 50) ? 24 + below(t, 4) : 512 + below(t, 64)] = rnd(t);
+	if (chance(t, 10))
+		f.size = interesting(t);
+	if (chance(t, 5))
+		f.flags = rnd(t);
+	checked_ioctl(t, fd, AXVCPU_SET_FPU, (uintptr_t)some_ptr(t, &f), "SET_FPU");
+}
+
 static void op_misc(struct thread_ctx *t)
 {
 	struct axvcpu_interrupt irq = { .vector = 0 };
@@ -589,8 +641,12 @@ static void op_misc(struct thread_ctx *t)
 			irq.flags = rnd(t);
 		checked_ioctl(t, fd, AXVCPU_INJECT_INTERRUPT,
 			      (uintptr_t)some_ptr(t, &irq), "INJECT_INTERRUPT");
-		if (chance(t, 50))
+		if (chance(t, 40))
 			op_exception_on(t, fd);
+		else if (chance(t, 50))
+			op_sysreg_on(t, fd);
+		else
+			op_fpu_on(t, fd);
 		break;
 	case 2:
 		memset(&vi, 0, sizeof(vi));
@@ -611,7 +667,7 @@ static void op_misc(struct thread_ctx *t)
 		break;
 	case 5:
 		/* Any ioctl number of ours, any size and direction. */
-		checked_ioctl(t, fd, _IOC(below(t, 4), AXVCPU_IO_MAGIC, below(t, 0x30),
+		checked_ioctl(t, fd, _IOC(below(t, 4), AXVCPU_IO_MAGIC, below(t, 0x40),
 					  below(t, 2048)),
 			      (uintptr_t)some_ptr(t, cpus), "random ioctl");
 		break;
@@ -755,6 +811,10 @@ static void op_guest_session(struct thread_ctx *t)
 		}
 		if (chance(t, 5))
 			op_exception_on(t, vcpu);
+		if (chance(t, 5))
+			op_sysreg_on(t, vcpu);
+		if (chance(t, 3))
+			op_fpu_on(t, vcpu);
 		r = checked_ioctl(t, vcpu, AXVCPU_RUN, 0, "RUN");
 		if (r == 0) {
 			__atomic_fetch_add(&w->res->runs, 1, __ATOMIC_RELAXED);

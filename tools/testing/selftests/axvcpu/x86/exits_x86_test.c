@@ -415,9 +415,20 @@ TEST_F(exits, hypercall)
 	axv_set_gpr(vcpu, X86_R10, 0x1004);
 	axv_set_gpr(vcpu, X86_R8, 0x1005);
 	axv_set_gpr(vcpu, X86_R9, 0x1006);
+	axv_set_gpr(vcpu, X86_RBX, 0x77);
+	/* the exit must overwrite what user space left in the run struct */
+	vcpu->run->hypercall.func = 0xdead;
+	vcpu->run->hypercall.ret_extra[0] = 0xdead;
+	vcpu->run->hypercall.ret_extra[2] = 0xdead;
 
 	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HYPERCALL);
 	ASSERT_RUN_FIELD(vcpu, "hypercall.nr", 42, vcpu->run->hypercall.nr);
+	ASSERT_RUN_FIELD(vcpu, "hypercall.func (none on x86)", 0,
+			 vcpu->run->hypercall.func);
+	ASSERT_RUN_FIELD(vcpu, "hypercall.ret_extra[0]", 0,
+			 vcpu->run->hypercall.ret_extra[0]);
+	ASSERT_RUN_FIELD(vcpu, "hypercall.ret_extra[2]", 0,
+			 vcpu->run->hypercall.ret_extra[2]);
 	ASSERT_RUN_FIELD(vcpu, "hypercall.args[0] (RDI)", 0x1001,
 			 vcpu->run->hypercall.args[0]);
 	ASSERT_RUN_FIELD(vcpu, "hypercall.args[1] (RSI)", 0x1002,
@@ -438,8 +449,13 @@ TEST_F(exits, hypercall)
 	 * before it (the GET_REGS below), so it is set first.
 	 */
 	vcpu->run->hypercall.ret = 0x1234;
+	/* x86 has one return register: ret_extra goes nowhere */
+	vcpu->run->hypercall.ret_extra[0] = 0x5555;
+	vcpu->run->hypercall.ret_extra[1] = 0x6666;
 	ASSERT_EQ(X86_GUEST_GPA(hypercall_guest, hc_after), axv_vcpu_rip(vcpu))
 		TH_LOG("RIP at the hypercall exit: expected past VMMCALL");
+	ASSERT_GPR(vcpu, X86_RDX, 0x1003);
+	ASSERT_GPR(vcpu, X86_RBX, 0x77);
 	ASSERT_RUN_IO_WRITE(vcpu, 0x30, 4, 0x1234);
 
 	/* ret left at its preset 0 */

@@ -165,6 +165,8 @@ enum axvcpu_run_result {
  * @vcpu_get_sysreg: read the system register @id; -ENOENT if unknown
  * @vcpu_set_sysreg: write it; -ENOENT if unknown, -EINVAL for a value the
  *	register cannot hold (nothing changes then)
+ * @vcpu_set_irq_line: set the level of one of the guest's interrupt lines
+ *	(any thread, no lock); NULL on architectures without them (x86)
  * @fpu_state_size: bytes of the FP/vector state of AXVCPU_GET_FPU
  * @vcpu_get_fpu: copy the FP/vector state to @buf (@fpu_state_size bytes)
  * @vcpu_set_fpu: load it from @buf; -EINVAL for a state the hardware would
@@ -213,6 +215,7 @@ struct axvcpu_arch_ops {
 	unsigned int nr_sysreg_ids;
 	int (*vcpu_get_sysreg)(struct axvcpu_vcpu *vcpu, u64 id, u64 *value);
 	int (*vcpu_set_sysreg)(struct axvcpu_vcpu *vcpu, u64 id, u64 value);
+	int (*vcpu_set_irq_line)(struct axvcpu_vcpu *vcpu, u32 line, bool level);
 	u32 fpu_state_size;
 	void (*vcpu_get_fpu)(struct axvcpu_vcpu *vcpu, void *buf);
 	int (*vcpu_set_fpu)(struct axvcpu_vcpu *vcpu, const void *buf);

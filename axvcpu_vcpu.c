@@ -434,6 +434,29 @@ static int axvcpu_vcpu_inject(struct axvcpu_vcpu *vcpu,
 	return ret;
 }
 
+/*
+ * Lock-free like INJECT_INTERRUPT: a VMM's interrupt controller model
+ * drives the line from any thread, also while the vCPU runs.
+ */
+static int axvcpu_vcpu_irq_line(struct axvcpu_vcpu *vcpu,
+				const struct axvcpu_irq_line __user *uarg)
+{
+	struct axvcpu_irq_line l;
+	int ret;
+
+	if (copy_from_user(&l, uarg, sizeof(l)))
+		return -EFAULT;
+	if (l.level > 1 || memchr_inv(l.reserved, 0, sizeof(l.reserved)) ||
+	    !axvcpu_ops->vcpu_set_irq_line)
+		return -EINVAL;
+	if (axvcpu_state_get(vcpu) == AXVCPU_STATE_INVALID)
+		return -EBADFD;
+	ret = axvcpu_ops->vcpu_set_irq_line(vcpu, l.line, l.level);
+	if (!ret && l.level)
+		axvcpu_vcpu_kick(vcpu);
+	return ret;
+}
+
 static int axvcpu_vcpu_exception(struct axvcpu_vcpu *vcpu,
 				 const struct axvcpu_exception __user *uarg)
 {
@@ -630,6 +653,8 @@ static long axvcpu_vcpu_ioctl(struct file *filp, unsigned int cmd,
 		return arg ? -EINVAL : axvcpu_state_get(vcpu);
 	if (cmd == AXVCPU_INJECT_INTERRUPT)
 		return axvcpu_vcpu_inject(vcpu, (void __user *)arg);
+	if (cmd == AXVCPU_SET_IRQ_LINE)
+		return axvcpu_vcpu_irq_line(vcpu, (void __user *)arg);
 	if (!axvcpu_vcpu_ioctl_known(cmd))
 		return -ENOTTY;
 

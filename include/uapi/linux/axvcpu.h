@@ -30,6 +30,7 @@
 #define AXVCPU_FEATURE_SYSREG_FAULT	(1U << 4)	/* axvcpu_run.complete_fault */
 #define AXVCPU_FEATURE_INJECT_NMI	(1U << 5)	/* AXVCPU_INTERRUPT_NMI */
 #define AXVCPU_FEATURE_INJECT_EXCEPTION	(1U << 6)	/* AXVCPU_INJECT_EXCEPTION */
+#define AXVCPU_FEATURE_IRQ_LINES	(1U << 7)	/* AXVCPU_SET_IRQ_LINE */
 
 /**
  * struct axvcpu_info - what AXVCPU_GET_INFO reports about the module
@@ -159,6 +160,25 @@ struct axvcpu_gpr {
 struct axvcpu_interrupt {
 	__u32 vector;
 	__u32 flags;
+};
+
+/* axvcpu_irq_line.line: the guest's interrupt inputs (arm64, riscv64) */
+#define AXVCPU_ARM64_IRQ_LINE_IRQ	0	/* HCR_EL2.VI */
+#define AXVCPU_ARM64_IRQ_LINE_FIQ	1	/* HCR_EL2.VF */
+#define AXVCPU_RISCV_IRQ_LINE_VSSI	2	/* hvip.VSSIP */
+#define AXVCPU_RISCV_IRQ_LINE_VSTI	6	/* hvip.VSTIP */
+#define AXVCPU_RISCV_IRQ_LINE_VSEI	10	/* hvip.VSEIP */
+
+/**
+ * struct axvcpu_irq_line - argument of AXVCPU_SET_IRQ_LINE
+ * @line: AXVCPU_ARM64_IRQ_LINE_* or AXVCPU_RISCV_IRQ_LINE_*
+ * @level: 1 asserts the line, 0 deasserts it
+ * @reserved: zero
+ */
+struct axvcpu_irq_line {
+	__u32 line;
+	__u32 level;
+	__u64 reserved[2];
 };
 
 /* axvcpu_exception.flags */
@@ -523,5 +543,6 @@ struct axvcpu_run {
 #define AXVCPU_GET_SYSREG_LIST		_IOWR(AXVCPU_IO_MAGIC, 0x2f, struct axvcpu_sysreg_list)
 #define AXVCPU_GET_FPU			_IOWR(AXVCPU_IO_MAGIC, 0x30, struct axvcpu_fpu)
 #define AXVCPU_SET_FPU			_IOW(AXVCPU_IO_MAGIC, 0x31, struct axvcpu_fpu)
+#define AXVCPU_SET_IRQ_LINE		_IOW(AXVCPU_IO_MAGIC, 0x32, struct axvcpu_irq_line)
 
 #endif /* _UAPI_LINUX_AXVCPU_H */

@@ -641,6 +641,15 @@ static void op_misc(struct thread_ctx *t)
 			irq.flags = rnd(t);
 		checked_ioctl(t, fd, AXVCPU_INJECT_INTERRUPT,
 			      (uintptr_t)some_ptr(t, &irq), "INJECT_INTERRUPT");
+		if (chance(t, 10)) {
+			struct axvcpu_irq_line l = {
+				.line = chance(t, 80) ? below(t, 12) : rnd(t),
+				.level = chance(t, 90) ? below(t, 2) : rnd(t),
+			};
+
+			checked_ioctl(t, fd, AXVCPU_SET_IRQ_LINE,
+				      (uintptr_t)some_ptr(t, &l), "SET_IRQ_LINE");
+		}
 		if (chance(t, 40))
 			op_exception_on(t, fd);
 		else if (chance(t, 50))

@@ -417,6 +417,24 @@ TEST_F(events, nmi_bad_arguments)
 	ASSERT_RUN_IO_WRITE(vcpu, 0x72, 1, 0x72);
 }
 
+/* x86 has no interrupt lines: SET_IRQ_LINE is refused, nothing queued. */
+TEST_F(events, no_irq_lines_on_x86)
+{
+	struct axvcpu_irq_line l = { .line = 0, .level = 1 };
+	struct axv_vcpu *vcpu;
+	unsigned int line;
+
+	AXV_REQUIRE_X86(&self->info);
+	ASSERT_FALSE(self->info.flags & AXVCPU_FEATURE_IRQ_LINES);
+	vcpu = self->vcpu = events_guest_ready(&self->vm);
+	for (line = 0; line < 12; line++) {
+		l.line = line;
+		ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_SET_IRQ_LINE, &l));
+	}
+	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 1, 1);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x72, 1, 0x72);
+}
+
 struct nmi_waker {
 	struct axv_vcpu *vcpu;
 	long state_seen;

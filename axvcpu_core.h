@@ -167,6 +167,10 @@ enum axvcpu_run_result {
  *	register cannot hold (nothing changes then)
  * @vcpu_set_irq_line: set the level of one of the guest's interrupt lines
  *	(any thread, no lock); NULL on architectures without them (x86)
+ * @get_supported_cpuid: x86: fill @e (room for AXVCPU_MAX_CPUID_ENTRIES)
+ *	with what guests see by default; return the count
+ * @vcpu_set_cpuid: x86: replace the vCPU's CPUID table with @n entries
+ *	(checked, copied); 0 entries give back the default
  * @fpu_state_size: bytes of the FP/vector state of AXVCPU_GET_FPU
  * @vcpu_get_fpu: copy the FP/vector state to @buf (@fpu_state_size bytes)
  * @vcpu_set_fpu: load it from @buf; -EINVAL for a state the hardware would
@@ -216,6 +220,9 @@ struct axvcpu_arch_ops {
 	int (*vcpu_get_sysreg)(struct axvcpu_vcpu *vcpu, u64 id, u64 *value);
 	int (*vcpu_set_sysreg)(struct axvcpu_vcpu *vcpu, u64 id, u64 value);
 	int (*vcpu_set_irq_line)(struct axvcpu_vcpu *vcpu, u32 line, bool level);
+	unsigned int (*get_supported_cpuid)(struct axvcpu_cpuid_entry *e);
+	int (*vcpu_set_cpuid)(struct axvcpu_vcpu *vcpu,
+			      const struct axvcpu_cpuid_entry *e, u32 n);
 	u32 fpu_state_size;
 	void (*vcpu_get_fpu)(struct axvcpu_vcpu *vcpu, void *buf);
 	int (*vcpu_set_fpu)(struct axvcpu_vcpu *vcpu, const void *buf);

@@ -8,6 +8,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "axvcpu_core.h"
 
@@ -33,6 +34,37 @@ static long axvcpu_get_info(struct axvcpu_info __user *uinfo)
 	return copy_to_user(uinfo, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
+/*
+ * x86: the CPUID guests see by default; with too little room, E2BIG and
+ * nent set to the count.
+ */
+static long axvcpu_get_supported_cpuid(struct axvcpu_cpuid __user *uarg)
+{
+	struct axvcpu_cpuid_entry *e;
+	struct axvcpu_cpuid c;
+	long ret = 0;
+	u32 room;
+
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	if (c.flags || !axvcpu_ops || !axvcpu_ops->get_supported_cpuid)
+		return -EINVAL;
+	e = kcalloc(AXVCPU_MAX_CPUID_ENTRIES, sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	room = c.nent;
+	c.nent = axvcpu_ops->get_supported_cpuid(e);
+	if (copy_to_user(uarg, &c, sizeof(c)))
+		ret = -EFAULT;
+	else if (room < c.nent)
+		ret = -E2BIG;
+	else if (copy_to_user(u64_to_user_ptr(c.entries), e,
+			      c.nent * sizeof(*e)))
+		ret = -EFAULT;
+	kfree(e);
+	return ret;
+}
+
 static long axvcpu_dev_ioctl(struct file *filp, unsigned int cmd,
 			     unsigned long arg)
 {
@@ -47,6 +79,8 @@ static long axvcpu_dev_ioctl(struct file *filp, unsigned int cmd,
 		return arg ? -EINVAL : axvcpu_create_vm();
 	case AXVCPU_CREATE_VCPU:
 		return axvcpu_create_vcpu(argp);
+	case AXVCPU_GET_SUPPORTED_CPUID:
+		return axvcpu_get_supported_cpuid(argp);
 	default:
 		return -ENOTTY;
 	}

@@ -561,6 +561,30 @@ static int axvcpu_vcpu_fpu(struct axvcpu_vcpu *vcpu, bool set,
 	return ret;
 }
 
+/* x86: the vCPU's CPUID table, checked and copied by the backend. */
+static int axvcpu_vcpu_cpuid(struct axvcpu_vcpu *vcpu,
+			     const struct axvcpu_cpuid __user *uarg)
+{
+	struct axvcpu_cpuid_entry *e;
+	struct axvcpu_cpuid c;
+	int ret;
+
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	if (c.flags || !axvcpu_ops->vcpu_set_cpuid)
+		return -EINVAL;
+	if (c.nent > AXVCPU_MAX_CPUID_ENTRIES)
+		return -E2BIG;
+	if (!c.nent)
+		return axvcpu_ops->vcpu_set_cpuid(vcpu, NULL, 0);
+	e = memdup_user(u64_to_user_ptr(c.entries), c.nent * sizeof(*e));
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	ret = axvcpu_ops->vcpu_set_cpuid(vcpu, e, c.nent);
+	kfree(e);
+	return ret;
+}
+
 /* The ioctls that run under the vCPU lock. */
 static long axvcpu_vcpu_locked_ioctl(struct axvcpu_vcpu *vcpu,
 				     unsigned int cmd, unsigned long arg)
@@ -613,6 +637,8 @@ static long axvcpu_vcpu_locked_ioctl(struct axvcpu_vcpu *vcpu,
 		return axvcpu_vcpu_fpu(vcpu, false, argp);
 	case AXVCPU_SET_FPU:
 		return axvcpu_vcpu_fpu(vcpu, true, argp);
+	case AXVCPU_SET_CPUID:
+		return axvcpu_vcpu_cpuid(vcpu, argp);
 	}
 	return -ENOTTY;
 }
@@ -636,6 +662,7 @@ static bool axvcpu_vcpu_ioctl_known(unsigned int cmd)
 	case AXVCPU_GET_SYSREG_LIST:
 	case AXVCPU_GET_FPU:
 	case AXVCPU_SET_FPU:
+	case AXVCPU_SET_CPUID:
 		return true;
 	default:
 		return false;

@@ -177,6 +177,7 @@ static void svm_vcpu_destroy(struct axvcpu_vcpu *vcpu)
 
 	free_page((unsigned long)svm->vmcb);
 	x86_fpu_free(svm->x86.fpu);
+	x86_cpuid_free(&svm->x86);
 	kfree(svm);
 	vcpu->arch = NULL;
 }
@@ -557,6 +558,12 @@ static int svm_vcpu_set_fpu(struct axvcpu_vcpu *vcpu, const void *buf)
 	return x86_fpu_set(to_svm(vcpu)->x86.fpu, buf);
 }
 
+static int svm_vcpu_set_cpuid(struct axvcpu_vcpu *vcpu,
+			      const struct axvcpu_cpuid_entry *e, u32 n)
+{
+	return x86_set_cpuid(&to_svm(vcpu)->x86, e, n);
+}
+
 static int svm_vcpu_inject_nmi(struct axvcpu_vcpu *vcpu)
 {
 	set_bit(0, &to_svm(vcpu)->x86.nmi_pending);
@@ -610,7 +617,8 @@ static struct axvcpu_arch_ops svm_ops = {
 		    AXVCPU_FEATURE_IMMEDIATE_EXIT |
 		    AXVCPU_FEATURE_SYSREG_FAULT |
 		    AXVCPU_FEATURE_INJECT_NMI |
-		    AXVCPU_FEATURE_INJECT_EXCEPTION,
+		    AXVCPU_FEATURE_INJECT_EXCEPTION |
+		    AXVCPU_FEATURE_CPUID,
 	.hardware_enable = svm_hardware_enable,
 	.hardware_disable = svm_hardware_disable,
 	.vm_init = svm_vm_init,
@@ -637,6 +645,8 @@ static struct axvcpu_arch_ops svm_ops = {
 	.vcpu_inject_exception = svm_vcpu_inject_exception,
 	.vcpu_get_sysreg = svm_get_sysreg,
 	.vcpu_set_sysreg = svm_set_sysreg,
+	.get_supported_cpuid = x86_get_supported_cpuid,
+	.vcpu_set_cpuid = svm_vcpu_set_cpuid,
 	.vcpu_get_fpu = svm_vcpu_get_fpu,
 	.vcpu_set_fpu = svm_vcpu_set_fpu,
 	.vcpu_has_interrupt = svm_vcpu_has_interrupt,

@@ -345,7 +345,7 @@ int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run)
 	case SVM_EXIT_NPF:
 		return svm_exit_npf(svm, run);
 	case SVM_EXIT_CPUID:
-		x86_emulate_cpuid(&svm->x86);
+		x86_emulate_cpuid(&svm->x86, svm->vmcb->save.cr4);
 		svm_skip(svm, 2);
 		return AXVCPU_RUN_REENTER;
 	case SVM_EXIT_INVD:

@@ -66,6 +66,8 @@ struct x86_exception {
  * @nmi_masked: an NMI was delivered and its handler has not reached IRET
  * @nmi_after_iret: the IRET that unmasks NMIs exited and has not run yet
  * @exception: the exception user space queued
+ * @cpuid: the VMM's CPUID table (AXVCPU_SET_CPUID), NULL for the default
+ * @cpuid_nent: its entries
  * @pending: the read exit awaiting completion
  * @fpu: the guest's XSAVE (or FXSAVE) area
  * @dr: guest DR0..DR3 (accesses are intercepted and emulated)
@@ -78,6 +80,8 @@ struct x86_vcpu {
 	bool nmi_masked;
 	bool nmi_after_iret;
 	struct x86_exception exception;
+	struct axvcpu_cpuid_entry *cpuid;
+	u32 cpuid_nent;
 	struct x86_pending_read pending;
 	void *fpu;
 	u64 dr[4];
@@ -155,7 +159,7 @@ bool x86_pending_can_fault(const struct x86_vcpu *xv);
 void x86_exit_mmio(struct x86_vcpu *xv, struct axvcpu_run *run, u64 gpa,
 		   const struct x86_insn *insn);
 void x86_complete(struct x86_vcpu *xv, const struct axvcpu_run *run);
-void x86_emulate_cpuid(struct x86_vcpu *xv);
+
 bool x86_efer_valid(u64 efer);
 bool x86_long_mode_state_ok(u64 efer, u64 cr0, u64 cr4);
 bool x86_pat_valid(u64 pat);
@@ -167,6 +171,13 @@ int x86_next_interrupt(struct x86_vcpu *xv);
 bool x86_has_interrupt(struct x86_vcpu *xv);
 int x86_get_gpr(struct x86_vcpu *xv, u32 reg, u64 *value);
 int x86_set_gpr(struct x86_vcpu *xv, u32 reg, u64 value);
+
+/* x86_cpuid.c */
+void x86_emulate_cpuid(struct x86_vcpu *xv, u64 cr4);
+unsigned int x86_get_supported_cpuid(struct axvcpu_cpuid_entry *e);
+int x86_set_cpuid(struct x86_vcpu *xv, const struct axvcpu_cpuid_entry *e,
+		  u32 n);
+void x86_cpuid_free(struct x86_vcpu *xv);
 
 /* x86_fpu.c */
 int x86_fpu_init(void);

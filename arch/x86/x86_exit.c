@@ -219,58 +219,6 @@ void x86_complete(struct x86_vcpu *xv, const struct axvcpu_run *run)
 	p->reason = AXVCPU_EXIT_NOTHING;
 }
 
-#define CPUID_1_ECX_VMX		BIT(5)
-#define CPUID_1_ECX_X2APIC	BIT(21)
-#define CPUID_1_ECX_HYPERVISOR	BIT(31)
-#define CPUID_1_ECX_MONITOR	BIT(3)
-#define CPUID_80000001_ECX_SVM	BIT(2)
-#define CPUID_HV_BASE		0x40000000
-
-/**
- * x86_emulate_cpuid() - answer CPUID in the kernel
- * @xv: the vCPU (EAX, ECX in; EAX..EDX out); RIP is advanced by the caller
- *
- * The host's values with what the guest cannot use hidden: VMX, SVM,
- * MONITOR/MWAIT, x2APIC; the hypervisor bit set and leaf 0x40000000
- * answering "AxVCpuAxVCpu". Leaf 1 reports the vCPU id as initial APIC ID.
- */
-void x86_emulate_cpuid(struct x86_vcpu *xv)
-{
-	u32 leaf = xv->gprs[X86_RAX], sub = xv->gprs[X86_RCX];
-	u32 a, b, c, d;
-
-	if (leaf >= CPUID_HV_BASE && leaf < CPUID_HV_BASE + 0x100) {
-		a = leaf == CPUID_HV_BASE ? CPUID_HV_BASE : 0;
-		/* "AxVCpuAxVCpu" in EBX, ECX, EDX */
-		b = leaf == CPUID_HV_BASE ? 0x43567841 : 0;
-		c = leaf == CPUID_HV_BASE ? 0x78417570 : 0;
-		d = leaf == CPUID_HV_BASE ? 0x75704356 : 0;
-	} else {
-		cpuid_count(leaf, sub, &a, &b, &c, &d);
-		switch (leaf) {
-		case 1:
-			c &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_X2APIC |
-			       CPUID_1_ECX_MONITOR);
-			c |= CPUID_1_ECX_HYPERVISOR;
-			b = (b & 0x00ffffff) | (xv->vcpu->vcpu_id << 24);
-			break;
-		case 0x80000001:
-			c &= ~CPUID_80000001_ECX_SVM;
-			break;
-		case 0x8000000a:
-			a = 0;
-			b = 0;
-			c = 0;
-			d = 0;
-			break;
-		}
-	}
-	xv->gprs[X86_RAX] = a;
-	xv->gprs[X86_RBX] = b;
-	xv->gprs[X86_RCX] = c;
-	xv->gprs[X86_RDX] = d;
-}
-
 /**
  * x86_efer_valid() - may the guest's EFER hold @efer?
  * @efer: the value (SVME may be set: the backend owns that bit)

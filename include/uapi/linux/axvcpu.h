@@ -31,6 +31,7 @@
 #define AXVCPU_FEATURE_INJECT_NMI	(1U << 5)	/* AXVCPU_INTERRUPT_NMI */
 #define AXVCPU_FEATURE_INJECT_EXCEPTION	(1U << 6)	/* AXVCPU_INJECT_EXCEPTION */
 #define AXVCPU_FEATURE_IRQ_LINES	(1U << 7)	/* AXVCPU_SET_IRQ_LINE */
+#define AXVCPU_FEATURE_CPUID		(1U << 8)	/* AXVCPU_SET_CPUID */
 
 /**
  * struct axvcpu_info - what AXVCPU_GET_INFO reports about the module
@@ -389,6 +390,46 @@ struct axvcpu_riscv64_fpu {
 	__u64 reserved[7];
 };
 
+/* x86 CPUID (AXVCPU_SET_CPUID, AXVCPU_GET_SUPPORTED_CPUID) */
+#define AXVCPU_MAX_CPUID_ENTRIES	256
+/* axvcpu_cpuid_entry.flags: the entry is for subleaf @index only */
+#define AXVCPU_CPUID_SIGNIFICANT_INDEX	(1U << 0)
+
+/**
+ * struct axvcpu_cpuid_entry - what CPUID returns for one leaf (and subleaf)
+ * @function: the leaf (EAX)
+ * @index: the subleaf (ECX), with AXVCPU_CPUID_SIGNIFICANT_INDEX
+ * @flags: AXVCPU_CPUID_* bits
+ * @eax: EAX returned
+ * @ebx: EBX returned
+ * @ecx: ECX returned
+ * @edx: EDX returned
+ * @pad: zero
+ */
+struct axvcpu_cpuid_entry {
+	__u32 function;
+	__u32 index;
+	__u32 flags;
+	__u32 eax;
+	__u32 ebx;
+	__u32 ecx;
+	__u32 edx;
+	__u32 pad;
+};
+
+/**
+ * struct axvcpu_cpuid - argument of AXVCPU_SET_CPUID and
+ *	AXVCPU_GET_SUPPORTED_CPUID
+ * @nent: entries at @entries (SET); in: room, out: count (GET_SUPPORTED)
+ * @flags: zero
+ * @entries: user pointer to an array of struct axvcpu_cpuid_entry
+ */
+struct axvcpu_cpuid {
+	__u32 nent;
+	__u32 flags;
+	__u64 entries;
+};
+
 /* enum axvcpu_state: the seed's values */
 enum axvcpu_state {
 	AXVCPU_STATE_INVALID = 0,
@@ -520,6 +561,7 @@ struct axvcpu_run {
 #define AXVCPU_GET_INFO			_IOR(AXVCPU_IO_MAGIC, 0x01, struct axvcpu_info)
 #define AXVCPU_CREATE_VM		_IO(AXVCPU_IO_MAGIC, 0x02)
 #define AXVCPU_CREATE_VCPU		_IOW(AXVCPU_IO_MAGIC, 0x03, struct axvcpu_create_vcpu)
+#define AXVCPU_GET_SUPPORTED_CPUID	_IOWR(AXVCPU_IO_MAGIC, 0x04, struct axvcpu_cpuid)
 
 /* VM fd */
 #define AXVCPU_SET_MEMORY_REGION	_IOW(AXVCPU_IO_MAGIC, 0x10, struct axvcpu_memory_region)
@@ -544,5 +586,6 @@ struct axvcpu_run {
 #define AXVCPU_GET_FPU			_IOWR(AXVCPU_IO_MAGIC, 0x30, struct axvcpu_fpu)
 #define AXVCPU_SET_FPU			_IOW(AXVCPU_IO_MAGIC, 0x31, struct axvcpu_fpu)
 #define AXVCPU_SET_IRQ_LINE		_IOW(AXVCPU_IO_MAGIC, 0x32, struct axvcpu_irq_line)
+#define AXVCPU_SET_CPUID		_IOW(AXVCPU_IO_MAGIC, 0x33, struct axvcpu_cpuid)
 
 #endif /* _UAPI_LINUX_AXVCPU_H */

@@ -93,7 +93,8 @@ TEST_F(sys, info_fields)
 					    AXVCPU_FEATURE_SYSREG_FAULT |
 					    AXVCPU_FEATURE_INJECT_NMI |
 					    AXVCPU_FEATURE_INJECT_EXCEPTION |
-					    AXVCPU_FEATURE_IRQ_LINES))
+					    AXVCPU_FEATURE_IRQ_LINES |
+					    AXVCPU_FEATURE_CPUID))
 		TH_LOG("flags: expected only AXVCPU_FEATURE_* bits, got %#x",
 		       info.flags);
 	ASSERT_LE(sizeof(struct axvcpu_run), info.run_mmap_size)

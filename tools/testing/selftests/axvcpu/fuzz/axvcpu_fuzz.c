@@ -614,6 +614,42 @@ static void op_fpu_on(struct thread_ctx *t, int fd)
 	checked_ioctl(t, fd, AXVCPU_SET_FPU, (uintptr_t)some_ptr(t, &f), "SET_FPU");
 }
 
+/*
+ * CPUID: the supported list (system fd), then a table made from it with
+ * a few entries changed, duplicated or given bad flags, or a wrong size.
+ */
+static void op_cpuid_on(struct thread_ctx *t, int fd)
+{
+	static __thread struct axvcpu_cpuid_entry e[AXVCPU_MAX_CPUID_ENTRIES + 4];
+	struct axvcpu_cpuid c;
+	unsigned int i;
+
+	memset(&c, 0, sizeof(c));
+	c.nent = chance(t, 80) ? AXVCPU_MAX_CPUID_ENTRIES : below(t, 64);
+	c.entries = (uintptr_t)some_ptr(t, e);
+	checked_ioctl(t, t->w->sys_fd, AXVCPU_GET_SUPPORTED_CPUID,
+		      (uintptr_t)some_ptr(t, &c), "GET_SUPPORTED_CPUID");
+	if (c.nent > AXVCPU_MAX_CPUID_ENTRIES)
+		c.nent = AXVCPU_MAX_CPUID_ENTRIES;
+	for (i = below(t, 4); i; i--) {
+		struct axvcpu_cpuid_entry *x = &e[below(t, AXVCPU_MAX_CPUID_ENTRIES)];
+
+		if (chance(t, 50))
+			x->ecx ^= 1U << below(t, 32);
+		else if (chance(t, 20))
+			*x = e[below(t, AXVCPU_MAX_CPUID_ENTRIES)];
+		else if (chance(t, 20))
+			x->flags = rnd(t);
+		else
+			x->function = interesting(t);
+	}
+	if (chance(t, 10))
+		c.nent = chance(t, 50) ? 0 : interesting(t);
+	if (chance(t, 5))
+		c.flags = rnd(t);
+	checked_ioctl(t, fd, AXVCPU_SET_CPUID, (uintptr_t)some_ptr(t, &c), "SET_CPUID");
+}
+
 static void op_misc(struct thread_ctx *t)
 {
 	struct axvcpu_interrupt irq = { .vector = 0 };
@@ -652,10 +688,12 @@ static void op_misc(struct thread_ctx *t)
 		}
 		if (chance(t, 40))
 			op_exception_on(t, fd);
-		else if (chance(t, 50))
+		else if (chance(t, 40))
 			op_sysreg_on(t, fd);
-		else
+		else if (chance(t, 50))
 			op_fpu_on(t, fd);
+		else
+			op_cpuid_on(t, fd);
 		break;
 	case 2:
 		memset(&vi, 0, sizeof(vi));
@@ -824,6 +862,8 @@ static void op_guest_session(struct thread_ctx *t)
 			op_sysreg_on(t, vcpu);
 		if (chance(t, 3))
 			op_fpu_on(t, vcpu);
+		if (chance(t, 3))
+			op_cpuid_on(t, vcpu);
 		r = checked_ioctl(t, vcpu, AXVCPU_RUN, 0, "RUN");
 		if (r == 0) {
 			__atomic_fetch_add(&w->res->runs, 1, __ATOMIC_RELAXED);

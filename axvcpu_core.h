@@ -171,6 +171,10 @@ enum axvcpu_run_result {
  *	with what guests see by default; return the count
  * @vcpu_set_cpuid: x86: replace the vCPU's CPUID table with @n entries
  *	(checked, copied); 0 entries give back the default
+ * @vcpu_get_events: the events in flight (vCPU lock held); NULL when the
+ *	architecture keeps none
+ * @vcpu_set_events: load them; -EINVAL for an impossible set (nothing
+ *	changes then)
  * @fpu_state_size: bytes of the FP/vector state of AXVCPU_GET_FPU
  * @vcpu_get_fpu: copy the FP/vector state to @buf (@fpu_state_size bytes)
  * @vcpu_set_fpu: load it from @buf; -EINVAL for a state the hardware would
@@ -223,6 +227,10 @@ struct axvcpu_arch_ops {
 	unsigned int (*get_supported_cpuid)(struct axvcpu_cpuid_entry *e);
 	int (*vcpu_set_cpuid)(struct axvcpu_vcpu *vcpu,
 			      const struct axvcpu_cpuid_entry *e, u32 n);
+	void (*vcpu_get_events)(struct axvcpu_vcpu *vcpu,
+				struct axvcpu_events *ev);
+	int (*vcpu_set_events)(struct axvcpu_vcpu *vcpu,
+			       const struct axvcpu_events *ev);
 	u32 fpu_state_size;
 	void (*vcpu_get_fpu)(struct axvcpu_vcpu *vcpu, void *buf);
 	int (*vcpu_set_fpu)(struct axvcpu_vcpu *vcpu, const void *buf);

@@ -561,6 +561,26 @@ static int axvcpu_vcpu_fpu(struct axvcpu_vcpu *vcpu, bool set,
 	return ret;
 }
 
+static int axvcpu_vcpu_events(struct axvcpu_vcpu *vcpu, bool set,
+			      struct axvcpu_events __user *uarg)
+{
+	struct axvcpu_events ev;
+
+	if (!axvcpu_ops->vcpu_get_events)
+		return -EINVAL;
+	if (set) {
+		if (copy_from_user(&ev, uarg, sizeof(ev)))
+			return -EFAULT;
+		if (ev.arch != axvcpu_ops->arch || ev.flags)
+			return -EINVAL;
+		return axvcpu_ops->vcpu_set_events(vcpu, &ev);
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.arch = axvcpu_ops->arch;
+	axvcpu_ops->vcpu_get_events(vcpu, &ev);
+	return copy_to_user(uarg, &ev, sizeof(ev)) ? -EFAULT : 0;
+}
+
 /* x86: the vCPU's CPUID table, checked and copied by the backend. */
 static int axvcpu_vcpu_cpuid(struct axvcpu_vcpu *vcpu,
 			     const struct axvcpu_cpuid __user *uarg)
@@ -639,6 +659,10 @@ static long axvcpu_vcpu_locked_ioctl(struct axvcpu_vcpu *vcpu,
 		return axvcpu_vcpu_fpu(vcpu, true, argp);
 	case AXVCPU_SET_CPUID:
 		return axvcpu_vcpu_cpuid(vcpu, argp);
+	case AXVCPU_GET_EVENTS:
+		return axvcpu_vcpu_events(vcpu, false, argp);
+	case AXVCPU_SET_EVENTS:
+		return axvcpu_vcpu_events(vcpu, true, argp);
 	}
 	return -ENOTTY;
 }
@@ -663,6 +687,8 @@ static bool axvcpu_vcpu_ioctl_known(unsigned int cmd)
 	case AXVCPU_GET_FPU:
 	case AXVCPU_SET_FPU:
 	case AXVCPU_SET_CPUID:
+	case AXVCPU_GET_EVENTS:
+	case AXVCPU_SET_EVENTS:
 		return true;
 	default:
 		return false;

@@ -234,102 +234,6 @@ static int svm_vcpu_unbind(struct axvcpu_vcpu *vcpu)
 	return 0;
 }
 
-/* What svm_inject_event() took from the vCPU's queues for one entry. */
-#define SVM_TOOK_NOTHING	0
-#define SVM_TOOK_NMI		1
-#define SVM_TOOK_EXCEPTION	2
-
-static void svm_set_iret_intercept(struct svm_vcpu *svm, bool on)
-{
-	u32 *w3 = &svm->vmcb->control.intercepts[INTERCEPT_WORD3];
-
-	if (on)
-		*w3 |= BIT(INTERCEPT_IRET - 96);
-	else
-		*w3 &= ~BIT(INTERCEPT_IRET - 96);
-}
-
-/**
- * svm_nmi_iret() - the guest's IRET while an injected NMI is masked
- * @svm: the vCPU, at the IRET exit (the IRET has not run yet)
- *
- * Without the vNMI feature SVM keeps no NMI blocking for an NMI injected
- * through EVENTINJ (APM vol. 2, 15.20 "Event Injection"): the backend
- * does, and the handler's IRET ends it. The next NMI waits for the exit
- * after this one, so that it is not delivered before the IRET has run.
- */
-void svm_nmi_iret(struct svm_vcpu *svm)
-{
-	svm->x86.nmi_masked = false;
-	svm->x86.nmi_after_iret = true;
-	svm_set_iret_intercept(svm, false);
-}
-
-/*
- * Put a queued exception or NMI in EVENTINJ (APM vol. 2, 15.20) when it is
- * free: it still holds an event whose delivery an exit interrupted. An
- * exception user space queued goes first; an NMI waits while the guest
- * is in an NMI handler, right after its IRET, and in an interrupt shadow.
- */
-static int svm_inject_event(struct svm_vcpu *svm)
-{
-	struct vmcb_control_area *c = &svm->vmcb->control;
-	struct x86_vcpu *xv = &svm->x86;
-	struct x86_exception *e = &xv->exception;
-
-	if (c->event_inj & SVM_EVTINJ_VALID)
-		return SVM_TOOK_NOTHING;
-	if (e->pending) {
-		c->event_inj = e->vector | SVM_EVTINJ_TYPE_EXEPT |
-			       SVM_EVTINJ_VALID;
-		/* Real mode pushes no error code. */
-		if (e->has_error && (svm->vmcb->save.cr0 & X86_CR0_PE)) {
-			c->event_inj |= SVM_EVTINJ_VALID_ERR;
-			c->event_inj_err = e->error;
-		}
-		if (e->vector == PF_VECTOR)
-			svm->vmcb->save.cr2 = e->cr2;
-		e->pending = false;
-		return SVM_TOOK_EXCEPTION;
-	}
-	if (xv->nmi_masked || xv->nmi_after_iret ||
-	    (c->int_state & SVM_INTERRUPT_SHADOW_MASK) ||
-	    !test_and_clear_bit(0, &xv->nmi_pending))
-		return SVM_TOOK_NOTHING;
-	c->event_inj = X86_TRAP_NMI | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
-	xv->nmi_masked = true;
-	svm_set_iret_intercept(svm, true);
-	return SVM_TOOK_NMI;
-}
-
-/* Hand a queued interrupt to the hardware as a virtual interrupt (V_IRQ). */
-static void svm_inject_pending(struct svm_vcpu *svm)
-{
-	struct vmcb_control_area *c = &svm->vmcb->control;
-	int vector;
-
-	if (c->int_ctl & V_IRQ_MASK)
-		return;
-	vector = x86_next_interrupt(&svm->x86);
-	if (vector < 0)
-		return;
-	c->int_vector = vector;
-	c->int_ctl |= V_IRQ_MASK | V_INTR_PRIO_MASK | V_IGN_TPR_MASK;
-}
-
-/* A refused entry gives back the event svm_inject_event() took. */
-static void svm_untake_event(struct svm_vcpu *svm, int took)
-{
-	svm->vmcb->control.event_inj = 0;
-	if (took == SVM_TOOK_EXCEPTION) {
-		svm->x86.exception.pending = true;
-	} else if (took == SVM_TOOK_NMI) {
-		set_bit(0, &svm->x86.nmi_pending);
-		svm->x86.nmi_masked = false;
-		svm_set_iret_intercept(svm, false);
-	}
-}
-
 /*
  * VMRUN refused the state (VMEXIT_INVALID): put back what the refusal may
  * have overwritten, so that a failed entry changes nothing. QEMU 7.2
@@ -647,6 +551,8 @@ static struct axvcpu_arch_ops svm_ops = {
 	.vcpu_set_sysreg = svm_set_sysreg,
 	.get_supported_cpuid = x86_get_supported_cpuid,
 	.vcpu_set_cpuid = svm_vcpu_set_cpuid,
+	.vcpu_get_events = svm_get_events,
+	.vcpu_set_events = svm_set_events,
 	.vcpu_get_fpu = svm_vcpu_get_fpu,
 	.vcpu_set_fpu = svm_vcpu_set_fpu,
 	.vcpu_has_interrupt = svm_vcpu_has_interrupt,

@@ -62,6 +62,17 @@ void svm_inject_exception(struct svm_vcpu *svm, unsigned int vector,
 			  bool has_error, u32 error);
 void svm_nmi_iret(struct svm_vcpu *svm);
 
+/* svm_events.c: what svm_inject_event() took for one entry */
+#define SVM_TOOK_NOTHING	0
+#define SVM_TOOK_NMI		1
+#define SVM_TOOK_EXCEPTION	2
+void svm_set_iret_intercept(struct svm_vcpu *svm, bool on);
+int svm_inject_event(struct svm_vcpu *svm);
+void svm_inject_pending(struct svm_vcpu *svm);
+void svm_untake_event(struct svm_vcpu *svm, int took);
+void svm_get_events(struct axvcpu_vcpu *vcpu, struct axvcpu_events *ev);
+int svm_set_events(struct axvcpu_vcpu *vcpu, const struct axvcpu_events *ev);
+
 /* svm_sysreg.c */
 int svm_get_sysreg(struct axvcpu_vcpu *vcpu, u64 id, u64 *value);
 int svm_set_sysreg(struct axvcpu_vcpu *vcpu, u64 id, u64 value);

@@ -2,7 +2,8 @@
 /*
  * AXVCPU_GET_SYSREG / AXVCPU_SET_SYSREG on SVM: the MSRs that live in the
  * VMCB's save area (the module's EFER and PAT, and those VMLOAD/VMSAVE
- * switch, which the guest reads and writes without exits) and XCR0. Every
+ * switch, which the guest reads and writes without exits), the emulated
+ * debug registers and XCR0. Every
  * other MSR is user space's own: its guest accesses are SYSREG exits.
  *
  * A value the hardware would not take from WRMSR is refused with EINVAL,
@@ -17,6 +18,7 @@
 
 #define MSR_ID(msr)	(AXVCPU_SYSREG_X86_MSR | (msr))
 #define XCR0_ID		(AXVCPU_SYSREG_X86_XCR | 0)
+#define DR_ID(n)	(AXVCPU_SYSREG_X86_DR | (n))
 
 /* In the order AXVCPU_GET_SYSREG_LIST gives them; XCR0 last, with XSAVE. */
 static const u64 svm_sysreg_id_table[] = {
@@ -24,8 +26,27 @@ static const u64 svm_sysreg_id_table[] = {
 	MSR_ID(MSR_LSTAR), MSR_ID(MSR_CSTAR), MSR_ID(MSR_SYSCALL_MASK),
 	MSR_ID(MSR_FS_BASE), MSR_ID(MSR_GS_BASE), MSR_ID(MSR_KERNEL_GS_BASE),
 	MSR_ID(MSR_IA32_SYSENTER_CS), MSR_ID(MSR_IA32_SYSENTER_ESP),
-	MSR_ID(MSR_IA32_SYSENTER_EIP), XCR0_ID,
+	MSR_ID(MSR_IA32_SYSENTER_EIP), DR_ID(0), DR_ID(1), DR_ID(2), DR_ID(3),
+	DR_ID(6), DR_ID(7), XCR0_ID,
 };
+
+/*
+ * The debug registers are emulated, never loaded into the hardware
+ * (svm_exit_dr()): any value is safe, and the guest's MOV to DRn stores
+ * any value too.
+ */
+static u64 *svm_dr_field(struct svm_vcpu *svm, u64 id)
+{
+	switch (id) {
+	case DR_ID(0): case DR_ID(1): case DR_ID(2): case DR_ID(3):
+		return &svm->x86.dr[id & 3];
+	case DR_ID(6):
+		return &svm->dr6;
+	case DR_ID(7):
+		return &svm->dr7;
+	}
+	return NULL;
+}
 
 /* An address WRMSR takes: canonical for the host's virtual address width. */
 static bool svm_canonical(u64 v)
@@ -93,6 +114,11 @@ int svm_get_sysreg(struct axvcpu_vcpu *vcpu, u64 id, u64 *value)
 		*value = s->g_pat;
 		return 0;
 	}
+	f = svm_dr_field(to_svm(vcpu), id);
+	if (f) {
+		*value = *f;
+		return 0;
+	}
 	if ((id & ~0xffffffffULL) != AXVCPU_SYSREG_X86_MSR)
 		return -ENOENT;
 	f = svm_msr_field(s, (u32)id, &address);
@@ -137,6 +163,11 @@ int svm_set_sysreg(struct axvcpu_vcpu *vcpu, u64 id, u64 value)
 		if (!x86_pat_valid(value))
 			return -EINVAL;
 		s->g_pat = value;
+		return 0;
+	}
+	f = svm_dr_field(svm, id);
+	if (f) {
+		*f = value;
 		return 0;
 	}
 	if ((id & ~0xffffffffULL) != AXVCPU_SYSREG_X86_MSR)

@@ -323,6 +323,23 @@ int x86_inject_interrupt(struct x86_vcpu *xv, u32 vector)
 			 BIT(29) | BIT(30))
 
 /**
+ * x86_exception_valid() - may a VMM give the guest this exception?
+ * @vector: the vector
+ * @has_error: with an error code
+ * @error: the error code (0 without one)
+ * @fault_addr: CR2 for #PF (0 for the others)
+ *
+ * Return: true for a vector that exists (not NMI), an error code exactly
+ * where the vector pushes one, and a fault address only for #PF.
+ */
+bool x86_exception_valid(u32 vector, bool has_error, u32 error, u64 fault_addr)
+{
+	return vector <= 31 && (X86_EXC_VALID & BIT(vector)) &&
+	       has_error == !!(X86_EXC_ERROR & BIT(vector)) &&
+	       (!fault_addr || vector == 14) && (has_error || !error);
+}
+
+/**
  * x86_queue_exception() - AXVCPU_INJECT_EXCEPTION
  * @xv: the vCPU (vCPU lock held)
  * @exc: the request; flags, pad and reserved already checked by the core
@@ -339,10 +356,8 @@ int x86_queue_exception(struct x86_vcpu *xv,
 {
 	bool has_error = exc->flags & AXVCPU_EXCEPTION_ERROR_CODE;
 
-	if (exc->vector > 31 || !(X86_EXC_VALID & BIT(exc->vector)) ||
-	    has_error != !!(X86_EXC_ERROR & BIT(exc->vector)) ||
-	    (exc->fault_addr && exc->vector != 14) ||
-	    (!has_error && exc->error_code))
+	if (!x86_exception_valid(exc->vector, has_error, exc->error_code,
+				 exc->fault_addr))
 		return -EINVAL;
 	if (xv->exception.pending)
 		return -EBUSY;

@@ -314,6 +314,7 @@ struct axvcpu_vcpu_info {
 #define AXVCPU_SYSREG_CLASS_MASK	(0xffULL << 56)
 #define AXVCPU_SYSREG_X86_MSR		(0x01ULL << 56)	/* | MSR index, bits 31:0 */
 #define AXVCPU_SYSREG_X86_XCR		(0x02ULL << 56)	/* | XCR index, bits 31:0 */
+#define AXVCPU_SYSREG_X86_DR		(0x03ULL << 56)	/* | 0-3, 6, 7: DR0-DR3, DR6, DR7 */
 #define AXVCPU_SYSREG_ARM64		(0x10ULL << 56)	/* | the encoding below */
 #define AXVCPU_SYSREG_RISCV_CSR		(0x20ULL << 56)	/* | CSR number, bits 11:0 */
 /*
@@ -388,6 +389,73 @@ struct axvcpu_riscv64_fpu {
 	__u32 fcsr;
 	__u32 pad;
 	__u64 reserved[7];
+};
+
+/* axvcpu_x86_events.injected_type: the interruption types of SDM vol. 3, 25.8.3 */
+#define AXVCPU_X86_EVENT_INTR		0	/* external interrupt */
+#define AXVCPU_X86_EVENT_NMI		2
+#define AXVCPU_X86_EVENT_EXCEPTION	3	/* hardware exception */
+#define AXVCPU_X86_EVENT_SOFT_INTR	4	/* INT n */
+
+/**
+ * struct axvcpu_x86_events - an x86 vCPU's events in flight
+ * @interrupt_shadow: 1 after STI or MOV SS: no interrupt before the next
+ *	instruction
+ * @nmi_pending: an NMI injected (AXVCPU_INTERRUPT_NMI), not delivered yet
+ * @nmi_masked: an NMI was delivered and its handler has not run IRET
+ * @exception_pending: the exception AXVCPU_INJECT_EXCEPTION queued, not
+ *	delivered yet: @exception_vector, @exception_has_error_code,
+ *	@exception_error_code, @exception_fault_addr
+ * @exception_vector: see @exception_pending
+ * @exception_has_error_code: see @exception_pending
+ * @injected_valid: an event whose delivery an exit interrupted, delivered
+ *	again on the next entry: @injected_type (AXVCPU_X86_EVENT_*),
+ *	@injected_vector, @injected_has_error_code, @injected_error_code
+ * @injected_type: see @injected_valid
+ * @injected_vector: see @injected_valid
+ * @injected_has_error_code: see @injected_valid
+ * @pad: zero
+ * @exception_error_code: see @exception_pending
+ * @injected_error_code: see @injected_valid
+ * @exception_fault_addr: see @exception_pending
+ * @pending_irqs: vectors AXVCPU_INJECT_INTERRUPT queued and the guest has
+ *	not taken yet, bit n of word n / 64 for vector n
+ * @reserved: zero
+ */
+struct axvcpu_x86_events {
+	__u8 interrupt_shadow;
+	__u8 nmi_pending;
+	__u8 nmi_masked;
+	__u8 exception_pending;
+	__u8 exception_vector;
+	__u8 exception_has_error_code;
+	__u8 injected_valid;
+	__u8 injected_type;
+	__u8 injected_vector;
+	__u8 injected_has_error_code;
+	__u8 pad[6];
+	__u32 exception_error_code;
+	__u32 injected_error_code;
+	__u64 exception_fault_addr;
+	__u64 pending_irqs[4];
+	__u64 reserved[8];
+};
+
+/**
+ * struct axvcpu_events - argument of AXVCPU_GET_EVENTS and AXVCPU_SET_EVENTS
+ * @arch: AXVCPU_ARCH_* (filled by GET_EVENTS; SET_EVENTS requires the
+ *	backend's value)
+ * @flags: zero
+ * @x86: x86 (VMX and SVM)
+ * @pad: sizes the union
+ */
+struct axvcpu_events {
+	__u32 arch;
+	__u32 flags;
+	union {
+		struct axvcpu_x86_events x86;
+		__u64 pad[32];
+	};
 };
 
 /* x86 CPUID (AXVCPU_SET_CPUID, AXVCPU_GET_SUPPORTED_CPUID) */
@@ -587,5 +655,7 @@ struct axvcpu_run {
 #define AXVCPU_SET_FPU			_IOW(AXVCPU_IO_MAGIC, 0x31, struct axvcpu_fpu)
 #define AXVCPU_SET_IRQ_LINE		_IOW(AXVCPU_IO_MAGIC, 0x32, struct axvcpu_irq_line)
 #define AXVCPU_SET_CPUID		_IOW(AXVCPU_IO_MAGIC, 0x33, struct axvcpu_cpuid)
+#define AXVCPU_GET_EVENTS		_IOR(AXVCPU_IO_MAGIC, 0x34, struct axvcpu_events)
+#define AXVCPU_SET_EVENTS		_IOW(AXVCPU_IO_MAGIC, 0x35, struct axvcpu_events)
 
 #endif /* _UAPI_LINUX_AXVCPU_H */

@@ -225,6 +225,7 @@ static void assert_invalid(struct __test_metadata *_metadata,
 	struct axvcpu_sysreg_list sl = { .nr = 0 };
 	struct axvcpu_fpu fpu = { .arch = arch };
 	struct axvcpu_cpuid cpuid = { .nent = 0 };
+	struct axvcpu_events ev = { .arch = arch };
 	struct axvcpu_gpr gpr = { .reg = 0, .value = 1 };
 	struct axvcpu_vcpu_info vi;
 	struct axvcpu_regs regs;
@@ -255,8 +256,11 @@ static void assert_invalid(struct __test_metadata *_metadata,
 		ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_GET_SYSREG_LIST, &sl));
 		ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_GET_FPU, &fpu));
 		ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_SET_FPU, &fpu));
-		if (axv_arch_is_x86(arch))
+		if (axv_arch_is_x86(arch)) {
 			ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_SET_CPUID, &cpuid));
+			ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_GET_EVENTS, &ev));
+			ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_SET_EVENTS, &ev));
+		}
 		ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_GET_REGS, &regs));
 		regs.arch = arch;
 		ASSERT_ERRNO(EBADFD, ioctl(vcpu->fd, AXVCPU_SET_REGS, &regs));

@@ -650,6 +650,24 @@ static void op_cpuid_on(struct thread_ctx *t, int fd)
 	checked_ioctl(t, fd, AXVCPU_SET_CPUID, (uintptr_t)some_ptr(t, &c), "SET_CPUID");
 }
 
+/* Events in flight: GET, then SET them back with a byte or a word changed. */
+static void op_events_on(struct thread_ctx *t, int fd)
+{
+	struct axvcpu_events ev;
+
+	memset(&ev, 0, sizeof(ev));
+	checked_ioctl(t, fd, AXVCPU_GET_EVENTS, (uintptr_t)some_ptr(t, &ev),
+		      "GET_EVENTS");
+	if (chance(t, 50))
+		((unsigned char *)&ev.x86)[below(t, sizeof(ev.x86))] = rnd(t);
+	if (chance(t, 20))
+		ev.x86.pending_irqs[below(t, 4)] = interesting(t);
+	if (chance(t, 5))
+		ev.flags = rnd(t);
+	checked_ioctl(t, fd, AXVCPU_SET_EVENTS, (uintptr_t)some_ptr(t, &ev),
+		      "SET_EVENTS");
+}
+
 static void op_misc(struct thread_ctx *t)
 {
 	struct axvcpu_interrupt irq = { .vector = 0 };
@@ -690,10 +708,12 @@ static void op_misc(struct thread_ctx *t)
 			op_exception_on(t, fd);
 		else if (chance(t, 40))
 			op_sysreg_on(t, fd);
-		else if (chance(t, 50))
+		else if (chance(t, 40))
 			op_fpu_on(t, fd);
-		else
+		else if (chance(t, 50))
 			op_cpuid_on(t, fd);
+		else
+			op_events_on(t, fd);
 		break;
 	case 2:
 		memset(&vi, 0, sizeof(vi));
@@ -864,6 +884,8 @@ static void op_guest_session(struct thread_ctx *t)
 			op_fpu_on(t, vcpu);
 		if (chance(t, 3))
 			op_cpuid_on(t, vcpu);
+		if (chance(t, 5))
+			op_events_on(t, vcpu);
 		r = checked_ioctl(t, vcpu, AXVCPU_RUN, 0, "RUN");
 		if (r == 0) {
 			__atomic_fetch_add(&w->res->runs, 1, __ATOMIC_RELAXED);

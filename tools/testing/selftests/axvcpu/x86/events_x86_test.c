@@ -83,10 +83,12 @@ X86_GUEST(events_guest, ".code32",
 	"out %eax, $0x64\n\t"
 	"hlt\n\t"
 	"ev_nmi_handler:\n\t"
+	"push %eax\n\t"
 	"mov $0x70, %al\n\t"
 	"out %al, $0x70\n\t"
 	"mov $0x71, %al\n\t"
 	"out %al, $0x71\n\t"
+	"pop %eax\n\t"
 	"iret\n\t");
 X86_GUEST_LABEL(ev_ready);
 X86_GUEST_LABEL(ev_gp_handler);
@@ -433,6 +435,193 @@ TEST_F(events, no_irq_lines_on_x86)
 	}
 	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 1, 1);
 	ASSERT_RUN_IO_WRITE(vcpu, 0x72, 1, 0x72);
+}
+
+static void get_events(struct __test_metadata *_metadata, struct axv_vcpu *vcpu,
+		       struct axvcpu_events *ev)
+{
+	memset(ev, 0xa5, sizeof(*ev));
+	ASSERT_OK(ioctl(vcpu->fd, AXVCPU_GET_EVENTS, ev));
+}
+
+static int set_events(struct axv_vcpu *vcpu, struct axvcpu_events *ev)
+{
+	return ioctl(vcpu->fd, AXVCPU_SET_EVENTS, ev) ? -errno : 0;
+}
+
+/*
+ * The events guest started at its loop with an IDT (gate 0x40 and 2 to
+ * the NMI handler, 13 to the #GP one) and a stack from SET_REGS, and
+ * RFLAGS.IF as given.
+ */
+static struct axv_vcpu *events_guest_at_loop(struct __test_metadata *_metadata,
+					     struct axv_vm *vm, __u32 id, bool intr_on)
+{
+	struct axvcpu_regs regs;
+	struct axv_vcpu *vcpu;
+
+	if (id == 0) {
+		x86_vm_create(vm);
+		x86_guest_load(vm, X86_CODE_GPA, events_guest_start, events_guest_end);
+		x86_idt_set_gate(vm, 2, EV_GPA(ev_nmi_handler));
+		x86_idt_set_gate(vm, 13, EV_GPA(ev_gp_handler));
+		x86_idt_set_gate(vm, 0x40, EV_GPA(ev_nmi_handler));
+	}
+	vcpu = x86_vcpu_ready(vm, id, 0, EV_GPA(ev_ready));
+	axv_get_regs(vcpu, &regs);
+	regs.x86.idt.base = X86_IDT_GPA;
+	regs.x86.idt.limit = 0x7ff;
+	regs.x86.gprs[X86_RSP] = X86_STACK_TOP - 0x1000 * id;
+	if (intr_on)
+		regs.x86.rflags |= X86_RFLAGS_IF;
+	axv_set_regs(vcpu, &regs);
+	return vcpu;
+}
+
+/*
+ * GET_EVENTS shows what is queued; SET_EVENTS into another vCPU of the
+ * VM queues the same, which that vCPU delivers.
+ */
+TEST_F(events, events_saved_and_restored)
+{
+	struct axvcpu_events ev;
+	struct axv_vcpu *other;
+	struct axv_vcpu *vcpu;
+
+	REQUIRE_EVENTS(AXVCPU_FEATURE_INJECT_NMI);
+	vcpu = self->vcpu = events_guest_at_loop(_metadata, &self->vm, 0, false);
+	get_events(_metadata, vcpu, &ev);
+	ASSERT_EQ(self->info.arch, ev.arch);
+	ASSERT_EQ(0, ev.x86.nmi_pending | ev.x86.exception_pending | ev.x86.injected_valid |
+		     ev.x86.interrupt_shadow | ev.x86.nmi_masked);
+	ASSERT_EQ(0, ev.x86.pending_irqs[0] | ev.x86.pending_irqs[1] |
+		     ev.x86.pending_irqs[2] | ev.x86.pending_irqs[3]);
+	ASSERT_EQ(0, axv_inject(vcpu, 0x40));
+	ASSERT_EQ(0, axv_inject(vcpu, 0xfe));
+	ASSERT_EQ(0, inject_nmi(vcpu));
+	ASSERT_EQ(0, inject_exception(vcpu, 13, AXVCPU_EXCEPTION_ERROR_CODE, 0x18, 0));
+	get_events(_metadata, vcpu, &ev);
+	ASSERT_EQ(1, ev.x86.nmi_pending);
+	ASSERT_EQ(1, ev.x86.exception_pending);
+	ASSERT_EQ(13, ev.x86.exception_vector);
+	ASSERT_EQ(1, ev.x86.exception_has_error_code);
+	ASSERT_EQ(0x18, ev.x86.exception_error_code);
+	ASSERT_EQ(1ULL << 0, ev.x86.pending_irqs[1]);		/* 0x40 */
+	ASSERT_EQ(1ULL << 62, ev.x86.pending_irqs[3]);		/* 0xfe */
+
+	/* the exception and the vectors (the NMI would come inside its handler) */
+	ev.x86.nmi_pending = 0;
+	other = events_guest_at_loop(_metadata, &self->vm, 1, true);
+	ASSERT_EQ(0, set_events(other, &ev));
+	ASSERT_RUN_IO_WRITE(other, 0x60, 4, 0x18);
+	ASSERT_RUN_IO_WRITE(other, 0x61, 4, EV_GPA(ev_ready));
+	ASSERT_RUN_EXIT(other, AXVCPU_EXIT_HALT);
+	/* the #GP handler runs with IF clear: both vectors still queued */
+	get_events(_metadata, other, &ev);
+	ASSERT_EQ(0, ev.x86.exception_pending);
+	ASSERT_EQ(1ULL << 0, ev.x86.pending_irqs[1]);
+	ASSERT_EQ(1ULL << 62, ev.x86.pending_irqs[3]);
+	axv_vcpu_close(other);
+
+	/* the NMI alone */
+	memset(&ev.x86, 0, sizeof(ev.x86));
+	ev.x86.nmi_pending = 1;
+	other = events_guest_at_loop(_metadata, &self->vm, 2, false);
+	ASSERT_EQ(0, set_events(other, &ev));
+	ASSERT_RUN_IO_WRITE(other, 0x70, 1, 0x70);
+	get_events(_metadata, other, &ev);
+	ASSERT_EQ(0, ev.x86.nmi_pending);
+	ASSERT_EQ(1, ev.x86.nmi_masked);
+	axv_vcpu_close(other);
+}
+
+/* The interrupt shadow holds an interrupt back for one instruction. */
+TEST_F(events, interrupt_shadow)
+{
+	struct axvcpu_events ev;
+	struct axv_vcpu *vcpu, *other;
+
+	REQUIRE_EVENTS(AXVCPU_FEATURE_INJECT_NMI);
+	vcpu = self->vcpu = events_guest_at_loop(_metadata, &self->vm, 0, true);
+	/* no shadow: the interrupt comes before the first instruction */
+	ASSERT_EQ(0, axv_inject(vcpu, 0x40));
+	ASSERT_RUN_IO_WRITE(vcpu, 0x70, 1, 0x70);
+
+	other = events_guest_at_loop(_metadata, &self->vm, 1, true);
+	get_events(_metadata, other, &ev);
+	ev.x86.interrupt_shadow = 1;
+	ASSERT_EQ(0, set_events(other, &ev));
+	get_events(_metadata, other, &ev);
+	ASSERT_EQ(1, ev.x86.interrupt_shadow);
+	ASSERT_EQ(0, axv_inject(other, 0x40));
+	/* MOV $0x72, %al runs first; the interrupt before the OUT */
+	ASSERT_RUN_IO_WRITE(other, 0x70, 1, 0x70);
+	ASSERT_RUN_IO_WRITE(other, 0x71, 1, 0x71);
+	ASSERT_RUN_IO_WRITE(other, 0x72, 1, 0x72);
+	axv_vcpu_close(other);
+}
+
+/* An event in flight is delivered at the next entry, IF or not. */
+TEST_F(events, injected_event_in_flight)
+{
+	struct axvcpu_events ev;
+	struct axv_vcpu *vcpu;
+
+	REQUIRE_EVENTS(AXVCPU_FEATURE_INJECT_NMI);
+	vcpu = self->vcpu = events_guest_at_loop(_metadata, &self->vm, 0, false);
+	get_events(_metadata, vcpu, &ev);
+	ev.x86.injected_valid = 1;
+	ev.x86.injected_type = AXVCPU_X86_EVENT_INTR;
+	ev.x86.injected_vector = 0x40;
+	ASSERT_EQ(0, set_events(vcpu, &ev));
+	get_events(_metadata, vcpu, &ev);
+	ASSERT_EQ(1, ev.x86.injected_valid);
+	ASSERT_EQ(AXVCPU_X86_EVENT_INTR, ev.x86.injected_type);
+	ASSERT_EQ(0x40, ev.x86.injected_vector);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x70, 1, 0x70);
+	get_events(_metadata, vcpu, &ev);
+	ASSERT_EQ(0, ev.x86.injected_valid);
+}
+
+/* Impossible event sets: EINVAL, and the events stay as they were. */
+TEST_F(events, bad_events)
+{
+	struct axvcpu_events good, ev, now;
+	struct axv_vcpu *vcpu;
+	unsigned int i;
+
+	REQUIRE_EVENTS(AXVCPU_FEATURE_INJECT_NMI);
+	vcpu = self->vcpu = events_guest_at_loop(_metadata, &self->vm, 0, false);
+	ASSERT_EQ(0, axv_inject(vcpu, 0x41));
+	get_events(_metadata, vcpu, &good);
+	for (i = 0; i < 14; i++) {
+		ev = good;
+		switch (i) {
+		case 0: ev.x86.nmi_pending = 2; break;
+		case 1: ev.x86.interrupt_shadow = 2; break;
+		case 2: ev.x86.pending_irqs[0] = 1ULL << 14; break;	/* vector 14 */
+		case 3: ev.x86.exception_pending = 1; ev.x86.exception_vector = 2; break;
+		case 4: ev.x86.exception_pending = 1; ev.x86.exception_vector = 13; break;
+		case 5: ev.x86.exception_vector = 6; break;	/* without pending */
+		case 6: ev.x86.injected_valid = 1; ev.x86.injected_type = 1; break;
+		case 7: ev.x86.injected_valid = 1; ev.x86.injected_type = AXVCPU_X86_EVENT_NMI;
+			ev.x86.injected_vector = 3; break;
+		case 8: ev.x86.injected_valid = 1;
+			ev.x86.injected_type = AXVCPU_X86_EVENT_EXCEPTION;
+			ev.x86.injected_vector = 6; ev.x86.injected_has_error_code = 1; break;
+		case 9: ev.x86.injected_vector = 0x40; break;	/* without valid */
+		case 10: ev.x86.pad[5] = 1; break;
+		case 11: ev.x86.reserved[7] = 1; break;
+		case 12: ev.flags = 1; break;
+		case 13: ev.arch = AXVCPU_ARCH_ARM64_NVHE; break;
+		}
+		ASSERT_EQ(-EINVAL, set_events(vcpu, &ev)) TH_LOG("bad set %u accepted", i);
+	}
+	ASSERT_ERRNO(EFAULT, ioctl(vcpu->fd, AXVCPU_SET_EVENTS, (void *)8));
+	ASSERT_ERRNO(EFAULT, ioctl(vcpu->fd, AXVCPU_GET_EVENTS, (void *)8));
+	get_events(_metadata, vcpu, &now);
+	ASSERT_EQ(0, memcmp(&good, &now, sizeof(now)));
+	ASSERT_EQ(0, set_events(vcpu, &good));
 }
 
 struct nmi_waker {

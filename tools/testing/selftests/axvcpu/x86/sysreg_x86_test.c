@@ -47,6 +47,20 @@ X86_GUEST(sysreg_guest, ".code32",
 	"out %al, $0x43\n\t"
 	"hlt\n\t");
 
+#define DR(n)		(AXVCPU_SYSREG_X86_DR | (n))
+#define NR_DRS		6	/* DR0-DR3, DR6, DR7 */
+
+/* Reports DR0 and DR7 (ports 0x44, 0x45), then writes 0x55 to DR3 (0x46). */
+X86_GUEST(dr_guest, ".code32",
+	"mov %dr0, %eax\n\t"
+	"out %eax, $0x44\n\t"
+	"mov %dr7, %eax\n\t"
+	"out %eax, $0x45\n\t"
+	"mov $0x55, %eax\n\t"
+	"mov %eax, %dr3\n\t"
+	"out %al, $0x46\n\t"
+	"hlt\n\t");
+
 /* Two values each register can hold: one set by the host, one by the guest. */
 static const struct {
 	__u32 msr;
@@ -135,14 +149,14 @@ TEST_F(sysreg, list)
 	AXV_REQUIRE_X86(&self->info);
 	self->vcpu = sysreg_vcpu(&self->vm);
 	ASSERT_ERRNO(E2BIG, ioctl(self->vcpu->fd, AXVCPU_GET_SYSREG_LIST, &l));
-	ASSERT_EQ(ARRAY_SIZE(msr_values) + host_has_xsave(), l.nr);
+	ASSERT_EQ(ARRAY_SIZE(msr_values) + NR_DRS + host_has_xsave(), l.nr);
 	l.nr -= 1;
 	l.ids = (__u64)(unsigned long)ids;
 	ASSERT_ERRNO(E2BIG, ioctl(self->vcpu->fd, AXVCPU_GET_SYSREG_LIST, &l));
 	memset(ids, 0, sizeof(ids));
 	l.nr = ARRAY_SIZE(ids);
 	ASSERT_OK(ioctl(self->vcpu->fd, AXVCPU_GET_SYSREG_LIST, &l));
-	ASSERT_EQ(ARRAY_SIZE(msr_values) + host_has_xsave(), l.nr);
+	ASSERT_EQ(ARRAY_SIZE(msr_values) + NR_DRS + host_has_xsave(), l.nr);
 	ASSERT_EQ(0, ids[l.nr]) TH_LOG("GET_SYSREG_LIST wrote past nr");
 	for (i = 0; i < l.nr; i++) {
 		ASSERT_EQ(0, get_sysreg(self->vcpu, ids[i], &v))
@@ -200,6 +214,29 @@ TEST_F(sysreg, guest_sees_set_and_get_sees_guest)
 		ioctl(vcpu->fd, AXVCPU_UNBIND, 0);
 		axv_vcpu_close(vcpu);
 	}
+}
+
+/* The debug registers: SET, the guest reads them; the guest's MOV, GET. */
+TEST_F(sysreg, debug_registers)
+{
+	__u64 v = 0;
+
+	AXV_REQUIRE_X86(&self->info);
+	self->vcpu = x86_vm_with_guest(&self->vm, dr_guest_start, dr_guest_end, 0);
+	ASSERT_EQ(0, get_sysreg(self->vcpu, DR(7), &v));
+	ASSERT_EQ(0x400, v) TH_LOG("DR7 after SETUP: its reset value");
+	ASSERT_EQ(0, get_sysreg(self->vcpu, DR(6), &v));
+	ASSERT_EQ(0xffff0ff0, v) TH_LOG("DR6 after SETUP: its reset value");
+	ASSERT_EQ(0, set_sysreg(self->vcpu, DR(0), 0x1234));
+	ASSERT_EQ(0, set_sysreg(self->vcpu, DR(7), 0x401));
+	ASSERT_RUN_IO_WRITE(self->vcpu, 0x44, 4, 0x1234);
+	ASSERT_RUN_IO_WRITE(self->vcpu, 0x45, 4, 0x401);
+	ASSERT_RUN_IO_WRITE(self->vcpu, 0x46, 1, 0x55);
+	ASSERT_EQ(0, get_sysreg(self->vcpu, DR(3), &v));
+	ASSERT_EQ(0x55, v);
+	ASSERT_EQ(-ENOENT, get_sysreg(self->vcpu, DR(4), &v));
+	ASSERT_EQ(-ENOENT, set_sysreg(self->vcpu, DR(5), 0));
+	ASSERT_EQ(-ENOENT, get_sysreg(self->vcpu, DR(8), &v));
 }
 
 /* XCR0 is the host's: it reads so and takes only that value. */

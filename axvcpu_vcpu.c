@@ -320,6 +320,9 @@ static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 	ret = axvcpu_check_complete_fault(vcpu);
 	if (ret)
 		return ret;
+	/* No sync-regs part is defined yet: user space may not mark one. */
+	if (READ_ONCE(vcpu->run->sync_dirty))
+		return -EINVAL;
 	ret = axvcpu_state_transition(vcpu, AXVCPU_STATE_READY,
 				      AXVCPU_STATE_RUNNING);
 	if (ret)

@@ -263,7 +263,7 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	struct vmcb *vmcb = svm->vmcb;
 	s64 tlb_gen;
 	u32 int_ctl;
-	int took;
+	int took, ret;
 
 	x86_fpu_enter_guest(svm->x86.fpu);
 	local_irq_disable();
@@ -304,7 +304,17 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	local_irq_enable();
 	x86_fpu_leave_guest(svm->x86.fpu);
 
-	return svm_handle_exit(svm, run);
+	ret = svm_handle_exit(svm, run);
+	if (ret == AXVCPU_RUN_EXIT) {
+		/* The exit as the hardware told it (api.rst, hw_exit). */
+		run->hw_exit[0] = ((u64)vmcb->control.exit_code_hi << 32) |
+				  vmcb->control.exit_code;
+		run->hw_exit[1] = vmcb->control.exit_info_1;
+		run->hw_exit[2] = vmcb->control.exit_info_2;
+		run->hw_exit[3] = vmcb->control.exit_int_info |
+				  ((u64)vmcb->control.exit_int_info_err << 32);
+	}
+	return ret;
 }
 
 static void svm_vcpu_complete(struct axvcpu_vcpu *vcpu,
@@ -401,7 +411,7 @@ static int svm_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
 	const struct axvcpu_x86_regs *r = &regs->x86;
 
 	if (memchr_inv(r->reserved, 0, sizeof(r->reserved)) || r->gdt.pad ||
-	    r->idt.pad || !x86_efer_valid(r->efer) ||
+	    r->idt.pad || !x86_segs_valid(r) || !x86_efer_valid(r->efer) ||
 	    !x86_long_mode_state_ok(r->efer, r->cr0, r->cr4) ||
 	    !x86_tr_valid(r->tr.attrib, r->efer))
 		return -EINVAL;

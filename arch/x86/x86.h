@@ -163,6 +163,7 @@ void x86_complete(struct x86_vcpu *xv, const struct axvcpu_run *run);
 bool x86_efer_valid(u64 efer);
 bool x86_long_mode_state_ok(u64 efer, u64 cr0, u64 cr4);
 bool x86_pat_valid(u64 pat);
+bool x86_segs_valid(const struct axvcpu_x86_regs *regs);
 bool x86_tr_valid(u16 attrib, u64 efer);
 int x86_inject_interrupt(struct x86_vcpu *xv, u32 vector);
 bool x86_exception_valid(u32 vector, bool has_error, u32 error, u64 fault_addr);

@@ -281,6 +281,27 @@ bool x86_tr_valid(u16 attrib, u64 efer)
 }
 
 /**
+ * x86_segs_valid() - do the segments of a register file use only the
+ *	attribute bits the ABI defines?
+ * @regs: the register file from SET_REGS
+ *
+ * Return: false when a segment has any of attrib's bits 15:12 set.
+ */
+bool x86_segs_valid(const struct axvcpu_x86_regs *regs)
+{
+	const struct axvcpu_x86_segment *segs[] = {
+		&regs->cs, &regs->ds, &regs->es, &regs->fs, &regs->gs,
+		&regs->ss, &regs->tr, &regs->ldtr,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(segs); i++)
+		if (segs[i]->attrib & 0xf000)
+			return false;
+	return true;
+}
+
+/**
  * x86_pat_valid() - is @pat a valid IA32_PAT value?
  * @pat: eight memory types, one a byte
  *

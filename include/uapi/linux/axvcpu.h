@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define AXVCPU_API_VERSION		1
+#define AXVCPU_API_VERSION		2
 
 /* Backends, as reported in axvcpu_info.arch. */
 #define AXVCPU_ARCH_NONE		0	/* no usable hardware: see dmesg */
@@ -204,12 +204,17 @@ struct axvcpu_exception {
 	__u64 reserved[4];
 };
 
-/* x86 register file */
+/*
+ * x86 register file. A segment's attrib holds the attribute bits of its
+ * descriptor (bits 40-47 and 52-55 of it, packed: type:4 s:1 dpl:2 p:1
+ * avl:1 l:1 db:1 g:1, bits 15:12 zero); P = 0 marks a segment VMX calls
+ * unusable (a null selector loaded).
+ */
 struct axvcpu_x86_segment {
 	__u64 base;
 	__u32 limit;
 	__u16 selector;
-	__u16 attrib;	/* SVM packed form: type:4 s:1 dpl:2 p:1 avl:1 l:1 db:1 g:1 */
+	__u16 attrib;
 };
 
 struct axvcpu_x86_dtable {
@@ -264,11 +269,77 @@ struct axvcpu_x86_regs {
 };
 
 /**
+ * struct axvcpu_arm64_regs - the arm64 core registers of AXVCPU_GET/SET_REGS
+ * @x: X0..X30
+ * @sp_el0: SP_EL0
+ * @sp_el1: SP_EL1
+ * @pc: the guest's PC (ELR_EL2 while it is out)
+ * @pstate: the guest's PSTATE, in SPSR_EL2's layout
+ * @elr_el1: ELR_EL1
+ * @spsr_el1: SPSR_EL1
+ * @reserved: zero
+ *
+ * The other EL1 system registers are AXVCPU_SYSREG_ARM64 ids, V0-V31,
+ * FPSR and FPCR struct axvcpu_arm64_fpu.
+ */
+struct axvcpu_arm64_regs {
+	__u64 x[31];
+	__u64 sp_el0;
+	__u64 sp_el1;
+	__u64 pc;
+	__u64 pstate;
+	__u64 elr_el1;
+	__u64 spsr_el1;
+	__u64 reserved[16];
+};
+
+/* axvcpu_riscv64_regs.mode */
+#define AXVCPU_RISCV_MODE_VU		0	/* VU-mode (V=1, U) */
+#define AXVCPU_RISCV_MODE_VS		1	/* VS-mode (V=1, S) */
+
+/**
+ * struct axvcpu_riscv64_regs - the riscv64 registers of AXVCPU_GET/SET_REGS
+ * @x: x0..x31 (x0 reads 0 and is ignored by SET_REGS)
+ * @pc: the guest's pc (sepc while it is out)
+ * @mode: AXVCPU_RISCV_MODE_*: the privilege the guest runs at
+ * @vsstatus: the VS-mode CSRs, the guest's sstatus..satp
+ * @vsie: see @vsstatus
+ * @vstvec: see @vsstatus
+ * @vsscratch: see @vsstatus
+ * @vsepc: see @vsstatus
+ * @vscause: see @vsstatus
+ * @vstval: see @vsstatus
+ * @vsip: see @vsstatus
+ * @vsatp: see @vsstatus
+ * @reserved: zero
+ *
+ * Other CSRs (henvcfg, vstimecmp, ...) are AXVCPU_SYSREG_RISCV_CSR ids,
+ * f0-f31 and fcsr struct axvcpu_riscv64_fpu.
+ */
+struct axvcpu_riscv64_regs {
+	__u64 x[32];
+	__u64 pc;
+	__u64 mode;
+	__u64 vsstatus;
+	__u64 vsie;
+	__u64 vstvec;
+	__u64 vsscratch;
+	__u64 vsepc;
+	__u64 vscause;
+	__u64 vstval;
+	__u64 vsip;
+	__u64 vsatp;
+	__u64 reserved[16];
+};
+
+/**
  * struct axvcpu_regs - argument of AXVCPU_GET_REGS and AXVCPU_SET_REGS
  * @arch: AXVCPU_ARCH_* of the register file (filled by GET_REGS; SET_REGS
- *	requires the backend's value)
+ *	requires the backend's value, which says which member is used)
  * @flags: zero
  * @x86: the x86 register file (VMX and SVM)
+ * @arm64: the arm64 core registers
+ * @riscv64: the riscv64 registers
  * @pad: sizes the union
  */
 struct axvcpu_regs {
@@ -276,6 +347,8 @@ struct axvcpu_regs {
 	__u32 flags;
 	union {
 		struct axvcpu_x86_regs x86;
+		struct axvcpu_arm64_regs arm64;
+		struct axvcpu_riscv64_regs riscv64;
 		__u64 pad[128];
 	};
 };
@@ -556,6 +629,15 @@ enum axvcpu_state {
  * @fail_entry: AXVCPU_EXIT_FAIL_ENTRY
  * @send_ipi: AXVCPU_EXIT_SEND_IPI
  * @padding: sizes the union
+ * @hw_exit: the hardware's own account of the last exit, for debugging
+ *	and for what the exit fields above leave out (x86 SVM: EXITCODE,
+ *	EXITINFO1, EXITINFO2, EXITINTINFO; arm64: ESR_EL2, FAR_EL2, HPFAR_EL2,
+ *	0; riscv64: scause, stval, htval, htinst)
+ * @sync_valid: reserved for registers the kernel puts in @sync_regs at
+ *	each exit; zero
+ * @sync_dirty: reserved for registers user space changed in @sync_regs,
+ *	loaded by the next RUN; must be zero (else RUN fails with EINVAL)
+ * @sync_regs: reserved room for those registers
  */
 struct axvcpu_run {
 	__u8 immediate_exit;
@@ -620,6 +702,10 @@ struct axvcpu_run {
 		} send_ipi;
 		__u8 padding[256];
 	};
+	__u64 hw_exit[4];
+	__u64 sync_valid;
+	__u64 sync_dirty;
+	__u8 sync_regs[2048];
 };
 
 #define AXVCPU_IO_MAGIC			0xA7

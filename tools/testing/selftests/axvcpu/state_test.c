@@ -389,6 +389,11 @@ TEST_F(state, argument_errors_keep_state)
 			regs.x86.reserved[0] = 0;
 			regs.x86.reserved[15] = 1;
 			ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_SET_REGS, &regs));
+			regs.x86.reserved[15] = 0;
+			/* attrib bits 15:12 are not defined */
+			regs.x86.ds.attrib |= 0x1000;
+			ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_SET_REGS, &regs));
+			regs.x86.ds.attrib &= ~0x1000;
 			ASSERT_GPR(vcpu, X86_RBX, 0x1234);
 
 			/* INJECT_INTERRUPT: vector 32..255, no unknown flag */

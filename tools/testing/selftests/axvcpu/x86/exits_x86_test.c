@@ -354,6 +354,38 @@ TEST_F(exits, io_write)
 	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
 }
 
+/*
+ * hw_exit: SVM's EXITCODE and EXITINFO1 of the exit (IOIO 0x7b with the
+ * port in bits 31:16; HLT 0x78). sync_dirty must stay 0 until a sync-regs
+ * part exists: RUN refuses it and nothing changes.
+ */
+TEST_F(exits, hw_exit_and_sync_regs_reserved)
+{
+	struct axv_vcpu *vcpu;
+
+	GUEST(io_out_guest);
+	vcpu = self->vcpu;
+	ASSERT_EQ(0, vcpu->run->sync_valid);
+	vcpu->run->sync_dirty = 1;
+	ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_RUN, 0));
+	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
+	vcpu->run->sync_dirty = 0;
+	ASSERT_RUN_IO_WRITE(vcpu, 0x10, 1, 0x12);
+	if (self->info.arch == AXVCPU_ARCH_X86_SVM) {
+		ASSERT_EQ(0x7b, vcpu->run->hw_exit[0]);
+		ASSERT_EQ(0x10, vcpu->run->hw_exit[1] >> 16);
+	}
+	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 2, 0x3456);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x12, 4, 0x789abcde);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x1234, 1, 0xab);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x1234, 2, 0xcdef);
+	ASSERT_RUN_IO_WRITE(vcpu, 0x1234, 4, 0x01020304);
+	ASSERT_RUN_IO_WRITE(vcpu, 0xffff, 1, 0x04);
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
+	if (self->info.arch == AXVCPU_ARCH_X86_SVM)
+		ASSERT_EQ(0x78, vcpu->run->hw_exit[0]);
+}
+
 TEST_F(exits, io_read_completion)
 {
 	struct axv_vcpu *vcpu;

@@ -395,6 +395,8 @@ void svm_get_x86_regs(struct svm_vcpu *svm, struct axvcpu_x86_regs *regs)
 	regs->cr3 = s->cr3;
 	regs->cr4 = s->cr4;
 	regs->efer = s->efer & ~EFER_SVME;
+	/* CR8 is V_TPR under V_INTR_MASKING (APM vol. 2, 15.21.1). */
+	regs->cr8 = svm->vmcb->control.int_ctl & V_TPR_MASK;
 }
 
 static void svm_vcpu_get_regs(struct axvcpu_vcpu *vcpu,
@@ -412,6 +414,7 @@ static int svm_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
 
 	if (memchr_inv(r->reserved, 0, sizeof(r->reserved)) || r->gdt.pad ||
 	    r->idt.pad || !x86_segs_valid(r) || !x86_efer_valid(r->efer) ||
+	    r->cr8 > V_TPR_MASK ||
 	    !x86_long_mode_state_ok(r->efer, r->cr0, r->cr4) ||
 	    !x86_tr_valid(r->tr.attrib, r->efer))
 		return -EINVAL;
@@ -441,6 +444,8 @@ static int svm_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
 	s->cr2 = r->cr2;
 	s->cr3 = r->cr3;
 	s->cr4 = r->cr4;
+	svm->vmcb->control.int_ctl = (svm->vmcb->control.int_ctl & ~V_TPR_MASK) |
+				     r->cr8;
 	/* The guest's EFER.SVME must be set for VMRUN; it is hidden from the guest. */
 	s->efer = r->efer | EFER_SVME;
 	/* CPL is the DPL of SS (APM vol. 2, 15.5.1). */

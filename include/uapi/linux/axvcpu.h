@@ -256,6 +256,7 @@ struct axvcpu_x86_dtable {
  * @cr3: control register 3
  * @cr4: control register 4
  * @efer: extended feature enable register
+ * @cr8: the task priority, 0..15 (added in API version 2)
  * @reserved: zero
  */
 struct axvcpu_x86_regs {
@@ -265,7 +266,8 @@ struct axvcpu_x86_regs {
 	struct axvcpu_x86_segment cs, ds, es, fs, gs, ss, tr, ldtr;
 	struct axvcpu_x86_dtable gdt, idt;
 	__u64 cr0, cr2, cr3, cr4, efer;
-	__u64 reserved[16];
+	__u64 cr8;
+	__u64 reserved[15];
 };
 
 /**

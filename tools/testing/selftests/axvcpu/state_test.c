@@ -387,9 +387,12 @@ TEST_F(state, argument_errors_keep_state)
 			regs.x86.reserved[0] = 1;
 			ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_SET_REGS, &regs));
 			regs.x86.reserved[0] = 0;
-			regs.x86.reserved[15] = 1;
+			regs.x86.reserved[14] = 1;
 			ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_SET_REGS, &regs));
-			regs.x86.reserved[15] = 0;
+			regs.x86.reserved[14] = 0;
+			regs.x86.cr8 = 16;
+			ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_SET_REGS, &regs));
+			regs.x86.cr8 = 0;
 			/* attrib bits 15:12 are not defined */
 			regs.x86.ds.attrib |= 0x1000;
 			ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_SET_REGS, &regs));

@@ -61,6 +61,19 @@ X86_GUEST(dr_guest, ".code32",
 	"out %al, $0x46\n\t"
 	"hlt\n\t");
 
+/*
+ * CR8 from 32-bit code: LOCK MOV CR0 is CR8 on CPUs with AltMovCr8
+ * (CPUID 0x80000001:ECX[4], AMD APM vol. 3, MOV CRn). Reports CR8 (0x47),
+ * then writes 9 to it (0x48).
+ */
+X86_GUEST(cr8_guest, ".code32",
+	".byte 0xf0, 0x0f, 0x20, 0xc0\n\t"	/* lock mov %cr0, %eax */
+	"out %eax, $0x47\n\t"
+	"mov $9, %eax\n\t"
+	".byte 0xf0, 0x0f, 0x22, 0xc0\n\t"	/* lock mov %eax, %cr0 */
+	"out %al, $0x48\n\t"
+	"hlt\n\t");
+
 /* Two values each register can hold: one set by the host, one by the guest. */
 static const struct {
 	__u32 msr;
@@ -237,6 +250,28 @@ TEST_F(sysreg, debug_registers)
 	ASSERT_EQ(-ENOENT, get_sysreg(self->vcpu, DR(4), &v));
 	ASSERT_EQ(-ENOENT, set_sysreg(self->vcpu, DR(5), 0));
 	ASSERT_EQ(-ENOENT, get_sysreg(self->vcpu, DR(8), &v));
+}
+
+/* CR8 is part of GET_REGS/SET_REGS (API version 2): both ways. */
+TEST_F(sysreg, cr8_in_regs)
+{
+	__u32 eax, ebx, ecx, edx;
+	struct axvcpu_regs regs;
+
+	AXV_REQUIRE_X86(&self->info);
+	asm volatile("cpuid" : "=a" (eax), "=b" (ebx), "=c" (ecx), "=d" (edx)
+		     : "a" (0x80000001), "c" (0));
+	if (!(ecx & (1U << 4)))
+		SKIP(return, "no AltMovCr8: 32-bit code cannot reach CR8");
+	self->vcpu = x86_vm_with_guest(&self->vm, cr8_guest_start, cr8_guest_end, 0);
+	axv_get_regs(self->vcpu, &regs);
+	ASSERT_EQ(0, regs.x86.cr8);
+	regs.x86.cr8 = 5;
+	axv_set_regs(self->vcpu, &regs);
+	ASSERT_RUN_IO_WRITE(self->vcpu, 0x47, 4, 5);
+	ASSERT_RUN_IO_WRITE(self->vcpu, 0x48, 1, 9);
+	axv_get_regs(self->vcpu, &regs);
+	ASSERT_EQ(9, regs.x86.cr8);
 }
 
 /* XCR0 is the host's: it reads so and takes only that value. */

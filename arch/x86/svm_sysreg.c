@@ -88,6 +88,19 @@ static u64 *svm_msr_field(struct vmcb_save_area *s, u32 msr, bool *address)
 	return NULL;
 }
 
+/* The field of a DR or plain MSR id, and whether it holds an address. */
+static u64 *svm_sysreg_field(struct svm_vcpu *svm, u64 id, bool *address)
+{
+	u64 *f = svm_dr_field(svm, id);
+
+	*address = false;
+	if (f)
+		return f;
+	if ((id & ~0xffffffffULL) != AXVCPU_SYSREG_X86_MSR)
+		return NULL;
+	return svm_msr_field(&svm->vmcb->save, (u32)id, address);
+}
+
 /**
  * svm_get_sysreg() - AXVCPU_GET_SYSREG
  * @vcpu: the vCPU (lock held)
@@ -114,14 +127,7 @@ int svm_get_sysreg(struct axvcpu_vcpu *vcpu, u64 id, u64 *value)
 		*value = s->g_pat;
 		return 0;
 	}
-	f = svm_dr_field(to_svm(vcpu), id);
-	if (f) {
-		*value = *f;
-		return 0;
-	}
-	if ((id & ~0xffffffffULL) != AXVCPU_SYSREG_X86_MSR)
-		return -ENOENT;
-	f = svm_msr_field(s, (u32)id, &address);
+	f = svm_sysreg_field(to_svm(vcpu), id, &address);
 	if (!f)
 		return -ENOENT;
 	*value = *f;
@@ -165,14 +171,7 @@ int svm_set_sysreg(struct axvcpu_vcpu *vcpu, u64 id, u64 value)
 		s->g_pat = value;
 		return 0;
 	}
-	f = svm_dr_field(svm, id);
-	if (f) {
-		*f = value;
-		return 0;
-	}
-	if ((id & ~0xffffffffULL) != AXVCPU_SYSREG_X86_MSR)
-		return -ENOENT;
-	f = svm_msr_field(s, (u32)id, &address);
+	f = svm_sysreg_field(svm, id, &address);
 	if (!f)
 		return -ENOENT;
 	if (address && !svm_canonical(value))

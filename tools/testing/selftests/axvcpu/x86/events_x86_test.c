@@ -163,6 +163,15 @@ static struct axv_vcpu *events_guest_ready(struct axv_vm *vm)
 	return x86_vcpu_ready(vm, 0, 0, X86_CODE_GPA);
 }
 
+/* The MSR fault guest with its #GP gate, vCPU 0 READY. */
+static struct axv_vcpu *msr_fault_vcpu(struct axv_vm *vm)
+{
+	x86_vm_create(vm);
+	x86_guest_load(vm, X86_CODE_GPA, msr_fault_guest_start, msr_fault_guest_end);
+	x86_idt_set_gate(vm, 13, X86_GUEST_GPA(msr_fault_guest, mf_gp_handler));
+	return x86_vcpu_ready(vm, 0, 0, X86_CODE_GPA);
+}
+
 #define REQUIRE_EVENTS(_feature) do {					\
 	AXV_REQUIRE_X86(&self->info);					\
 	AXV_REQUIRE_FEATURE(&self->info, _feature);			\
@@ -174,11 +183,7 @@ TEST_F(events, rdmsr_answered_with_fault)
 	struct axv_vcpu *vcpu;
 
 	REQUIRE_EVENTS(AXVCPU_FEATURE_SYSREG_FAULT);
-	x86_vm_create(&self->vm);
-	x86_guest_load(&self->vm, X86_CODE_GPA, msr_fault_guest_start,
-		       msr_fault_guest_end);
-	x86_idt_set_gate(&self->vm, 13, X86_GUEST_GPA(msr_fault_guest, mf_gp_handler));
-	vcpu = self->vcpu = x86_vcpu_ready(&self->vm, 0, 0, X86_CODE_GPA);
+	vcpu = self->vcpu = msr_fault_vcpu(&self->vm);
 
 	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_SYSREG_READ);
 	ASSERT_RUN_FIELD(vcpu, "sysreg.addr", UNKNOWN_MSR, vcpu->run->sysreg.addr);
@@ -199,11 +204,7 @@ TEST_F(events, wrmsr_answered_with_fault)
 	struct axv_vcpu *vcpu;
 
 	REQUIRE_EVENTS(AXVCPU_FEATURE_SYSREG_FAULT);
-	x86_vm_create(&self->vm);
-	x86_guest_load(&self->vm, X86_CODE_GPA, msr_fault_guest_start,
-		       msr_fault_guest_end);
-	x86_idt_set_gate(&self->vm, 13, X86_GUEST_GPA(msr_fault_guest, mf_gp_handler));
-	vcpu = self->vcpu = x86_vcpu_ready(&self->vm, 0, 0, X86_CODE_GPA);
+	vcpu = self->vcpu = msr_fault_vcpu(&self->vm);
 
 	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_SYSREG_READ);
 	vcpu->run->sysreg.value = 0x0000000700000008ULL;
@@ -226,11 +227,7 @@ TEST_F(events, fault_answer_needs_a_sysreg_exit)
 	struct axv_vcpu *vcpu;
 
 	REQUIRE_EVENTS(AXVCPU_FEATURE_SYSREG_FAULT);
-	x86_vm_create(&self->vm);
-	x86_guest_load(&self->vm, X86_CODE_GPA, msr_fault_guest_start,
-		       msr_fault_guest_end);
-	x86_idt_set_gate(&self->vm, 13, X86_GUEST_GPA(msr_fault_guest, mf_gp_handler));
-	vcpu = self->vcpu = x86_vcpu_ready(&self->vm, 0, 0, X86_CODE_GPA);
+	vcpu = self->vcpu = msr_fault_vcpu(&self->vm);
 
 	/* before any exit */
 	vcpu->run->complete_fault = 1;
@@ -266,11 +263,7 @@ TEST_F(events, fault_answer_applied_by_register_ioctl)
 	struct axv_vcpu *vcpu;
 
 	REQUIRE_EVENTS(AXVCPU_FEATURE_SYSREG_FAULT);
-	x86_vm_create(&self->vm);
-	x86_guest_load(&self->vm, X86_CODE_GPA, msr_fault_guest_start,
-		       msr_fault_guest_end);
-	x86_idt_set_gate(&self->vm, 13, X86_GUEST_GPA(msr_fault_guest, mf_gp_handler));
-	vcpu = self->vcpu = x86_vcpu_ready(&self->vm, 0, 0, X86_CODE_GPA);
+	vcpu = self->vcpu = msr_fault_vcpu(&self->vm);
 
 	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_SYSREG_READ);
 	vcpu->run->complete_fault = 1;

@@ -864,6 +864,9 @@ static void op_guest_session(struct thread_ctx *t)
 		     run->exit_reason == AXVCPU_EXIT_SYSREG_WRITE) ? chance(t, 50) :
 		    chance(t, 3))
 			run->complete_fault = chance(t, 90) ? 1 : rnd(t);
+		/* No sync-regs part exists: a nonzero sync_dirty is refused. */
+		if (chance(t, 2))
+			run->sync_dirty = interesting(t);
 		if (chance(t, 10))
 			op_regs_on(t, vcpu);
 		if (chance(t, 10)) {
@@ -894,9 +897,10 @@ static void op_guest_session(struct thread_ctx *t)
 			else
 				__atomic_fetch_add(&w->res->exits[run->exit_reason], 1,
 						   __ATOMIC_RELAXED);
-		} else if (errno == EINVAL && run->complete_fault) {
-			/* a fault answer RUN refused: take it back and go on */
+		} else if (errno == EINVAL && (run->complete_fault || run->sync_dirty)) {
+			/* an answer or sync part RUN refused: take it back, go on */
 			run->complete_fault = 0;
+			run->sync_dirty = 0;
 		} else if (errno != EINTR) {
 			break;
 		}

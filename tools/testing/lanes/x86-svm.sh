@@ -166,6 +166,7 @@ esac
 [ -s "$SERIAL" ] || lane_abort "empty serial log (QEMU did not start?)"
 
 parse_serial_log "$SERIAL" "${PROGRAMS[@]}"
+check_expected_skips
 if splat_scan "$SERIAL" >"$W/splats"; then
 	lane_fail "kernel splat: $(head -n 1 "$W/splats") (all: $W/splats)"
 	splat_reports "$SERIAL" >"$W/splat-reports"

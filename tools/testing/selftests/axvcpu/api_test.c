@@ -97,6 +97,10 @@ TEST_F(sys, info_fields)
 					    AXVCPU_FEATURE_CPUID))
 		TH_LOG("flags: expected only AXVCPU_FEATURE_* bits, got %#x",
 		       info.flags);
+	ASSERT_EQ(axv_required_features(info.arch),
+		  info.flags & axv_required_features(info.arch))
+		TH_LOG("flags %#x lack SPEC's required features %#x", info.flags,
+		       axv_required_features(info.arch) & ~info.flags);
 	ASSERT_LE(sizeof(struct axvcpu_run), info.run_mmap_size)
 		TH_LOG("run_mmap_size: expected >= sizeof(struct axvcpu_run) = %zu, got %u",
 		       sizeof(struct axvcpu_run), info.run_mmap_size);

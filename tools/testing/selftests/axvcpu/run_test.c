@@ -4,7 +4,7 @@
  * and signals"): a signal ends RUN with EINTR and EXIT_NOTHING, the vCPU
  * stays READY; immediate_exit; ioctls racing with RUN from another thread;
  * the in-kernel HALT wait (BLOCKED) woken by an injected interrupt or a
- * signal; EXIT_ON_HOST_INTR.
+ * signal; EXIT_ON_HOST_INTR; immediate_exit set by a signal handler.
  */
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -64,6 +64,12 @@ X86_GUEST_LABEL(halt_irq_handler);
 /* Spin from the first instruction. */
 X86_GUEST(pure_spin_guest, ".code32",
 	"1: jmp 1b\n\t");
+
+/* Counts in EBX: how far it ran tells whether RUN entered it. */
+X86_GUEST(count_spin_guest, ".code32",
+	"xor %ebx, %ebx\n\t"
+	"1: inc %ebx\n\t"
+	"jmp 1b\n\t");
 #endif
 
 FIXTURE(run)
@@ -106,6 +112,7 @@ struct kicker {
 	long state_seen;
 	int inject_vector;	/* inject this instead of signalling if nonzero */
 	int inject_rc;
+	int sig;		/* the signal sent (SIGUSR1 if 0) */
 };
 
 static void *kicker_fn(void *arg)
@@ -117,7 +124,7 @@ static void *kicker_fn(void *arg)
 	if (k->inject_vector)
 		k->inject_rc = axv_inject(k->vcpu, k->inject_vector);
 	else
-		pthread_kill(k->target, SIGUSR1);
+		pthread_kill(k->target, k->sig ? k->sig : SIGUSR1);
 	return NULL;
 }
 
@@ -194,6 +201,50 @@ TEST_F(run, immediate_exit)
 	ASSERT_EXIT_REASON(vcpu, AXVCPU_EXIT_NOTHING);
 	ASSERT_EQ(X86_GUEST_GPA(spin_guest, spin_here), axv_vcpu_rip(vcpu));
 	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
+}
+
+static struct axvcpu_run *volatile imm_run;
+
+/* The race immediate_exit closes: the signal handler sets it. */
+static void set_immediate_exit(int sig)
+{
+	imm_run->immediate_exit = 1;
+}
+
+/*
+ * immediate_exit set by a signal handler during RUN: RUN returns EINTR,
+ * and every RUN after it, until user space clears the byte, returns EINTR
+ * without entering the guest (its counter does not move).
+ */
+TEST_F_TIMEOUT(run, immediate_exit_from_signal_handler, 90)
+{
+	struct sigaction sa = { .sa_handler = set_immediate_exit };
+	struct axv_vcpu *vcpu;
+	struct kicker k;
+	__u64 count;
+	int rc;
+
+	AXV_REQUIRE_FEATURE(&self->info, AXVCPU_FEATURE_IMMEDIATE_EXIT);
+	GUEST(count_spin_guest, 0);
+	vcpu = self->vcpu;
+	imm_run = vcpu->run;
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGUSR2, &sa, NULL));
+
+	kicker_start(&k, vcpu, AXVCPU_STATE_RUNNING, 100, 0);
+	k.sig = SIGUSR2;	/* read by the kicker after its 100 ms */
+	rc = axv_run(vcpu);
+	pthread_join(k.thread, NULL);
+	ASSERT_EQ(-EINTR, rc) TH_LOG("RUN: %s", axv_errno_name(-rc));
+	ASSERT_EQ(1, vcpu->run->immediate_exit) TH_LOG("the handler did not run");
+	count = axv_get_gpr(vcpu, X86_RBX);
+	ASSERT_LT(0, count) TH_LOG("the guest never ran before the signal");
+	ASSERT_EQ(-EINTR, axv_run(vcpu));
+	ASSERT_EQ(-EINTR, axv_run(vcpu));
+	ASSERT_EQ(count, axv_get_gpr(vcpu, X86_RBX))
+		TH_LOG("RUN entered the guest with immediate_exit set");
+	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
+	signal(SIGUSR2, SIG_DFL);
 }
 
 struct racer {
@@ -341,7 +392,9 @@ TEST_F_TIMEOUT(run, halt_in_kernel, 120)
 	kicker_start(&k, vcpu, AXVCPU_STATE_BLOCKED, 50, 0);
 	axv_watchdog_arm(&wd, pthread_self(), 40);
 	rc = axv_run(vcpu);
-	axv_watchdog_disarm(&wd);
+	/* the EINTR must be the kicker's signal, not the watchdog's */
+	ASSERT_FALSE(axv_watchdog_disarm(&wd))
+		TH_LOG("the kicker's signal did not end the in-kernel HALT within 40 s");
 	pthread_join(k.thread, NULL);
 	ASSERT_EQ(AXVCPU_STATE_BLOCKED, k.state_seen);
 	ASSERT_EQ(-EINTR, rc)

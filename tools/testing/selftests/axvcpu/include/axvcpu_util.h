@@ -339,9 +339,24 @@ bool axv_watchdog_disarm(struct axv_watchdog *wd);
 		     axv_arch_name((_info)->arch));			\
 } while (0)
 
+/*
+ * The AXVCPU_FEATURE_* bits SPEC requires of a backend of @arch (the
+ * lifecycle options of section 3 everywhere; the section 3a injections and
+ * CPUID on x86, interrupt lines on arm64 and riscv64).
+ */
+__u32 axv_required_features(__u32 arch);
+
+/*
+ * Skip unless the backend offers @_feat; a feature SPEC requires of this
+ * backend is not a reason to skip: its absence fails the test.
+ */
 #define AXV_REQUIRE_FEATURE(_info, _feat) do {				\
-	if (!((_info)->flags & (_feat)))				\
+	if (!((_info)->flags & (_feat))) {				\
+		ASSERT_FALSE(axv_required_features((_info)->arch) & (_feat)) \
+			TH_LOG("backend %s lacks %s, which SPEC requires", \
+			       axv_arch_name((_info)->arch), #_feat);	\
 		SKIP(return, "backend does not offer %s", #_feat);	\
+	}								\
 } while (0)
 
 const char *axv_x86_gpr_name(__u32 reg);

@@ -204,6 +204,20 @@ bool axv_arch_is_x86(__u32 arch)
 	return arch == AXVCPU_ARCH_X86_SVM || arch == AXVCPU_ARCH_X86_VMX;
 }
 
+__u32 axv_required_features(__u32 arch)
+{
+	__u32 all = AXVCPU_FEATURE_READONLY_MEM | AXVCPU_FEATURE_EXIT_ON_HOST_INTR |
+		    AXVCPU_FEATURE_HALT_IN_KERNEL | AXVCPU_FEATURE_IMMEDIATE_EXIT |
+		    AXVCPU_FEATURE_SYSREG_FAULT;
+
+	if (axv_arch_is_x86(arch))
+		return all | AXVCPU_FEATURE_INJECT_NMI | AXVCPU_FEATURE_INJECT_EXCEPTION |
+		       AXVCPU_FEATURE_CPUID;
+	if (arch == AXVCPU_ARCH_ARM64_NVHE || arch == AXVCPU_ARCH_RISCV_H)
+		return all | AXVCPU_FEATURE_IRQ_LINES;
+	return 0;
+}
+
 void axv_vm_create(struct axv_vm *vm)
 {
 	memset(vm, 0, sizeof(*vm));

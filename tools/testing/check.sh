@@ -10,7 +10,8 @@
 #
 # Each lane (tools/testing/lib.sh: LANES_TABLE) builds the module and the
 # kselftests, boots its emulator and writes a result file. This script sums
-# them and prints a summary per lane; its last line is "N passed, M failed".
+# them and prints a summary per lane; its last line is "N passed, M failed,
+# K skipped" (only skips a lane expects: lib.sh, EXPECTED_SKIPS).
 # It exits non-zero on any failure: a failed test, a test program that
 # crashed or timed out, a lane timeout, a kernel splat, a build error, lint.
 set -uo pipefail
@@ -88,6 +89,7 @@ done
 T0=$(now)
 passed=0
 failed=0
+skipped=0
 summary=()
 
 # Everything the run needs, installed once up front.
@@ -97,7 +99,7 @@ deps_jobs=$lanes
 # shellcheck disable=SC2086 # a list of job names
 if ! "$TESTING_DIR/deps.sh" $deps_jobs; then
 	echo "deps: installing the dependencies failed"
-	echo "0 passed, 1 failed"
+	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
 
@@ -141,6 +143,7 @@ for lane in $lanes; do
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + s))
 	if [ "$mode" = bench ]; then
 		summary+=("$lane: bench $([ "$f" -eq 0 ] && echo ok || echo "FAILED ($f)") (${secs} s)")
 	else
@@ -163,6 +166,6 @@ printf '%s\n' "${summary[@]}"
 if [ "$mode" = bench ]; then
 	echo "bench: $(echo "$lanes" | wc -w) lane(s), $failed failed"
 else
-	echo "$passed passed, $failed failed"
+	echo "$passed passed, $failed failed, $skipped skipped"
 fi
 [ "$failed" -eq 0 ]

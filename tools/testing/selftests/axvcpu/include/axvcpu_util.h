@@ -119,6 +119,10 @@ void axv_set_gpr(struct axv_vcpu *vcpu, __u32 reg, __u64 value);
 void axv_get_regs(struct axv_vcpu *vcpu, struct axvcpu_regs *regs);
 void axv_set_regs(struct axv_vcpu *vcpu, struct axvcpu_regs *regs);
 int axv_inject(struct axv_vcpu *vcpu, __u32 vector);
+/* AXVCPU_INTERRUPT_NMI; AXVCPU_INJECT_EXCEPTION. 0 or -errno, as axv_inject(). */
+int axv_inject_nmi(struct axv_vcpu *vcpu);
+int axv_inject_exception(struct axv_vcpu *vcpu, __u32 vector, __u32 flags,
+			 __u32 error_code, __u64 fault_addr);
 /* Guest instruction pointer, for messages (~0 if it cannot be read). */
 __u64 axv_vcpu_rip(struct axv_vcpu *vcpu);
 /*

@@ -442,6 +442,26 @@ int axv_inject(struct axv_vcpu *vcpu, __u32 vector)
 	return ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq) ? -errno : 0;
 }
 
+int axv_inject_nmi(struct axv_vcpu *vcpu)
+{
+	struct axvcpu_interrupt irq = { .flags = AXVCPU_INTERRUPT_NMI };
+
+	return ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq) ? -errno : 0;
+}
+
+int axv_inject_exception(struct axv_vcpu *vcpu, __u32 vector, __u32 flags,
+			 __u32 error_code, __u64 fault_addr)
+{
+	struct axvcpu_exception exc = {
+		.vector = vector,
+		.flags = flags,
+		.error_code = error_code,
+		.fault_addr = fault_addr,
+	};
+
+	return ioctl(vcpu->fd, AXVCPU_INJECT_EXCEPTION, &exc) ? -errno : 0;
+}
+
 __u64 axv_vcpu_rip(struct axv_vcpu *vcpu)
 {
 	struct axvcpu_regs regs;

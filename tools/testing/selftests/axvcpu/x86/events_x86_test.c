@@ -131,26 +131,6 @@ FIXTURE_TEARDOWN(events)
 		axv_vm_close(&self->vm);
 }
 
-static int inject_exception(struct axv_vcpu *vcpu, __u32 vector, __u32 flags,
-			    __u32 error_code, __u64 fault_addr)
-{
-	struct axvcpu_exception exc = {
-		.vector = vector,
-		.flags = flags,
-		.error_code = error_code,
-		.fault_addr = fault_addr,
-	};
-
-	return ioctl(vcpu->fd, AXVCPU_INJECT_EXCEPTION, &exc) ? -errno : 0;
-}
-
-static int inject_nmi(struct axv_vcpu *vcpu)
-{
-	struct axvcpu_interrupt irq = { .flags = AXVCPU_INTERRUPT_NMI };
-
-	return ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq) ? -errno : 0;
-}
-
 /* The events guest with its IDT, READY and past its set-up (OUT 0x11). */
 static struct axv_vcpu *events_guest_ready(struct axv_vm *vm)
 {
@@ -283,7 +263,7 @@ TEST_F(events, exception_with_error_code)
 	REQUIRE_EVENTS(AXVCPU_FEATURE_INJECT_EXCEPTION);
 	vcpu = self->vcpu = events_guest_ready(&self->vm);
 	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 1, 1);
-	ASSERT_EQ(0, inject_exception(vcpu, 13, AXVCPU_EXCEPTION_ERROR_CODE, 0x1234, 0));
+	ASSERT_EQ(0, axv_inject_exception(vcpu, 13, AXVCPU_EXCEPTION_ERROR_CODE, 0x1234, 0));
 	ASSERT_RUN_IO_WRITE(vcpu, 0x60, 4, 0x1234);
 	ASSERT_RUN_IO_WRITE(vcpu, 0x61, 4, EV_GPA(ev_ready));
 	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
@@ -297,7 +277,7 @@ TEST_F(events, page_fault_sets_cr2)
 	REQUIRE_EVENTS(AXVCPU_FEATURE_INJECT_EXCEPTION);
 	vcpu = self->vcpu = events_guest_ready(&self->vm);
 	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 1, 1);
-	ASSERT_EQ(0, inject_exception(vcpu, 14, AXVCPU_EXCEPTION_ERROR_CODE, 0x6,
+	ASSERT_EQ(0, axv_inject_exception(vcpu, 14, AXVCPU_EXCEPTION_ERROR_CODE, 0x6,
 				      0xdeadb123));
 	ASSERT_RUN_IO_WRITE(vcpu, 0x60, 4, 6);
 	ASSERT_RUN_IO_WRITE(vcpu, 0x61, 4, EV_GPA(ev_ready));
@@ -312,7 +292,7 @@ TEST_F(events, exception_without_error_code)
 	REQUIRE_EVENTS(AXVCPU_FEATURE_INJECT_EXCEPTION);
 	vcpu = self->vcpu = events_guest_ready(&self->vm);
 	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 1, 1);
-	ASSERT_EQ(0, inject_exception(vcpu, 6, 0, 0, 0));
+	ASSERT_EQ(0, axv_inject_exception(vcpu, 6, 0, 0, 0));
 	ASSERT_RUN_IO_WRITE(vcpu, 0x64, 4, EV_GPA(ev_ready));
 }
 
@@ -325,16 +305,16 @@ TEST_F(events, exception_bad_arguments)
 	REQUIRE_EVENTS(AXVCPU_FEATURE_INJECT_EXCEPTION);
 	vcpu = self->vcpu = events_guest_ready(&self->vm);
 	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 1, 1);
-	ASSERT_EQ(-EINVAL, inject_exception(vcpu, 32, 0, 0, 0));
-	ASSERT_EQ(-EINVAL, inject_exception(vcpu, 2, 0, 0, 0));	/* NMI */
-	ASSERT_EQ(-EINVAL, inject_exception(vcpu, 15, 0, 0, 0));	/* reserved */
-	ASSERT_EQ(-EINVAL, inject_exception(vcpu, 31, 0, 0, 0));	/* reserved */
-	ASSERT_EQ(-EINVAL, inject_exception(vcpu, 13, 0, 0, 0));	/* needs its code */
-	ASSERT_EQ(-EINVAL, inject_exception(vcpu, 6, AXVCPU_EXCEPTION_ERROR_CODE, 0, 0));
-	ASSERT_EQ(-EINVAL, inject_exception(vcpu, 6, 0, 5, 0));	/* code without flag */
-	ASSERT_EQ(-EINVAL, inject_exception(vcpu, 13, AXVCPU_EXCEPTION_ERROR_CODE, 0,
+	ASSERT_EQ(-EINVAL, axv_inject_exception(vcpu, 32, 0, 0, 0));
+	ASSERT_EQ(-EINVAL, axv_inject_exception(vcpu, 2, 0, 0, 0));	/* NMI */
+	ASSERT_EQ(-EINVAL, axv_inject_exception(vcpu, 15, 0, 0, 0));	/* reserved */
+	ASSERT_EQ(-EINVAL, axv_inject_exception(vcpu, 31, 0, 0, 0));	/* reserved */
+	ASSERT_EQ(-EINVAL, axv_inject_exception(vcpu, 13, 0, 0, 0));	/* needs its code */
+	ASSERT_EQ(-EINVAL, axv_inject_exception(vcpu, 6, AXVCPU_EXCEPTION_ERROR_CODE, 0, 0));
+	ASSERT_EQ(-EINVAL, axv_inject_exception(vcpu, 6, 0, 5, 0));	/* code without flag */
+	ASSERT_EQ(-EINVAL, axv_inject_exception(vcpu, 13, AXVCPU_EXCEPTION_ERROR_CODE, 0,
 					    0x1000));		/* fault_addr not #PF */
-	ASSERT_EQ(-EINVAL, inject_exception(vcpu, 6, 1U << 1, 0, 0));
+	ASSERT_EQ(-EINVAL, axv_inject_exception(vcpu, 6, 1U << 1, 0, 0));
 	exc.pad = 1;
 	ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_INJECT_EXCEPTION, &exc));
 	exc.pad = 0;
@@ -342,8 +322,8 @@ TEST_F(events, exception_bad_arguments)
 	ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_INJECT_EXCEPTION, &exc));
 	ASSERT_ERRNO(EFAULT, ioctl(vcpu->fd, AXVCPU_INJECT_EXCEPTION, (void *)8));
 
-	ASSERT_EQ(0, inject_exception(vcpu, 6, 0, 0, 0));
-	ASSERT_EQ(-EBUSY, inject_exception(vcpu, 13, AXVCPU_EXCEPTION_ERROR_CODE, 0, 0));
+	ASSERT_EQ(0, axv_inject_exception(vcpu, 6, 0, 0, 0));
+	ASSERT_EQ(-EBUSY, axv_inject_exception(vcpu, 13, AXVCPU_EXCEPTION_ERROR_CODE, 0, 0));
 	/* the #UD queued first is the one delivered */
 	ASSERT_RUN_IO_WRITE(vcpu, 0x64, 4, EV_GPA(ev_ready));
 	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
@@ -358,7 +338,7 @@ TEST_F(events, nmi_delivered_with_interrupts_off)
 	vcpu = self->vcpu = events_guest_ready(&self->vm);
 	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 1, 1);
 	ASSERT_RUN_IO_WRITE(vcpu, 0x72, 1, 0x72);
-	ASSERT_EQ(0, inject_nmi(vcpu));
+	ASSERT_EQ(0, axv_inject_nmi(vcpu));
 	ASSERT_RUN_IO_WRITE(vcpu, 0x70, 1, 0x70);
 	ASSERT_RUN_IO_WRITE(vcpu, 0x71, 1, 0x71);
 	ASSERT_RUN_IO_WRITE(vcpu, 0x72, 1, 0x72);
@@ -378,10 +358,10 @@ TEST_F(events, nmi_masked_until_iret)
 	REQUIRE_EVENTS(AXVCPU_FEATURE_INJECT_NMI);
 	vcpu = self->vcpu = events_guest_ready(&self->vm);
 	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 1, 1);
-	ASSERT_EQ(0, inject_nmi(vcpu));
+	ASSERT_EQ(0, axv_inject_nmi(vcpu));
 	ASSERT_RUN_IO_WRITE(vcpu, 0x70, 1, 0x70);
-	ASSERT_EQ(0, inject_nmi(vcpu));
-	ASSERT_EQ(0, inject_nmi(vcpu));
+	ASSERT_EQ(0, axv_inject_nmi(vcpu));
+	ASSERT_EQ(0, axv_inject_nmi(vcpu));
 	ASSERT_RUN_IO_WRITE(vcpu, 0x71, 1, 0x71);
 	/* After the IRET: the loop's OUT, unless a host interrupt came first. */
 	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_IO_WRITE);
@@ -491,8 +471,8 @@ TEST_F(events, events_saved_and_restored)
 		     ev.x86.pending_irqs[2] | ev.x86.pending_irqs[3]);
 	ASSERT_EQ(0, axv_inject(vcpu, 0x40));
 	ASSERT_EQ(0, axv_inject(vcpu, 0xfe));
-	ASSERT_EQ(0, inject_nmi(vcpu));
-	ASSERT_EQ(0, inject_exception(vcpu, 13, AXVCPU_EXCEPTION_ERROR_CODE, 0x18, 0));
+	ASSERT_EQ(0, axv_inject_nmi(vcpu));
+	ASSERT_EQ(0, axv_inject_exception(vcpu, 13, AXVCPU_EXCEPTION_ERROR_CODE, 0x18, 0));
 	get_events(_metadata, vcpu, &ev);
 	ASSERT_EQ(1, ev.x86.nmi_pending);
 	ASSERT_EQ(1, ev.x86.exception_pending);
@@ -628,7 +608,7 @@ static void *nmi_when_blocked(void *arg)
 	struct nmi_waker *w = arg;
 
 	w->state_seen = axv_wait_state(w->vcpu, AXVCPU_STATE_BLOCKED, 20000);
-	w->rc = inject_nmi(w->vcpu);
+	w->rc = axv_inject_nmi(w->vcpu);
 	return NULL;
 }
 

@@ -226,6 +226,19 @@ X86_GUEST(npf_guest, ".code32",
 	"hlt\n\t");
 X86_GUEST_LABEL(npf_store);
 
+/*
+ * An MMIO read the decoder does not handle (ADD from memory), then a jump
+ * into the MMIO range: both are NESTED_PAGE_FAULT exits, read and exec.
+ */
+X86_GUEST(npf_raw_guest, ".code32",
+	"mov $" MMIO ", %edi\n\t"
+	"npf_add:\n\t"
+	"add 8(%edi), %eax\n\t"
+	"npf_add_end:\n\t"
+	"jmp *%edi\n\t");
+X86_GUEST_LABEL(npf_add);
+X86_GUEST_LABEL(npf_add_end);
+
 /* An IDT with limit 0 (the zeroed data page): #UD -> #GP -> #DF -> shutdown */
 X86_GUEST(triple_fault_guest, ".code32",
 	"lidt " __stringify(X86_DATA_GPA) " + 0x100\n\t"
@@ -635,6 +648,30 @@ TEST_F(exits, nested_page_fault)
 	ASSERT_EQ(X86_GUEST_GPA(npf_guest, npf_store), axv_vcpu_rip(vcpu))
 		TH_LOG("RIP at the fault: expected the store");
 	ASSERT_EQ(0, ro[0x44 / 4]) TH_LOG("read-only memory was written");
+	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
+}
+
+/*
+ * NESTED_PAGE_FAULT with read and exec access: an MMIO access the decoder
+ * does not handle leaves RIP at the instruction for user space to deal
+ * with (here: step over it); a fetch from a GPA with no region is one too.
+ */
+TEST_F(exits, nested_page_fault_read_and_exec)
+{
+	struct axvcpu_regs regs;
+	struct axv_vcpu *vcpu;
+
+	GUEST(npf_raw_guest);
+	vcpu = self->vcpu;
+	ASSERT_RUN_NPF(vcpu, X86_MMIO_GPA + 8, AXVCPU_ACCESS_READ);
+	ASSERT_EQ(X86_GUEST_GPA(npf_raw_guest, npf_add), axv_vcpu_rip(vcpu))
+		TH_LOG("an undecoded MMIO access must leave RIP at the instruction");
+	/* the VMM emulates it; here it only steps over it */
+	axv_get_regs(vcpu, &regs);
+	regs.x86.rip = X86_GUEST_GPA(npf_raw_guest, npf_add_end);
+	axv_set_regs(vcpu, &regs);
+	ASSERT_RUN_NPF(vcpu, X86_MMIO_GPA, AXVCPU_ACCESS_EXEC);
+	ASSERT_EQ(X86_MMIO_GPA, axv_vcpu_rip(vcpu));
 	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
 }
 

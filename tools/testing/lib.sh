@@ -61,6 +61,10 @@ FUZZ_PROGRAM=fuzz_test
 # make stress: the programs that race the module against CPU hotplug,
 # kill -9, kicks and KVM, repeated for AXVCPU_STRESS_SECONDS.
 STRESS_PROGRAMS="kvm_coexist_test torture_test run_test"
+# Programs that run after all the others, in this order: module_test
+# unloads and reloads the module (a failed reload must not leave the
+# other programs without it). The order is the runner's, not a name's.
+LAST_PROGRAMS="module_test"
 
 # The lanes. One line each: name, script under lanes/, then the parameters
 # (VAR=value, passed to the script in its environment). The script gets the
@@ -307,7 +311,8 @@ build_tests() {
 	say "tests built in $(elapsed "$t0") s"
 }
 
-# test_programs: the programs to run in this mode, sorted: every executable
+# test_programs: the programs to run in this mode, sorted (LAST_PROGRAMS
+# last): every executable
 # file at the top of $W/tests but the benchmark (check), the benchmark
 # alone (bench), the fuzzer's test alone (fuzz) or those of
 # AXVCPU_STRESS_PROGRAMS (stress). AXVCPU_TESTS narrows the list in check
@@ -337,7 +342,11 @@ test_programs() {
 			say "warning: $n is dynamically linked; the guest has no libc" >&2
 		fi
 		echo "$n"
-	done | LC_ALL=C sort
+	done | LC_ALL=C sort | awk -v last="$LAST_PROGRAMS" '
+		BEGIN { n = split(last, L, " "); for (i = 1; i <= n; i++) at[L[i]] = i }
+		$0 in at { held[at[$0]] = $0; next }
+		{ print }
+		END { for (i = 1; i <= n; i++) if (held[i] != "") print held[i] }'
 }
 
 # initramfs_skeleton ROOT: busybox and the directory layout.

@@ -22,7 +22,7 @@
  * back to where they were: a killed process's fds are released
  * asynchronously, so they are polled. The kernel's own checks (KASAN,
  * lockdep, kmemleak in the debug lane) and the runner's splat gate do the
- * rest. The unload/reload torture is in zz_module_test.c.
+ * rest. The unload/reload torture is in module_test.c.
  *
  * AXVCPU_TORTURE_ITERS overrides every test's iteration count.
  */

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zz_module_test: every fd holds a reference on the module, so rmmod is
+ * module_test: every fd holds a reference on the module, so rmmod is
  * refused while any is open (Documentation/api.rst, general rules); once
  * everything is closed the module unloads, and it loads again from
  * $AXVCPU_KO with finit_module(). The torture part: refused rmmods with
  * random sets of fds open here or in another process, and twenty rounds
  * of load, use, unload (lifecycle torture with torture_test.c).
  *
- * Named to run last of all the programs: if unloading works but loading
- * again does not, no other program is left without the module.
+ * The runner runs it after every other program (LAST_PROGRAMS in
+ * tools/testing/lib.sh): if unloading works but loading again does not,
+ * no other program is left without the module.
  */
 #include <fcntl.h>
 #include <signal.h>

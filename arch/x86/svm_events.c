@@ -75,8 +75,9 @@ int svm_inject_event(struct svm_vcpu *svm)
 		e->pending = false;
 		return SVM_TOOK_EXCEPTION;
 	}
-	if (xv->nmi_masked || xv->nmi_after_iret ||
-	    (c->int_state & SVM_INTERRUPT_SHADOW_MASK) ||
+	/* A plain read first: no locked operation on entries without an NMI. */
+	if (!test_bit(0, &xv->nmi_pending) || xv->nmi_masked ||
+	    xv->nmi_after_iret || (c->int_state & SVM_INTERRUPT_SHADOW_MASK) ||
 	    !test_and_clear_bit(0, &xv->nmi_pending))
 		return SVM_TOOK_NOTHING;
 	c->event_inj = X86_TRAP_NMI | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
@@ -136,7 +137,6 @@ void svm_get_events(struct axvcpu_vcpu *vcpu, struct axvcpu_events *ev)
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	struct axvcpu_x86_events *e = &ev->x86;
 	struct x86_vcpu *xv = &svm->x86;
-	unsigned int v;
 
 	e->interrupt_shadow = !!(c->int_state & SVM_INTERRUPT_SHADOW_MASK);
 	e->nmi_pending = test_bit(0, &xv->nmi_pending);
@@ -159,8 +159,7 @@ void svm_get_events(struct axvcpu_vcpu *vcpu, struct axvcpu_events *ev)
 		if (e->injected_has_error_code)
 			e->injected_error_code = c->event_inj_err;
 	}
-	for_each_set_bit(v, xv->pending_irqs, 256)
-		e->pending_irqs[v / 64] |= BIT_ULL(v % 64);
+	bitmap_to_arr64(e->pending_irqs, xv->pending_irqs, 256);
 	if (c->int_ctl & V_IRQ_MASK)
 		e->pending_irqs[c->int_vector / 64] |= BIT_ULL(c->int_vector % 64);
 }
@@ -228,7 +227,6 @@ int svm_set_events(struct axvcpu_vcpu *vcpu, const struct axvcpu_events *ev)
 	struct vmcb_control_area *c = &svm->vmcb->control;
 	const struct axvcpu_x86_events *e = &ev->x86;
 	struct x86_vcpu *xv = &svm->x86;
-	unsigned int v;
 
 	if (!svm_events_valid(e))
 		return -EINVAL;
@@ -258,11 +256,6 @@ int svm_set_events(struct axvcpu_vcpu *vcpu, const struct axvcpu_events *ev)
 		}
 	}
 	c->int_ctl &= ~V_IRQ_MASK;
-	for (v = 0; v < 256; v++) {
-		if (e->pending_irqs[v / 64] & BIT_ULL(v % 64))
-			set_bit(v, xv->pending_irqs);
-		else
-			clear_bit(v, xv->pending_irqs);
-	}
+	bitmap_from_arr64(xv->pending_irqs, e->pending_irqs, 256);
 	return 0;
 }

@@ -12,65 +12,60 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "axvcpu_x86.h"
+#include "axvcpu_guest.h"
 
-#if defined(__x86_64__)
-/* One OUT, then spin forever. */
-X86_GUEST(spin_guest, ".code32",
-	"mov $1, %al\n\t"
-	"out %al, $0x10\n\t"
-	"spin_here:\n\t"
-	"jmp spin_here\n\t");
-X86_GUEST_LABEL(spin_here);
+/* The guests' counters, read by the host in the guest's copy. */
+static volatile __u64 spin_count;
 
-/* OUT in a loop with interrupts on; vector 0x40 reports on port 0x40. */
-X86_GUEST(loop_irq_guest, ".code32",
-	"mov $" __stringify(X86_STACK_TOP) ", %esp\n\t"
-	"lidt " __stringify(X86_IDTR_GPA) "\n\t"
-	"sti\n\t"
-	"1: out %al, $0x10\n\t"
-	"inc %eax\n\t"
-	"jmp 1b\n\t"
-	"loop_irq_handler:\n\t"
-	"push %eax\n\t"
-	"mov $0x40, %al\n\t"
-	"out %al, $0x40\n\t"
-	"pop %eax\n\t"
-	"iret\n\t");
-X86_GUEST_LABEL(loop_irq_handler);
+/* One SYNC, then count forever. */
+static void spin_guest(void)
+{
+	GUEST_SYNC(1);
+	for (;;)
+		spin_count++;
+}
 
-/* HLT with interrupts on, twice. */
-X86_GUEST(halt_irq_guest, ".code32",
-	"mov $" __stringify(X86_STACK_TOP) ", %esp\n\t"
-	"lidt " __stringify(X86_IDTR_GPA) "\n\t"
-	"mov $1, %al\n\t"
-	"out %al, $0x11\n\t"
-	"sti\n\t"
-	"hlt\n\t"
-	"mov $2, %al\n\t"
-	"out %al, $0x12\n\t"
-	"hlt\n\t"
-	"mov $3, %al\n\t"
-	"out %al, $0x12\n\t"
-	"hlt\n\t"
-	"halt_irq_handler:\n\t"
-	"push %eax\n\t"
-	"mov $0x40, %al\n\t"
-	"out %al, $0x40\n\t"
-	"pop %eax\n\t"
-	"iret\n\t");
-X86_GUEST_LABEL(halt_irq_handler);
+/* Count from the first instruction. */
+static void count_spin_guest(void)
+{
+	for (;;)
+		spin_count++;
+}
 
-/* Spin from the first instruction. */
-X86_GUEST(pure_spin_guest, ".code32",
-	"1: jmp 1b\n\t");
+/* Spin with interrupts off: only the host's own interrupts end RUN. */
+static void pure_spin_guest(void)
+{
+	for (;;)
+		guest_cpu_relax();
+}
 
-/* Counts in EBX: how far it ran tells whether RUN entered it. */
-X86_GUEST(count_spin_guest, ".code32",
-	"xor %ebx, %ebx\n\t"
-	"1: inc %ebx\n\t"
-	"jmp 1b\n\t");
-#endif
+#define HANDLER_SYNC	0x40
+
+static void sync_irq(__u64 vector)
+{
+	GUEST_SYNC2(HANDLER_SYNC, vector);
+}
+
+/* SYNC in a loop with interrupts on; the handler reports each interrupt. */
+static void loop_irq_guest(void)
+{
+	guest_irq_set_handler(sync_irq);
+	guest_irq_enable();
+	for (;;)
+		GUEST_SYNC(1);
+}
+
+/* Wait for an interrupt three times, reporting each step. */
+static void halt_irq_guest(void)
+{
+	guest_irq_set_handler(sync_irq);
+	GUEST_SYNC(1);
+	guest_safe_halt();
+	GUEST_SYNC(2);
+	guest_safe_halt();
+	GUEST_SYNC(3);
+	guest_safe_halt();
+}
 
 FIXTURE(run)
 {
@@ -92,12 +87,19 @@ FIXTURE_TEARDOWN(run)
 		axv_vm_close(&self->vm);
 }
 
-#if defined(__x86_64__)
-#define GUEST(name, flags)	X86_FIXTURE_GUEST(name, flags)
-#else
 #define GUEST(name, flags)						\
-	SKIP(return, "no guest code for this architecture")
-#endif
+	(self->vcpu = axv_guest_vm(&self->vm, name, (flags)))
+
+/*
+ * Where a spinning guest stopped: inside @fn (its loop is a few bytes in;
+ * 256 bytes covers it on every architecture with room to spare).
+ */
+static bool pc_in_fn(struct axv_vcpu *vcpu, void (*fn)(void))
+{
+	__u64 pc = axv_vcpu_pc(vcpu), start = (__u64)(uintptr_t)fn;
+
+	return pc > start && pc < start + 256;
+}
 
 /*
  * Waits until the vCPU is in @wait_state, then @delay_ms, then sends
@@ -148,7 +150,7 @@ TEST_F_TIMEOUT(run, signal_interrupts_spinning_guest, 90)
 
 	GUEST(spin_guest, 0);
 	vcpu = self->vcpu;
-	ASSERT_RUN_IO_WRITE(vcpu, 0x10, 1, 1);
+	ASSERT_RUN_SYNC(vcpu, 1);
 
 	for (i = 0; i < 2; i++) {
 		kicker_start(&k, vcpu, AXVCPU_STATE_RUNNING, 100, 0);
@@ -163,14 +165,18 @@ TEST_F_TIMEOUT(run, signal_interrupts_spinning_guest, 90)
 		ASSERT_EXIT_REASON(vcpu, AXVCPU_EXIT_NOTHING);
 		ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
 		/* "the guest state is exactly where it stopped" */
-		ASSERT_EQ(X86_GUEST_GPA(spin_guest, spin_here), axv_vcpu_rip(vcpu))
-			TH_LOG("RIP after EINTR: expected the spin loop");
+		ASSERT_TRUE(pc_in_fn(vcpu, spin_guest))
+			TH_LOG("PC after EINTR %#llx: expected the spin loop at %p",
+			       (unsigned long long)axv_vcpu_pc(vcpu), spin_guest);
 	}
+	ASSERT_LT(0, axv_guest_read_global(&self->vm, spin_count))
+		TH_LOG("the guest never counted");
 }
 
 TEST_F(run, immediate_exit)
 {
 	struct axv_vcpu *vcpu;
+	__u64 pc;
 	int rc;
 
 	AXV_REQUIRE_FEATURE(&self->info, AXVCPU_FEATURE_IMMEDIATE_EXIT);
@@ -184,22 +190,25 @@ TEST_F(run, immediate_exit)
 		       axv_errno_name(-rc));
 	ASSERT_EXIT_REASON(vcpu, AXVCPU_EXIT_NOTHING);
 	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
-	ASSERT_EQ(X86_CODE_GPA, axv_vcpu_rip(vcpu))
+	ASSERT_EQ((__u64)(uintptr_t)spin_guest, axv_vcpu_pc(vcpu))
 		TH_LOG("immediate_exit: the guest was entered");
 	ASSERT_EQ(1, vcpu->run->immediate_exit)
 		TH_LOG("the kernel cleared immediate_exit");
 	/* again: it stays set until user space clears it */
 	ASSERT_EQ(-EINTR, axv_run(vcpu));
-	ASSERT_EQ(X86_CODE_GPA, axv_vcpu_rip(vcpu));
+	ASSERT_EQ((__u64)(uintptr_t)spin_guest, axv_vcpu_pc(vcpu));
 
 	vcpu->run->immediate_exit = 0;
-	ASSERT_RUN_IO_WRITE(vcpu, 0x10, 1, 1);
+	ASSERT_RUN_SYNC(vcpu, 1);
 
 	/* after an exit, before the guest goes on */
+	pc = axv_vcpu_pc(vcpu);
 	vcpu->run->immediate_exit = 1;
 	ASSERT_EQ(-EINTR, axv_run(vcpu));
 	ASSERT_EXIT_REASON(vcpu, AXVCPU_EXIT_NOTHING);
-	ASSERT_EQ(X86_GUEST_GPA(spin_guest, spin_here), axv_vcpu_rip(vcpu));
+	ASSERT_EQ(pc, axv_vcpu_pc(vcpu));
+	ASSERT_EQ(0, axv_guest_read_global(&self->vm, spin_count))
+		TH_LOG("the guest ran past its SYNC");
 	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
 }
 
@@ -237,11 +246,11 @@ TEST_F_TIMEOUT(run, immediate_exit_from_signal_handler, 90)
 	pthread_join(k.thread, NULL);
 	ASSERT_EQ(-EINTR, rc) TH_LOG("RUN: %s", axv_errno_name(-rc));
 	ASSERT_EQ(1, vcpu->run->immediate_exit) TH_LOG("the handler did not run");
-	count = axv_get_gpr(vcpu, X86_RBX);
+	count = axv_guest_read_global(&self->vm, spin_count);
 	ASSERT_LT(0, count) TH_LOG("the guest never ran before the signal");
 	ASSERT_EQ(-EINTR, axv_run(vcpu));
 	ASSERT_EQ(-EINTR, axv_run(vcpu));
-	ASSERT_EQ(count, axv_get_gpr(vcpu, X86_RBX))
+	ASSERT_EQ(count, axv_guest_read_global(&self->vm, spin_count))
 		TH_LOG("RUN entered the guest with immediate_exit set");
 	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
 	signal(SIGUSR2, SIG_DFL);
@@ -261,21 +270,21 @@ static void *racer_fn(void *arg)
 	struct racer *r = arg;
 	struct axvcpu_vcpu_info vi;
 	struct axvcpu_gpr g;
-	__u64 expect_r15 = 0;
+	__u64 expect = 0;
 	long st;
 
 	while (!r->stop && !r->error[0]) {
 		memset(&g, 0, sizeof(g));
-		g.reg = X86_R15;
+		g.reg = AXV_GUEST_SCRATCH_GPR;
 		if (ioctl(r->vcpu->fd, AXVCPU_GET_GPR, &g))
 			snprintf(r->error, sizeof(r->error), "GET_GPR: %s",
 				 axv_errno_name(errno));
-		else if (g.value != expect_r15)
+		else if (g.value != expect)
 			snprintf(r->error, sizeof(r->error),
-				 "GET_GPR R15: expected %#llx, got %#llx",
-				 (unsigned long long)expect_r15,
+				 "GET_GPR of the scratch register: expected %#llx, got %#llx",
+				 (unsigned long long)expect,
 				 (unsigned long long)g.value);
-		g.value = ++expect_r15;
+		g.value = ++expect;
 		if (ioctl(r->vcpu->fd, AXVCPU_SET_GPR, &g))
 			snprintf(r->error, sizeof(r->error), "SET_GPR: %s",
 				 axv_errno_name(errno));
@@ -295,7 +304,7 @@ static void *racer_fn(void *arg)
 				 "GET_STATE during RUN loop: %s",
 				 axv_state_name(st));
 		if (!(r->iterations % 8)) {
-			int rc = axv_inject(r->vcpu, 0x40);
+			int rc = axv_inject(r->vcpu, AXV_GUEST_IRQ_VECTOR);
 
 			if (rc)
 				snprintf(r->error, sizeof(r->error),
@@ -312,45 +321,50 @@ static void *racer_fn(void *arg)
 TEST_F_TIMEOUT(run, ioctls_race_with_run, 240)
 {
 	const unsigned long min_runs = 2000, max_runs = 100000;
-	unsigned long runs = 0, port40 = 0;
+	unsigned long runs = 0, handled = 0;
 	struct axvcpu_vcpu_info vi;
 	struct axv_vcpu *vcpu;
+	struct axv_ucall uc;
+	__u64 cmd = 0;
 	struct racer r;
 	pthread_t t;
-	int rc;
+	int rc = 0;
 
 	GUEST(loop_irq_guest, 0);
 	vcpu = self->vcpu;
-	x86_idt_set_gate(&self->vm, 0x40,
-			 X86_GUEST_GPA(loop_irq_guest, loop_irq_handler));
 	axv_get_vcpu_info(vcpu, &vi);
 
 	memset(&r, 0, sizeof(r));
 	r.vcpu = vcpu;
 	r.bound_cpu = vi.bound_cpu;
 	axv_thread_run(&t, racer_fn, &r);
-	while (runs < max_runs && (runs < min_runs || !port40) && !r.error[0]) {
+	while (runs < max_runs && (runs < min_runs || !handled) && !r.error[0]) {
 		rc = axv_run(vcpu);
-		if (rc || vcpu->run->exit_reason != AXVCPU_EXIT_IO_WRITE ||
-		    (vcpu->run->io.port != 0x10 && vcpu->run->io.port != 0x40))
+		if (rc)
 			break;
-		if (vcpu->run->io.port == 0x40)
-			port40++;
+		cmd = axv_get_ucall(vcpu, &uc);
+		if (cmd != AXV_UCALL_SYNC ||
+		    (uc.args[0] != 1 && uc.args[0] != HANDLER_SYNC))
+			break;
+		if (uc.args[0] == HANDLER_SYNC)
+			handled++;
 		runs++;
 	}
 	r.stop = true;
 	pthread_join(t, NULL);
 	ASSERT_EQ(0, r.error[0]) TH_LOG("racing thread: %s", r.error);
 	ASSERT_EQ(0, rc) TH_LOG("RUN %lu: %s", runs, axv_errno_name(-rc));
-	ASSERT_EXIT_REASON(vcpu, AXVCPU_EXIT_IO_WRITE);
-	ASSERT_TRUE(vcpu->run->io.port == 0x10 || vcpu->run->io.port == 0x40)
-		TH_LOG("unexpected exit %s", axv_exit_desc(vcpu->run));
-	ASSERT_LE(1, port40)
-		TH_LOG("%lu RUNs, %lu injections of 0x40, none delivered",
+	ASSERT_EQ(AXV_UCALL_SYNC, cmd)
+		TH_LOG("unexpected exit %s (%s)", axv_exit_desc(vcpu->run), uc.msg);
+	ASSERT_TRUE(uc.args[0] == 1 || uc.args[0] == HANDLER_SYNC)
+		TH_LOG("unexpected GUEST_SYNC(%#llx)",
+		       (unsigned long long)uc.args[0]);
+	ASSERT_LE(1, handled)
+		TH_LOG("%lu RUNs, %lu injections, none delivered",
 		       runs, r.injections);
 	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
 	TH_LOG("%lu RUNs, %lu racing ioctl rounds, %lu injections, %lu handler exits",
-	       runs, r.iterations, r.injections, port40);
+	       runs, r.iterations, r.injections, handled);
 }
 
 TEST_F_TIMEOUT(run, halt_in_kernel, 120)
@@ -358,18 +372,17 @@ TEST_F_TIMEOUT(run, halt_in_kernel, 120)
 	bool handler = false, after = false;
 	struct axv_watchdog wd;
 	struct axv_vcpu *vcpu;
+	struct axv_ucall uc;
 	struct kicker k;
 	int n, rc;
 
 	AXV_REQUIRE_FEATURE(&self->info, AXVCPU_FEATURE_HALT_IN_KERNEL);
 	GUEST(halt_irq_guest, AXVCPU_VCPU_HALT_IN_KERNEL);
 	vcpu = self->vcpu;
-	x86_idt_set_gate(&self->vm, 0x40,
-			 X86_GUEST_GPA(halt_irq_guest, halt_irq_handler));
-	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 1, 1);
+	ASSERT_RUN_SYNC(vcpu, 1);
 
-	/* HLT waits in the kernel; an injected interrupt wakes it */
-	kicker_start(&k, vcpu, AXVCPU_STATE_BLOCKED, 50, 0x40);
+	/* the halt waits in the kernel; an injected interrupt wakes it */
+	kicker_start(&k, vcpu, AXVCPU_STATE_BLOCKED, 50, AXV_GUEST_IRQ_VECTOR);
 	axv_watchdog_arm(&wd, pthread_self(), 40);
 	rc = axv_run(vcpu);
 	ASSERT_FALSE(axv_watchdog_disarm(&wd))
@@ -382,11 +395,13 @@ TEST_F_TIMEOUT(run, halt_in_kernel, 120)
 	ASSERT_EQ(0, k.inject_rc) TH_LOG("INJECT_INTERRUPT while BLOCKED: %s",
 					 axv_errno_name(-k.inject_rc));
 	ASSERT_EQ(0, rc) TH_LOG("RUN: %s", axv_errno_name(-rc));
-	ASSERT_EXIT_REASON(vcpu, AXVCPU_EXIT_IO_WRITE);
-	ASSERT_RUN_FIELD(vcpu, "io.port (the handler)", 0x40, vcpu->run->io.port);
+	ASSERT_EQ(AXV_UCALL_SYNC, axv_get_ucall(vcpu, &uc))
+		TH_LOG("exit %s: expected the handler's SYNC",
+		       axv_exit_desc(vcpu->run));
+	ASSERT_EQ(HANDLER_SYNC, uc.args[0]) TH_LOG("SYNC from the handler");
 	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
-	/* IRET back to after the HLT */
-	ASSERT_RUN_IO_WRITE(vcpu, 0x12, 1, 2);
+	/* back from the handler to after the halt */
+	ASSERT_RUN_SYNC(vcpu, 2);
 
 	/* the second HLT: a signal ends the wait with EINTR */
 	kicker_start(&k, vcpu, AXVCPU_STATE_BLOCKED, 50, 0);
@@ -408,15 +423,15 @@ TEST_F_TIMEOUT(run, halt_in_kernel, 120)
 	 * and the guest reaches the code after the second HLT (in either
 	 * order, depending on whether the interrupted wait goes on).
 	 */
-	ASSERT_EQ(0, axv_inject(vcpu, 0x40));
+	ASSERT_EQ(0, axv_inject(vcpu, AXV_GUEST_IRQ_VECTOR));
 	axv_watchdog_arm(&wd, pthread_self(), 40);
 	for (n = 0; n < 3 && !(handler && after); n++) {
 		rc = axv_run(vcpu);
-		if (rc || vcpu->run->exit_reason != AXVCPU_EXIT_IO_WRITE)
+		if (rc || axv_get_ucall(vcpu, &uc) != AXV_UCALL_SYNC)
 			break;
-		if (vcpu->run->io.port == 0x40)
+		if (uc.args[0] == HANDLER_SYNC)
 			handler = true;
-		else if (vcpu->run->io.port == 0x12 && vcpu->run->io.data == 3)
+		else if (uc.args[0] == 3)
 			after = true;
 		else
 			break;
@@ -425,7 +440,7 @@ TEST_F_TIMEOUT(run, halt_in_kernel, 120)
 		TH_LOG("RUN after the interrupted HALT did not return within 40 s");
 	ASSERT_EQ(0, rc) TH_LOG("RUN: %s", axv_errno_name(-rc));
 	ASSERT_TRUE(handler && after)
-		TH_LOG("after injecting 0x40: handler exit %s, code after HLT %s; last exit %s",
+		TH_LOG("after injecting: handler SYNC %s, code after the halt %s; last exit %s",
 		       handler ? "seen" : "missing",
 		       after ? "reached" : "not reached",
 		       axv_exit_desc(vcpu->run));

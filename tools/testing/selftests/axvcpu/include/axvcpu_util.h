@@ -125,6 +125,8 @@ int axv_inject_exception(struct axv_vcpu *vcpu, __u32 vector, __u32 flags,
 			 __u32 error_code, __u64 fault_addr);
 /* Guest instruction pointer, for messages (~0 if it cannot be read). */
 __u64 axv_vcpu_rip(struct axv_vcpu *vcpu);
+/* The guest's program counter on any architecture (~0 if unreadable). */
+__u64 axv_vcpu_pc(struct axv_vcpu *vcpu);
 /*
  * The vCPU's main registers in one line, for a failure message (x86: RIP,
  * RSP, RFLAGS, RAX, RBX, CS, CR0, CR3, CR4, EFER); a per-thread buffer.

@@ -474,6 +474,25 @@ __u64 axv_vcpu_rip(struct axv_vcpu *vcpu)
 	return regs.x86.rip;
 }
 
+__u64 axv_vcpu_pc(struct axv_vcpu *vcpu)
+{
+	struct axvcpu_regs regs;
+
+	memset(&regs, 0, sizeof(regs));
+	if (ioctl(vcpu->fd, AXVCPU_GET_REGS, &regs))
+		return ~0ULL;
+	switch (regs.arch) {
+	case AXVCPU_ARCH_X86_VMX:
+	case AXVCPU_ARCH_X86_SVM:
+		return regs.x86.rip;
+	case AXVCPU_ARCH_ARM64_NVHE:
+		return regs.arm64.pc;
+	case AXVCPU_ARCH_RISCV_H:
+		return regs.riscv64.pc;
+	}
+	return ~0ULL;
+}
+
 const char *axv_regs_desc(struct axv_vcpu *vcpu)
 {
 	static __thread char buf[256];

@@ -124,9 +124,11 @@ static int svm_exit_npf(struct svm_vcpu *svm, struct axvcpu_run *run)
 	struct axvcpu_vcpu *vcpu = svm->x86.vcpu;
 	u64 error = svm->vmcb->control.exit_info_1;
 	u64 gpa = svm->vmcb->control.exit_info_2;
+	struct x86_split split;
 	enum x86_cpu_mode mode;
 	struct x86_insn insn;
 	unsigned int len;
+	bool is_split;
 	u8 bytes[15];
 	int ret;
 
@@ -152,8 +154,11 @@ static int svm_exit_npf(struct svm_vcpu *svm, struct axvcpu_run *run)
 	if (ret || insn.is_write != !!(error & NPF_WRITE))
 		return AXVCPU_RUN_EXIT;
 
+	/* svm->insn_regs still has RIP at the instruction */
+	is_split = x86_mmio_split(vcpu->vm, &svm->insn_regs, mode, &insn, gpa,
+				  &split);
 	svm_skip(svm, insn.len);
-	x86_exit_mmio(&svm->x86, run, gpa, &insn);
+	x86_exit_mmio(&svm->x86, run, gpa, &insn, is_split ? &split : NULL);
 	return AXVCPU_RUN_EXIT;
 }
 

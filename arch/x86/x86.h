@@ -27,6 +27,10 @@ enum x86_gpr {
  * @sign_ext: sign-extend from @width to @reg_width
  * @insn_rip: RIP of the RDMSR/WRMSR of a SYSREG exit, where a fault
  *	completion puts RIP back
+ * @mmio_len: a split MMIO read (x86_mmio_split.c): the bytes user space
+ *	answers, 0 when the read is not split
+ * @mmio_off: their offset in the access
+ * @ram_bytes: the bytes read from RAM, in their place in the access
  *
  * Kept in the kernel: the run struct is user-writable, so only the value
  * read is taken from it.
@@ -38,6 +42,9 @@ struct x86_pending_read {
 	u8 reg_width;
 	bool sign_ext;
 	u64 insn_rip;
+	u8 mmio_len;
+	u8 mmio_off;
+	u64 ram_bytes;
 };
 
 /**
@@ -110,6 +117,40 @@ enum x86_cpu_mode {
 	X86_MODE_LONG64,
 };
 
+/* struct x86_mem_operand.seg: the segment registers, SDM vol. 2 2.1.1 order */
+enum x86_seg {
+	X86_SEG_ES, X86_SEG_CS, X86_SEG_SS, X86_SEG_DS, X86_SEG_FS, X86_SEG_GS,
+	X86_SEG_DEFAULT,
+};
+
+/**
+ * struct x86_mem_operand - how an instruction addresses its memory operand
+ * @addrsize: address size in bytes (2, 4, 8)
+ * @seg: segment override prefix, X86_SEG_DEFAULT when none
+ * @moffs: MOV with a moffs operand: @disp is the whole offset
+ * @rip_rel: RIP-relative (64-bit mode, ModRM mod 0 r/m 5)
+ * @mod: ModRM.mod
+ * @rm: ModRM.rm, REX.B included (16-bit: the r/m of SDM table 2-1)
+ * @has_sib: a SIB byte follows ModRM
+ * @base: SIB base, REX.B included; -1 for none
+ * @index: SIB index, REX.X included; -1 for none
+ * @scale: SIB scale as a shift (0..3)
+ * @disp: the displacement, sign-extended
+ */
+struct x86_mem_operand {
+	u8 addrsize;
+	u8 seg;
+	bool moffs;
+	bool rip_rel;
+	u8 mod;
+	u8 rm;
+	bool has_sib;
+	s8 base;
+	s8 index;
+	u8 scale;
+	s64 disp;
+};
+
 /**
  * struct x86_insn - a decoded memory-access instruction (MMIO)
  * @len: instruction length in bytes
@@ -120,6 +161,7 @@ enum x86_cpu_mode {
  * @reg_width: bytes of the register written by a load
  * @sign_ext: a load that sign-extends (MOVSX)
  * @imm: the immediate stored
+ * @mem: the memory operand's addressing
  */
 struct x86_insn {
 	u8 len;
@@ -129,7 +171,31 @@ struct x86_insn {
 	u8 reg_width;
 	bool sign_ext;
 	u64 imm;
+	struct x86_mem_operand mem;
 };
+
+/**
+ * struct x86_split - an access that is part RAM, part MMIO
+ * @ram_gpa: where its bytes in RAM are
+ * @ram_off: their offset in the access
+ * @ram_len: how many
+ * @mmio_gpa: where its bytes outside any region are (the MMIO exit's addr)
+ * @mmio_off: their offset in the access
+ * @mmio_len: how many (the MMIO exit's width)
+ */
+struct x86_split {
+	u64 ram_gpa;
+	u8 ram_off;
+	u8 ram_len;
+	u64 mmio_gpa;
+	u8 mmio_off;
+	u8 mmio_len;
+};
+
+/* x86_mmio_split.c */
+bool x86_mmio_split(struct axvcpu_vm *vm, const struct axvcpu_x86_regs *regs,
+		    enum x86_cpu_mode mode, const struct x86_insn *insn,
+		    u64 gpa, struct x86_split *split);
 
 /* x86_decode.c */
 int x86_decode_mmio(const u8 *bytes, unsigned int avail,
@@ -145,6 +211,8 @@ int x86_decode_mov_to_cr(const u8 *bytes, unsigned int avail,
 int x86_fetch_insn(struct axvcpu_vm *vm, const struct axvcpu_x86_regs *regs,
 		   u8 *buf, unsigned int *len);
 enum x86_cpu_mode x86_cpu_mode(const struct axvcpu_x86_regs *regs);
+int x86_gva_to_gpa(struct axvcpu_vm *vm, const struct axvcpu_x86_regs *regs,
+		   u64 gva, u64 *gpa);
 
 /* x86_exit.c */
 u64 x86_read_reg(const struct x86_vcpu *xv, u32 reg, unsigned int width);
@@ -157,7 +225,7 @@ void x86_exit_msr(struct x86_vcpu *xv, struct axvcpu_run *run, bool write,
 		  u64 insn_rip);
 bool x86_pending_can_fault(const struct x86_vcpu *xv);
 void x86_exit_mmio(struct x86_vcpu *xv, struct axvcpu_run *run, u64 gpa,
-		   const struct x86_insn *insn);
+		   const struct x86_insn *insn, const struct x86_split *split);
 void x86_complete(struct x86_vcpu *xv, const struct axvcpu_run *run);
 
 bool x86_efer_valid(u64 efer);

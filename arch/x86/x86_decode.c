@@ -3,8 +3,10 @@
  * A small x86 instruction decoder for what the exit handlers must decode
  * themselves (AMD's SVM under QEMU has neither decode assists nor nRIP
  * save): the MOV family a guest uses for MMIO, and MOV to/from DRn.
- * It computes the length, the operand width and the register; the address
- * comes from the hardware (the faulting guest physical address).
+ * It computes the length, the operand width, the register and how the memory
+ * operand is addressed; the address itself comes from the hardware (the
+ * faulting guest physical address), the addressing only serves accesses
+ * that cross a page (x86_mmio_split.c).
  * SDM vol. 2, chapter 2 (instruction format) and the MOV, MOVZX, MOVSX pages.
  */
 #include <linux/errno.h>
@@ -16,6 +18,7 @@ struct x86_prefixes {
 	u8 addrsize;		/* address size in bytes */
 	u8 rex;			/* REX byte, 0 when none */
 	bool lock;		/* F0 */
+	u8 seg;			/* enum x86_seg of the last segment prefix */
 	unsigned int len;	/* bytes of prefixes (REX included) */
 };
 
@@ -26,6 +29,7 @@ static int x86_decode_prefixes(const u8 *b, unsigned int avail,
 	unsigned int i;
 
 	memset(p, 0, sizeof(*p));
+	p->seg = X86_SEG_DEFAULT;
 	for (i = 0; i < avail && i < 15; i++) {
 		switch (b[i]) {
 		case 0x66:
@@ -37,8 +41,13 @@ static int x86_decode_prefixes(const u8 *b, unsigned int avail,
 		case 0xf0:
 			p->lock = true;
 			continue;
-		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64:
-		case 0x65: case 0xf2: case 0xf3:
+		case 0x26: case 0x2e: case 0x36: case 0x3e:
+			p->seg = (b[i] >> 3) & 3;	/* ES, CS, SS, DS */
+			continue;
+		case 0x64: case 0x65:
+			p->seg = X86_SEG_FS + (b[i] & 1);
+			continue;
+		case 0xf2: case 0xf3:
 			continue;
 		}
 		break;
@@ -101,6 +110,69 @@ static int x86_modrm_len(const u8 *b, unsigned int avail, u8 addrsize)
 	return len <= avail ? len : -EINVAL;
 }
 
+static s64 x86_get_disp(const u8 *b, unsigned int size)
+{
+	switch (size) {
+	case 1:
+		return (s8)b[0];
+	case 2:
+		return (s16)(b[0] | b[1] << 8);
+	}
+	return (s32)(b[0] | b[1] << 8 | b[2] << 16 | (u32)b[3] << 24);
+}
+
+/*
+ * The addressing of the ModRM operand at @b, whose length
+ * x86_modrm_len() checked (SDM vol. 2, 2.1.5 and 2.2.1).
+ */
+static void x86_modrm_operand(const u8 *b, const struct x86_prefixes *p,
+			      enum x86_cpu_mode mode, struct x86_mem_operand *m)
+{
+	u8 rexb = (p->rex & 0x1) ? 8 : 0, rexx = (p->rex & 0x2) ? 8 : 0;
+	const u8 *d = b + 1;
+
+	m->addrsize = p->addrsize;
+	m->seg = p->seg;
+	m->mod = b[0] >> 6;
+	m->base = -1;
+	m->index = -1;
+	if (p->addrsize == 2) {
+		m->rm = b[0] & 7;
+		if (m->mod == 1)
+			m->disp = x86_get_disp(d, 1);
+		else if (m->mod == 2 || (m->mod == 0 && m->rm == 6))
+			m->disp = x86_get_disp(d, 2);
+		return;
+	}
+	m->rm = (b[0] & 7) | rexb;
+	if ((b[0] & 7) == 4) {
+		u8 sib = b[1];
+
+		m->has_sib = true;
+		m->scale = sib >> 6;
+		if ((((sib >> 3) & 7) | rexx) != 4)
+			m->index = ((sib >> 3) & 7) | rexx;
+		if (!(m->mod == 0 && (sib & 7) == 5))
+			m->base = (sib & 7) | rexb;
+		d++;
+		if (m->mod == 0 && (sib & 7) == 5) {
+			m->disp = x86_get_disp(d, 4);
+			return;
+		}
+	} else if (m->mod == 0 && (b[0] & 7) == 5) {
+		/* disp32 alone: RIP-relative in 64-bit mode */
+		m->rip_rel = mode == X86_MODE_LONG64;
+		m->disp = x86_get_disp(d, 4);
+		return;
+	}
+	if (!m->has_sib)
+		m->base = m->rm;
+	if (m->mod == 1)
+		m->disp = x86_get_disp(d, 1);
+	else if (m->mod == 2)
+		m->disp = x86_get_disp(d, 4);
+}
+
 /* The register an 8-bit ModRM.reg field names: AH..BH without REX. */
 static u32 x86_reg8(u8 reg, u8 rex)
 {
@@ -161,6 +233,12 @@ int x86_decode_mmio(const u8 *bytes, unsigned int avail,
 		if (left < 1u + p.addrsize)
 			return -EINVAL;
 		insn->len = p.len + 1 + p.addrsize;
+		insn->mem.addrsize = p.addrsize;
+		insn->mem.seg = p.seg;
+		insn->mem.moffs = true;
+		insn->mem.base = -1;
+		insn->mem.index = -1;
+		insn->mem.disp = (s64)x86_get_imm(b + 1, p.addrsize);
 		insn->is_write = op >= 0xa2;
 		insn->width = (op & 1) ? opsize : 1;
 		insn->reg = X86_RAX;
@@ -175,6 +253,7 @@ int x86_decode_mmio(const u8 *bytes, unsigned int avail,
 		return -EINVAL;
 	reg = ((b[op_len] >> 3) & 7) | rexr;
 	insn->len = p.len + op_len + mlen;
+	x86_modrm_operand(b + op_len, &p, mode, &insn->mem);
 
 	if (op_len == 2) {
 		/* MOVZX/MOVSX reg, r/m8 or r/m16 */

@@ -157,30 +157,79 @@ bool x86_pending_can_fault(const struct x86_vcpu *xv)
 	       xv->pending.reason == AXVCPU_EXIT_SYSREG_WRITE;
 }
 
+/* Bytes [@off, @off + @len) of the little-endian value @v. */
+static u64 x86_bytes(u64 v, unsigned int off, unsigned int len)
+{
+	v >>= off * 8;
+	return len >= 8 ? v : v & GENMASK_ULL(len * 8 - 1, 0);
+}
+
+/*
+ * The RAM part of a split access (x86_mmio_split()): a store writes its
+ * bytes there now, a load reads them for x86_complete() to merge.
+ * Return: false when that part cannot be accessed (a read-only region for
+ * a store, or the region went away): then the access is not split.
+ */
+static bool x86_split_ram(struct x86_vcpu *xv, const struct x86_split *split,
+			  bool is_write, u64 value)
+{
+	struct axvcpu_vm *vm = xv->vcpu->vm;
+	u64 bytes = 0;
+
+	if (is_write) {
+		bytes = x86_bytes(value, split->ram_off, split->ram_len);
+		return !axvcpu_write_guest(vm, split->ram_gpa, &bytes,
+					   split->ram_len);
+	}
+	if (axvcpu_read_guest(vm, split->ram_gpa, &bytes, split->ram_len))
+		return false;
+	xv->pending.ram_bytes = bytes << (split->ram_off * 8);
+	return true;
+}
+
 /**
  * x86_exit_mmio() - a decoded MMIO access exit to user space
  * @xv: the vCPU, RIP already past the instruction
  * @run: the run struct
  * @gpa: the guest physical address accessed
  * @insn: the decoded instruction
+ * @split: for an access that is part RAM, its parts (x86_mmio_split());
+ *	NULL when the whole access is MMIO
+ *
+ * A split access is done in RAM for its bytes there; user space sees only
+ * the others: mmio.addr and mmio.width are theirs, mmio.data holds them in
+ * its low bytes (Documentation/api.rst, "mmio").
  */
 void x86_exit_mmio(struct x86_vcpu *xv, struct axvcpu_run *run, u64 gpa,
-		   const struct x86_insn *insn)
+		   const struct x86_insn *insn, const struct x86_split *split)
 {
-	run->mmio.addr = gpa;
-	run->mmio.width = insn->width;
+	u64 value = 0;
+
+	if (insn->is_write)
+		value = insn->reg == AXVCPU_REG_NONE ? insn->imm :
+			x86_read_reg(xv, insn->reg, insn->width);
+	xv->pending.mmio_len = 0;
+	if (split && !x86_split_ram(xv, split, insn->is_write, value))
+		split = NULL;
+
+	run->mmio.addr = split ? split->mmio_gpa : gpa;
+	run->mmio.width = split ? split->mmio_len : insn->width;
 	run->mmio.reg = insn->reg;
 	run->mmio.reg_width = insn->is_write ? 0 : insn->reg_width;
 	run->mmio.sign_ext = insn->sign_ext;
 	if (insn->is_write) {
 		run->exit_reason = AXVCPU_EXIT_MMIO_WRITE;
-		run->mmio.data = insn->reg == AXVCPU_REG_NONE ? insn->imm :
-				 x86_read_reg(xv, insn->reg, insn->width);
+		run->mmio.data = split ? x86_bytes(value, split->mmio_off,
+						   split->mmio_len) : value;
 	} else {
 		run->exit_reason = AXVCPU_EXIT_MMIO_READ;
 		run->mmio.data = 0;
 		x86_set_pending(xv, AXVCPU_EXIT_MMIO_READ, insn->reg,
 				insn->width, insn->reg_width, insn->sign_ext);
+		if (split) {
+			xv->pending.mmio_len = split->mmio_len;
+			xv->pending.mmio_off = split->mmio_off;
+		}
 	}
 }
 
@@ -200,6 +249,10 @@ void x86_complete(struct x86_vcpu *xv, const struct axvcpu_run *run)
 		break;
 	case AXVCPU_EXIT_MMIO_READ:
 		v = READ_ONCE(run->mmio.data);
+		/* a split read: user space's bytes go around the RAM's */
+		if (p->mmio_len)
+			v = x86_bytes(v, 0, p->mmio_len) << (p->mmio_off * 8) |
+			    p->ram_bytes;
 		if (p->width < 8) {
 			v &= GENMASK_ULL(p->width * 8 - 1, 0);
 			if (p->sign_ext)

@@ -45,9 +45,19 @@ static int x86_read_pte(struct axvcpu_vm *vm, u64 gpa, u64 *pte, bool wide)
 	return ret;
 }
 
-/* Guest linear -> guest physical through the guest's page tables. */
-static int x86_gva_to_gpa(struct axvcpu_vm *vm,
-			  const struct axvcpu_x86_regs *regs, u64 gva, u64 *gpa)
+/**
+ * x86_gva_to_gpa() - guest linear -> guest physical through the guest's
+ *	page tables
+ * @vm: the VM
+ * @regs: the guest's registers (CR0, CR3, CR4, EFER)
+ * @gva: the linear address
+ * @gpa: set to the guest physical address
+ *
+ * Return: 0, or -EFAULT when a table is not in guest memory or an entry is
+ * not present.
+ */
+int x86_gva_to_gpa(struct axvcpu_vm *vm, const struct axvcpu_x86_regs *regs,
+		   u64 gva, u64 *gpa)
 {
 	unsigned int level, levels, shift;
 	bool wide = true;

@@ -4,8 +4,10 @@
  * and signals"): a signal ends RUN with EINTR and EXIT_NOTHING, the vCPU
  * stays READY; immediate_exit; ioctls racing with RUN from another thread;
  * the in-kernel HALT wait (BLOCKED) woken by an injected interrupt or a
- * signal; EXIT_ON_HOST_INTR; immediate_exit set by a signal handler.
+ * signal; EXIT_ON_HOST_INTR; immediate_exit set by a signal handler; an
+ * interrupt injected into a running guest, with the module's kick.
  */
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -53,6 +55,16 @@ static void loop_irq_guest(void)
 	guest_irq_enable();
 	for (;;)
 		GUEST_SYNC(1);
+}
+
+/* Count with interrupts on; the handler reports each interrupt. */
+static void irq_spin_guest(void)
+{
+	guest_irq_set_handler(sync_irq);
+	GUEST_SYNC(1);
+	guest_irq_enable();
+	for (;;)
+		spin_count++;
 }
 
 /* Wait for an interrupt three times, reporting each step. */
@@ -365,6 +377,97 @@ TEST_F_TIMEOUT(run, ioctls_race_with_run, 240)
 	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
 	TH_LOG("%lu RUNs, %lu racing ioctl rounds, %lu injections, %lu handler exits",
 	       runs, r.iterations, r.injections, handled);
+}
+
+struct injector {
+	struct axv_vcpu *vcpu;
+	int cpu;		/* where the injecting thread runs */
+	int bound_cpu;
+	long state_seen;
+	long long ipis_before;	/* function-call IPIs of bound_cpu */
+	int rc;
+};
+
+static void *inject_when_running(void *arg)
+{
+	struct injector *in = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(in->cpu, &set);
+	in->rc = -sched_setaffinity(0, sizeof(set), &set);
+	if (in->rc)
+		return NULL;
+	in->state_seen = axv_wait_state(in->vcpu, AXVCPU_STATE_RUNNING, 20000);
+	/* let the guest spin a little inside RUN */
+	axv_msleep(20);
+	in->ipis_before = axv_call_ipis(in->bound_cpu);
+	in->rc = axv_inject(in->vcpu, AXV_GUEST_IRQ_VECTOR);
+	return NULL;
+}
+
+/*
+ * INJECT_INTERRUPT from another CPU while the guest spins inside RUN: the
+ * handler runs and RUN returns its SYNC. The host's timer tick would get
+ * the interrupt in too, a few milliseconds later, so the module's kick is
+ * told from it by the function-call IPI it sends to the vCPU's CPU: in at
+ * least 3 of 5 rounds that CPU must have taken one between the injection
+ * and the exit (a round without one is an injection that fell between two
+ * guest entries, where no kick is needed).
+ */
+TEST_F_TIMEOUT(run, inject_while_running, 120)
+{
+	struct axvcpu_vcpu_info vi;
+	struct axv_watchdog wd;
+	struct axv_vcpu *vcpu;
+	struct injector in;
+	int round, kicked = 0, i, rc;
+	struct axv_ucall uc;
+	long long after;
+	pthread_t t;
+
+	GUEST(irq_spin_guest, 0);
+	vcpu = self->vcpu;
+	ASSERT_RUN_SYNC(vcpu, 1);
+	axv_get_vcpu_info(vcpu, &vi);
+
+	for (round = 0; round < 5; round++) {
+		memset(&in, 0, sizeof(in));
+		in.vcpu = vcpu;
+		in.bound_cpu = vi.bound_cpu;
+		in.cpu = -1;
+		for (i = 0; i < axv_nr_test_cpus(); i++)
+			if (axv_test_cpu(i) != vi.bound_cpu)
+				in.cpu = axv_test_cpu(i);
+		ASSERT_LE(0, in.cpu)
+			TH_LOG("needs a second test CPU besides the bound CPU %d",
+			       vi.bound_cpu);
+		axv_thread_run(&t, inject_when_running, &in);
+		axv_watchdog_arm(&wd, pthread_self(), 30);
+		rc = axv_run(vcpu);
+		after = axv_call_ipis(vi.bound_cpu);
+		ASSERT_FALSE(axv_watchdog_disarm(&wd))
+			TH_LOG("the injected interrupt did not end RUN within 30 s (injector saw %s, INJECT rc %d)",
+			       axv_state_name(in.state_seen), in.rc);
+		pthread_join(t, NULL);
+		ASSERT_EQ(AXVCPU_STATE_RUNNING, in.state_seen)
+			TH_LOG("the injecting thread never saw RUNNING");
+		ASSERT_EQ(0, in.rc) TH_LOG("INJECT_INTERRUPT during RUN: %s",
+					   axv_errno_name(-in.rc));
+		ASSERT_EQ(0, rc) TH_LOG("RUN: %s", axv_errno_name(-rc));
+		ASSERT_EQ(AXV_UCALL_SYNC, axv_get_ucall(vcpu, &uc))
+			TH_LOG("exit %s: expected the handler's SYNC",
+			       axv_exit_desc(vcpu->run));
+		ASSERT_EQ(HANDLER_SYNC, uc.args[0]);
+		ASSERT_EQ(AXV_GUEST_IRQ_SEEN, uc.args[1]);
+		ASSERT_LE(0, in.ipis_before) TH_LOG("no function-call IPI count");
+		if (after > in.ipis_before)
+			kicked++;
+	}
+	ASSERT_LE(3, kicked)
+		TH_LOG("only %d of 5 injections into a running guest sent CPU %d a function-call IPI: no kick, the timer tick delivered them",
+		       kicked, vi.bound_cpu);
+	TH_LOG("%d of 5 injections kicked CPU %d", kicked, vi.bound_cpu);
 }
 
 TEST_F_TIMEOUT(run, halt_in_kernel, 120)

@@ -154,6 +154,12 @@ int axv_nr_test_cpus(void);
 int axv_test_cpu(int i);
 long axv_proc_status_kb(const char *key);	/* /proc/self/status */
 long axv_meminfo_kb(const char *key);		/* /proc/meminfo */
+/*
+ * Function-call IPIs CPU @cpu has taken (the "Function call interrupts"
+ * row of /proc/interrupts, on every architecture): what the module's kick
+ * of a vCPU in guest mode sends. -1 when unknown.
+ */
+long long axv_call_ipis(int cpu);
 long long axv_vmstat(const char *key);		/* /proc/vmstat */
 /* nr_foll_pin_acquired - nr_foll_pin_released, after vm.stat_refresh */
 long long axv_pinned_pages(void);

@@ -652,6 +652,41 @@ long axv_proc_status_kb(const char *key)
 	return read_key("/proc/self/status", key, true);
 }
 
+long long axv_call_ipis(int cpu)
+{
+	char line[4096], *p, *end, *save;
+	int col = -1, i = 0, c;
+	long long v = -1;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return -1;
+	/* the header names the online CPUs' columns: "CPU0 CPU1 ..." */
+	if (fgets(line, sizeof(line), f)) {
+		for (p = strtok_r(line, " \t\n", &save); p;
+		     p = strtok_r(NULL, " \t\n", &save), i++)
+			if (sscanf(p, "CPU%d", &c) == 1 && c == cpu)
+				col = i;
+	}
+	while (col >= 0 && fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "Function call interrupts"))
+			continue;
+		/* "CAL:  n0 n1 ...  Function call interrupts" */
+		p = strchr(line, ':');
+		for (i = 0, p = p ? strtok_r(p + 1, " \t", &save) : NULL;
+		     p && i < col; i++)
+			p = strtok_r(NULL, " \t", &save);
+		if (p) {
+			v = strtoll(p, &end, 10);
+			if (end == p)
+				v = -1;
+		}
+		break;
+	}
+	fclose(f);
+	return v;
+}
+
 long axv_meminfo_kb(const char *key)
 {
 	return read_key("/proc/meminfo", key, true);

@@ -821,55 +821,6 @@ TEST_F(exits, inject_priority)
 	ASSERT_RUN_IO_WRITE(vcpu, 0x40, 1, 0x40);
 }
 
-struct injector {
-	struct axv_vcpu *vcpu;
-	long state_seen;
-	int rc;
-};
-
-static void *inject_when_running(void *arg)
-{
-	struct injector *in = arg;
-
-	in->state_seen = axv_wait_state(in->vcpu, AXVCPU_STATE_RUNNING, 20000);
-	/* let the guest spin a little inside RUN (not needed for correctness) */
-	axv_msleep(50);
-	in->rc = axv_inject(in->vcpu, 0x40);
-	return NULL;
-}
-
-/* Injected from another thread while the guest spins inside RUN. */
-TEST_F(exits, inject_while_running)
-{
-	struct injector in = { 0 };
-	struct axv_watchdog wd;
-	struct axv_vcpu *vcpu;
-	pthread_t t;
-	int rc;
-
-	GUEST(irq_guest);
-	vcpu = self->vcpu;
-	irq_guest_idt(&self->vm);
-	ASSERT_RUN_IO_WRITE(vcpu, 0x11, 1, 1);
-
-	in.vcpu = vcpu;
-	axv_thread_run(&t, inject_when_running, &in);
-	axv_watchdog_arm(&wd, pthread_self(), 30);
-	rc = axv_run(vcpu);
-	ASSERT_FALSE(axv_watchdog_disarm(&wd))
-		TH_LOG("the injected interrupt did not end RUN within 30 s (injector saw %s, INJECT rc %d)",
-		       axv_state_name(in.state_seen), in.rc);
-	pthread_join(t, NULL);
-	ASSERT_EQ(AXVCPU_STATE_RUNNING, in.state_seen)
-		TH_LOG("the injecting thread never saw RUNNING");
-	ASSERT_EQ(0, in.rc) TH_LOG("INJECT_INTERRUPT during RUN: %s",
-				   axv_errno_name(-in.rc));
-	ASSERT_EQ(0, rc) TH_LOG("RUN: %s", axv_errno_name(-rc));
-	ASSERT_EXIT_REASON(vcpu, AXVCPU_EXIT_IO_WRITE);
-	ASSERT_RUN_FIELD(vcpu, "io.port", 0x40, vcpu->run->io.port);
-	ASSERT_RUN_FIELD(vcpu, "io.data", 0x40, vcpu->run->io.data);
-}
-
 /* CPUID runs without an exit to user space. */
 TEST_F(exits, cpuid_no_exit)
 {

@@ -3,7 +3,7 @@
  * fault_inject_test: the module's allocation paths under fault injection.
  *
  * Each step of a VMM's life (CREATE_VM, CREATE_VCPU, SETUP, BIND, adding a
- * memory region, RUN to an I/O and to an MMIO exit, GET_REGS/SET_REGS) is
+ * memory region, RUN to a ucall and to an MMIO exit, GET_REGS/SET_REGS) is
  * repeated with the n-th fault-injection point of the calling thread
  * failing, n = 1, 2, ... until the step no longer reaches n points
  * (/proc/thread-self/fail-nth, Documentation/fault-injection in the kernel).
@@ -32,24 +32,25 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "axvcpu_x86.h"
+#include "axvcpu_guest.h"
 
 #define MAX_POINTS	400	/* more fault points than this in one call is a bug */
 #define REGION_GPA	0x400000ULL
 #define REGION_SIZE	(16 * AXV_PAGE_SIZE)
-#define FI_MMIO_GPA	0xd0000000ULL
+#define FI_SYNC		0x5a
+#define FI_STORE	0x1234
 
-#if defined(__x86_64__)
-/* Writes RAM, then reports on port 0x80; then reads MMIO. */
-X86_GUEST(fi_guest, ".code32",
-	"movl $0x1234, " __stringify(X86_DATA_GPA) "\n\t"
-	"mov $0x5a, %al\n\t"
-	"out %al, $0x80\n\t"
-	"fi_mmio:\n\t"
-	"mov " __stringify(FI_MMIO_GPA) ", %eax\n\t"
-	"hlt\n\t");
-X86_GUEST_LABEL(fi_mmio);
-#endif
+/* What the guest stored: proof, read back by the host, that it ran. */
+static volatile __u32 fi_store;
+
+/* Writes RAM, then reports with a ucall; then reads MMIO. */
+static void fi_guest(void)
+{
+	fi_store = FI_STORE;
+	GUEST_SYNC(FI_SYNC);
+	(void)*(volatile __u32 *)AXV_GUEST_MMIO_GPA;
+	GUEST_DONE();
+}
 
 /* What one step saw over all n. */
 struct fi_stats {
@@ -283,7 +284,8 @@ TEST_F_TIMEOUT(fault, create_vcpu, 300)
 
 TEST_F_TIMEOUT(fault, setup_and_bind, 300)
 {
-	struct axvcpu_setup setup = { .entry = X86_CODE_GPA };
+	/* any address: SETUP and BIND need no guest memory */
+	struct axvcpu_setup setup = { .entry = AXV_PAGE_SIZE };
 	struct fi_stats bind = { 0 };
 	unsigned int n;
 	long rc;
@@ -383,57 +385,57 @@ TEST_F_TIMEOUT(fault, region_add_touched_memory, 300)
 }
 
 /*
- * RUN to the guest's OUT, then (a second RUN) to its MMIO read, whose
- * decoding reads the instruction from guest memory.
+ * RUN to the guest's first ucall (a hypercall exit), then (a second RUN)
+ * to its MMIO read, whose decoding reads the instruction from guest
+ * memory.
  */
 TEST_F_TIMEOUT(fault, run, 300)
 {
 	struct fi_stats mmio = { 0 };
 	struct axv_vcpu *vcpu;
+	struct axv_ucall uc;
 	unsigned int n;
 	long rc;
 	int err;
 
 	FI_REQUIRE(self);
 
-#if !defined(__x86_64__)
-	SKIP(return, "no guest code for this architecture");
-#else
-	AXV_REQUIRE_X86(&self->vm.info);
-	axv_mem_add(&self->vm, 0, 0, X86_MEM_SIZE, 0, NULL);
-	x86_write_flat_gdt(axv_gpa2hva(&self->vm, 0));
-	x86_guest_load(&self->vm, X86_CODE_GPA, fi_guest_start, fi_guest_end);
+	/* the fixture's VM, again with the program image in it */
+	axv_vm_close(&self->vm);
+	axv_guest_vm_create(&self->vm);
 	self->pins0 = axv_pinned_pages();
 	self->vmlck0 = axv_vmlck_kb();
 
 	for (n = 1; ; n++) {
 		bool hit;
 
-		vcpu = x86_vcpu_ready(&self->vm, 1, 0, X86_CODE_GPA);
+		vcpu = axv_guest_vcpu(&self->vm, 1, 0, fi_guest);
 		hit = FI_CALL(self, n, rc, err, ioctl(vcpu->fd, AXVCPU_RUN, 0));
 		if (rc < 0) {
 			assert_invalid(_metadata, vcpu->fd, "RUN");
 		} else {
-			ASSERT_EXIT_REASON(vcpu, AXVCPU_EXIT_IO_WRITE);
-			ASSERT_EQ(0x5a, vcpu->run->io.data);
+			ASSERT_EXIT_REASON(vcpu, AXVCPU_EXIT_HYPERCALL);
+			ASSERT_EQ(AXV_UCALL_SYNC, axv_get_ucall(vcpu, &uc))
+				TH_LOG("expected the guest's SYNC (%s)", uc.msg);
+			ASSERT_EQ(FI_SYNC, uc.args[0]);
 		}
 		axv_vcpu_close(vcpu);
-		if (!fi_account(_metadata, &self->st, "RUN to an I/O exit", n, hit, rc, err))
+		if (!fi_account(_metadata, &self->st, "RUN to a ucall", n, hit, rc, err))
 			break;
 	}
-	fi_report(_metadata, "RUN to an I/O exit", &self->st, false);
+	fi_report(_metadata, "RUN to a ucall", &self->st, false);
 
 	for (n = 1; ; n++) {
 		bool hit;
 
-		vcpu = x86_vcpu_ready(&self->vm, 1, 0, X86_CODE_GPA);
-		ASSERT_RUN_IO_WRITE(vcpu, 0x80, 1, 0x5a);
+		vcpu = axv_guest_vcpu(&self->vm, 1, 0, fi_guest);
+		ASSERT_RUN_SYNC(vcpu, FI_SYNC);
 		hit = FI_CALL(self, n, rc, err, ioctl(vcpu->fd, AXVCPU_RUN, 0));
 		if (rc < 0) {
 			assert_invalid(_metadata, vcpu->fd, "RUN");
 		} else {
 			ASSERT_EXIT_REASON(vcpu, AXVCPU_EXIT_MMIO_READ);
-			ASSERT_EQ(FI_MMIO_GPA, vcpu->run->mmio.addr);
+			ASSERT_EQ(AXV_GUEST_MMIO_GPA, vcpu->run->mmio.addr);
 		}
 		axv_vcpu_close(vcpu);
 		if (!fi_account(_metadata, &mmio, "RUN to an MMIO exit", n, hit, rc, err))
@@ -441,17 +443,21 @@ TEST_F_TIMEOUT(fault, run, 300)
 	}
 	fi_report(_metadata, "RUN to an MMIO exit", &mmio, false);
 	/* the guest really ran: its store is in memory */
-	ASSERT_EQ(0x1234, *(__u32 *)axv_gpa2hva(&self->vm, X86_DATA_GPA));
+	ASSERT_EQ(FI_STORE, axv_guest_read_global(&self->vm, fi_store));
 	assert_clean(_metadata, self);
-#endif
 }
 
-/* A register SET_REGS certainly keeps as given. */
-static void set_marker(struct axvcpu_regs *regs, __u64 v)
+/*
+ * @before with one register changed to @v, as GET_REGS reports it: the
+ * scratch GPR is set through SET_GPR, so no arch's layout of struct
+ * axvcpu_regs is needed. The vCPU is given @before back.
+ */
+static void regs_with_marker(struct axv_vcpu *vcpu, struct axvcpu_regs *before,
+			     struct axvcpu_regs *regs, __u64 v)
 {
-#if defined(__x86_64__)
-	regs->x86.gprs[X86_RAX] = v;
-#endif
+	axv_set_gpr(vcpu, AXV_GUEST_SCRATCH_GPR, v);
+	axv_get_regs(vcpu, regs);
+	axv_set_regs(vcpu, before);
 }
 
 /* The register ioctls are no transitions: a failure changes nothing. */
@@ -485,8 +491,9 @@ TEST_F_TIMEOUT(fault, regs, 300)
 		bool hit;
 
 		/* new values: a failed SET_REGS leaves the old ones */
-		regs = before;
-		set_marker(&regs, 0x1000 + n);
+		regs_with_marker(vcpu, &before, &regs, 0x1000 + n);
+		ASSERT_NE(0, memcmp(&before, &regs, sizeof(regs)))
+			TH_LOG("the marker did not change the registers");
 		hit = FI_CALL(self, n, rc, err, ioctl(vcpu->fd, AXVCPU_SET_REGS, &regs));
 		axv_get_regs(vcpu, &after);
 		if (rc < 0) {

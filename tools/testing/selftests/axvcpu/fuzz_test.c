@@ -17,8 +17,10 @@
 
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
-#include "axvcpu_x86.h"
+#include "axvcpu_guest.h"
 #include "fuzz/axvcpu_fuzz.h"
+
+#define SANITY_SYNC	0x5a
 
 static unsigned long long env_u64(const char *name, unsigned long long def)
 {
@@ -27,10 +29,12 @@ static unsigned long long env_u64(const char *name, unsigned long long def)
 	return v && *v ? strtoull(v, NULL, 0) : def;
 }
 
-X86_GUEST(fuzz_sanity_guest, ".code32",
-	"mov $0x5a, %al\n\t"
-	"out %al, $0x42\n\t"
-	"hlt\n\t");
+/* After the fuzz: a guest that reports and ends. */
+static void fuzz_sanity_guest(void)
+{
+	GUEST_SYNC(SANITY_SYNC);
+	GUEST_DONE();
+}
 
 /* Other fuzz_test processes still alive (a worker's child that got away). */
 static void log_leftover_processes(struct __test_metadata *_metadata)
@@ -81,7 +85,6 @@ TEST_F_TIMEOUT(ioctl_fuzz, bounded, 4 * 3600)
 	struct fuzz_result res;
 	const char *seed = getenv("AXVCPU_FUZZ_SEED");
 	long long pins_before = axv_pinned_pages(), pins_after;
-	struct axvcpu_info info;
 	struct axv_fi_saved fi = { 0 };
 	struct axv_vcpu *vcpu;
 	struct axv_vm vm;
@@ -135,11 +138,9 @@ TEST_F_TIMEOUT(ioctl_fuzz, bounded, 4 * 3600)
 						  pins_before, pins_after);
 
 	/* The device still works. */
-	axv_read_info(&info);
-	if (!axv_arch_is_x86(info.arch))
-		return;
-	vcpu = x86_vm_with_guest(&vm, fuzz_sanity_guest_start, fuzz_sanity_guest_end, 0);
-	ASSERT_RUN_IO_WRITE(vcpu, 0x42, 1, 0x5a);
+	vcpu = axv_guest_vm(&vm, fuzz_sanity_guest, 0);
+	ASSERT_RUN_SYNC(vcpu, SANITY_SYNC);
+	ASSERT_RUN_DONE(vcpu);
 	axv_vcpu_close(vcpu);
 	axv_vm_close(&vm);
 }

@@ -13,6 +13,10 @@
  * the documented set, a state or exit reason out of range, a worker that
  * cannot be killed. Splats (KASAN, lockdep, WARN) are caught by the
  * harness from the console log.
+ *
+ * Nothing here knows an instruction set or a register file: guest code,
+ * SETUP's mode and the arch's register, event, FP and CPUID contents come
+ * from fuzz/<arch>.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -62,7 +66,7 @@ struct worker {
 	pthread_t tids[MAX_THREADS];
 };
 
-struct thread_ctx {
+struct fuzz_thread {
 	struct worker *w;
 	unsigned int idx;
 	uint64_t rng;
@@ -77,7 +81,7 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static uint64_t rnd(struct thread_ctx *t)
+static uint64_t rnd(struct fuzz_thread *t)
 {
 	/* xorshift64* */
 	t->rng ^= t->rng >> 12;
@@ -86,23 +90,24 @@ static uint64_t rnd(struct thread_ctx *t)
 	return t->rng * 0x2545F4914F6CDD1DULL;
 }
 
-static unsigned int below(struct thread_ctx *t, unsigned int n)
+static unsigned int below(struct fuzz_thread *t, unsigned int n)
 {
 	return n ? rnd(t) % n : 0;
 }
 
-static bool chance(struct thread_ctx *t, unsigned int percent)
+static bool chance(struct fuzz_thread *t, unsigned int percent)
 {
 	return below(t, 100) < percent;
 }
 
 /* A value with a bias towards the boundaries that break code. */
-static uint64_t interesting(struct thread_ctx *t)
+static uint64_t interesting(struct fuzz_thread *t)
 {
 	static const uint64_t v[] = {
 		0, 1, 2, 3, 4, 7, 8, 15, 16, 31, 32, 63, 64, 255, 256, 4095,
 		4096, 4097, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ULL,
 		0xfffffffffffff000ULL, 0x7fffffffffffffffULL, ~0ULL,
+		/* address-space widths, then addresses below 4 GiB */
 		1ULL << 47, 1ULL << 48, 1ULL << 52, 1ULL << 57, 0xfee00000,
 		0xd0000000, 0x100000, 0x1000, 0x200000,
 	};
@@ -119,10 +124,10 @@ static uint64_t interesting(struct thread_ctx *t)
 	}
 }
 
-static void finding(struct thread_ctx *t, const char *fmt, ...)
+static void finding(struct fuzz_thread *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void finding(struct thread_ctx *t, const char *fmt, ...)
+static void finding(struct fuzz_thread *t, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -150,10 +155,10 @@ static bool errno_allowed(int e)
 }
 
 /* Note what this thread is about to do, in its trail. */
-static void trail(struct thread_ctx *t, const char *fmt, ...)
+static void trail(struct fuzz_thread *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void trail(struct thread_ctx *t, const char *fmt, ...)
+static void trail(struct fuzz_thread *t, const char *fmt, ...)
 {
 	struct fuzz_result *res = t->w->res;
 	unsigned int p = t->w->proc, i = t->idx;
@@ -165,7 +170,7 @@ static void trail(struct thread_ctx *t, const char *fmt, ...)
 	va_end(ap);
 }
 
-static long checked_ioctl(struct thread_ctx *t, int fd, unsigned long cmd,
+static long checked_ioctl(struct fuzz_thread *t, int fd, unsigned long cmd,
 			  unsigned long arg, const char *what)
 {
 	long r;
@@ -226,7 +231,7 @@ static long checked_ioctl(struct thread_ctx *t, int fd, unsigned long cmd,
 }
 
 /* A pointer that is valid, NULL, unmapped or kernel space. */
-static void *some_ptr(struct thread_ctx *t, void *valid)
+static void *some_ptr(struct fuzz_thread *t, void *valid)
 {
 	switch (below(t, 10)) {
 	case 0:
@@ -240,7 +245,44 @@ static void *some_ptr(struct thread_ctx *t, void *valid)
 	}
 }
 
-static int pick_fd(struct thread_ctx *t)
+/* The helpers fuzz/<arch>.c draws with (axvcpu_fuzz.h). */
+uint64_t fuzz_rnd(struct fuzz_thread *t)
+{
+	return rnd(t);
+}
+
+unsigned int fuzz_below(struct fuzz_thread *t, unsigned int n)
+{
+	return below(t, n);
+}
+
+bool fuzz_chance(struct fuzz_thread *t, unsigned int percent)
+{
+	return chance(t, percent);
+}
+
+uint64_t fuzz_interesting(struct fuzz_thread *t)
+{
+	return interesting(t);
+}
+
+void *fuzz_some_ptr(struct fuzz_thread *t, void *valid)
+{
+	return some_ptr(t, valid);
+}
+
+long fuzz_ioctl(struct fuzz_thread *t, int fd, unsigned long cmd,
+		unsigned long arg, const char *what)
+{
+	return checked_ioctl(t, fd, cmd, arg, what);
+}
+
+int fuzz_sys_fd(struct fuzz_thread *t)
+{
+	return t->w->sys_fd;
+}
+
+static int pick_fd(struct fuzz_thread *t)
 {
 	struct worker *w = t->w;
 
@@ -256,7 +298,7 @@ static int pick_fd(struct thread_ctx *t)
 	}
 }
 
-static int pick_vcpu(struct thread_ctx *t)
+static int pick_vcpu(struct fuzz_thread *t)
 {
 	/* Mostly the thread's own slot, so that BIND and RUN can meet. */
 	unsigned int i = chance(t, 70) ? t->idx % POOL_VCPUS : below(t, POOL_VCPUS);
@@ -264,85 +306,7 @@ static int pick_vcpu(struct thread_ctx *t)
 	return t->w->vcpus[i].fd;
 }
 
-/*
- * QEMU 10.0's TCG (the x86 lanes' emulator) dies with SIGSEGV while it
- * translates MOV to segment register 6 or 7 (8E with ModRM.reg 6 or 7),
- * which hardware answers with #UD; 7.2 translates it fine. The reproducer
- * is one real-mode instruction without axvcpu:
- * tools/testing/qemu-bugs/mov-sreg/. Any 8E byte may be decoded as that
- * opcode, so every 8E byte whose next byte has reg 6 or 7 (and a final 8E)
- * becomes 8C (MOV from a segment register, translated correctly).
- */
-static void avoid_qemu_crashers(unsigned char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] == 0x8e && (i + 1 == len || ((p[i + 1] >> 3) & 7) >= 6))
-			p[i] = 0x8c;
-}
-
-static void fill_guest_code(struct thread_ctx *t, unsigned char *p, size_t len)
-{
-	/* Instructions that make exits, followed or not by random bytes. */
-	static const unsigned char snippets[][8] = {
-		{ 2, 0xe6, 0x80 },		/* out %al, $0x80 */
-		{ 2, 0xe4, 0x81 },		/* in $0x81, %al */
-		{ 1, 0xf4 },			/* hlt */
-		{ 3, 0x0f, 0x01, 0xd9 },	/* vmmcall */
-		{ 2, 0x0f, 0x32 },		/* rdmsr */
-		{ 2, 0x0f, 0x30 },		/* wrmsr */
-		{ 2, 0x0f, 0xa2 },		/* cpuid */
-		{ 3, 0x0f, 0x23, 0xc0 },	/* mov %eax, %dr0 */
-		{ 3, 0x0f, 0x21, 0xf8 },	/* mov %dr7, %eax */
-		{ 1, 0xfb },			/* sti */
-		{ 1, 0xfa },			/* cli */
-		{ 1, 0xcc },			/* int3 */
-		{ 2, 0x0f, 0x0b },		/* ud2 */
-		{ 2, 0xeb, 0xfe },		/* jmp . */
-		{ 1, 0x6e },			/* outsb */
-		{ 3, 0x0f, 0x01, 0xd1 },	/* xsetbv */
-		{ 2, 0x0f, 0x08 },		/* invd */
-		{ 3, 0x0f, 0x01, 0xda },	/* vmload */
-		{ 3, 0x0f, 0x22, 0xc0 },	/* mov %eax, %cr0 */
-		{ 3, 0x0f, 0x22, 0xe0 },	/* mov %eax, %cr4 */
-		{ 2, 0x8b, 0x00 },		/* mov (%eax), %eax */
-		{ 2, 0x89, 0x18 },		/* mov %ebx, (%eax) */
-		{ 3, 0x0f, 0xbe, 0x08 },	/* movsbl (%eax), %ecx */
-		{ 3, 0xc6, 0x00, 0x5a },	/* movb $0x5a, (%eax) */
-		{ 2, 0x0f, 0x01 },		/* a group 7 opcode, random ModRM next */
-	};
-	size_t off = 0;
-
-	if (chance(t, 25)) {
-		for (off = 0; off < len; off++)
-			p[off] = rnd(t);
-		avoid_qemu_crashers(p, len);
-		return;
-	}
-	while (off + 16 < len) {
-		unsigned int k = below(t, 8);
-
-		if (k == 0) {			/* mov $imm32, %eax/%ecx/%ebx */
-			uint32_t v = interesting(t);
-
-			p[off++] = 0xb8 + below(t, 4);
-			memcpy(p + off, &v, 4);
-			off += 4;
-		} else if (k == 1) {		/* a random byte */
-			p[off++] = rnd(t);
-		} else {
-			const unsigned char *s = snippets[below(t, sizeof(snippets) /
-							      sizeof(snippets[0]))];
-
-			memcpy(p + off, s + 1, s[0]);
-			off += s[0];
-		}
-	}
-	avoid_qemu_crashers(p, len);
-}
-
-static void op_create_vm(struct thread_ctx *t)
+static void op_create_vm(struct fuzz_thread *t)
 {
 	struct worker *w = t->w;
 	int fd = checked_ioctl(t, w->sys_fd, AXVCPU_CREATE_VM,
@@ -358,7 +322,7 @@ static void op_create_vm(struct thread_ctx *t)
 	pthread_mutex_unlock(&w->lock);
 }
 
-static void op_create_vcpu(struct thread_ctx *t)
+static void op_create_vcpu(struct fuzz_thread *t)
 {
 	struct worker *w = t->w;
 	struct axvcpu_create_vcpu c;
@@ -401,7 +365,7 @@ static void op_create_vcpu(struct thread_ctx *t)
 	pthread_mutex_unlock(&w->lock);
 }
 
-static void op_region(struct thread_ctx *t)
+static void op_region(struct fuzz_thread *t)
 {
 	struct worker *w = t->w;
 	struct axvcpu_memory_region mr;
@@ -421,29 +385,30 @@ static void op_region(struct thread_ctx *t)
 	if (chance(t, 5))
 		mr.userspace_addr |= 1 + below(t, 4095);
 	if (chance(t, 30))
-		fill_guest_code(t, buf, BUF_PAGES * PAGE / 4);
+		fuzz_arch_random_code(t, buf, BUF_PAGES * PAGE / 4);
 	checked_ioctl(t, chance(t, 90) ? w->vms[below(t, POOL_VMS)] : pick_fd(t),
 		      AXVCPU_SET_MEMORY_REGION, (uintptr_t)some_ptr(t, &mr),
 		      "SET_MEMORY_REGION");
 }
 
-static void op_setup(struct thread_ctx *t)
+static void op_setup(struct fuzz_thread *t)
 {
 	struct axvcpu_setup s;
 
 	memset(&s, 0, sizeof(s));
 	s.entry = chance(t, 80) ? below(t, 8) * 0x40000ULL + below(t, 4) * 0x100 :
 				  interesting(t);
-	s.arch.x86.mode = chance(t, 90) ? below(t, 2) : interesting(t);
+	fuzz_arch_setup(t, &s, false);
 	if (chance(t, 5))
 		s.flags = rnd(t);
+	/* garbage past the arch part's first word */
 	if (chance(t, 5))
 		s.arch.pad[1 + below(t, 7)] = rnd(t);
 	checked_ioctl(t, pick_vcpu(t), AXVCPU_SETUP,
 		      (uintptr_t)some_ptr(t, &s), "SETUP");
 }
 
-static void op_run(struct thread_ctx *t)
+static void op_run(struct fuzz_thread *t)
 {
 	struct worker *w = t->w;
 	unsigned int i = chance(t, 80) ? t->idx % POOL_VCPUS : below(t, POOL_VCPUS);
@@ -494,7 +459,7 @@ static void op_run(struct thread_ctx *t)
 	}
 }
 
-static void op_regs_on(struct thread_ctx *t, int fd)
+static void op_regs_on(struct fuzz_thread *t, int fd)
 {
 	struct axvcpu_regs regs;
 	struct axvcpu_gpr gpr;
@@ -503,7 +468,7 @@ static void op_regs_on(struct thread_ctx *t, int fd)
 	switch (below(t, 5)) {
 	case 0:
 		memset(&gpr, 0, sizeof(gpr));
-		gpr.reg = chance(t, 80) ? below(t, 16) : interesting(t);
+		gpr.reg = chance(t, 80) ? below(t, fuzz_arch.nr_gprs) : interesting(t);
 		gpr.value = interesting(t);
 		if (chance(t, 5))
 			gpr.pad = rnd(t);
@@ -521,13 +486,7 @@ static void op_regs_on(struct thread_ctx *t, int fd)
 				  "GET_REGS") < 0 && chance(t, 50))
 			break;
 		/* Perturb a few fields of a valid register file. */
-		for (unsigned int k = below(t, 4); k; k--) {
-			__u64 *f = (__u64 *)&regs.x86 +
-				   below(t, offsetof(struct axvcpu_x86_regs,
-						     reserved) / 8);
-
-			*f = chance(t, 50) ? interesting(t) : *f ^ (1ULL << below(t, 64));
-		}
+		fuzz_arch_random_regs(t, &regs);
 		if (chance(t, 5))
 			regs.arch = rnd(t);
 		checked_ioctl(t, fd, AXVCPU_SET_REGS, (uintptr_t)some_ptr(t, &regs),
@@ -536,13 +495,13 @@ static void op_regs_on(struct thread_ctx *t, int fd)
 	}
 }
 
-static void op_regs(struct thread_ctx *t)
+static void op_regs(struct fuzz_thread *t)
 {
 	op_regs_on(t, pick_vcpu(t));
 }
 
 /* AXVCPU_INJECT_EXCEPTION: valid vectors and error codes, and garbage. */
-static void op_exception_on(struct thread_ctx *t, int fd)
+static void op_exception_on(struct fuzz_thread *t, int fd)
 {
 	struct axvcpu_exception exc;
 
@@ -550,7 +509,7 @@ static void op_exception_on(struct thread_ctx *t, int fd)
 	exc.vector = chance(t, 80) ? below(t, 32) : interesting(t);
 	exc.flags = chance(t, 50) ? AXVCPU_EXCEPTION_ERROR_CODE : 0;
 	exc.error_code = chance(t, 50) ? 0 : rnd(t);
-	if (exc.vector == 14 || chance(t, 5))
+	if (exc.vector == fuzz_arch.fault_vector || chance(t, 5))
 		exc.fault_addr = interesting(t);
 	if (chance(t, 5))
 		exc.flags = rnd(t);
@@ -563,7 +522,7 @@ static void op_exception_on(struct thread_ctx *t, int fd)
 }
 
 /* System registers by id: listed ids, near misses and garbage. */
-static void op_sysreg_on(struct thread_ctx *t, int fd)
+static void op_sysreg_on(struct fuzz_thread *t, int fd)
 {
 	struct axvcpu_sysreg_list l;
 	struct axvcpu_sysreg r;
@@ -579,7 +538,7 @@ static void op_sysreg_on(struct thread_ctx *t, int fd)
 		      "GET_SYSREG_LIST");
 	memset(&r, 0, sizeof(r));
 	r.id = chance(t, 70) ? ids[below(t, 16)] :
-	       chance(t, 50) ? (AXVCPU_SYSREG_X86_MSR | (uint32_t)interesting(t)) :
+	       chance(t, 50) ? fuzz_arch_sysreg_id(t) :
 	       interesting(t);
 	r.value = interesting(t);
 	if (chance(t, 5))
@@ -592,9 +551,10 @@ static void op_sysreg_on(struct thread_ctx *t, int fd)
 
 /*
  * FP state: GET into a buffer, then SET it back as it is, with a few
- * random bytes (the header, MXCSR) or with a wrong size.
+ * random bytes where SET_FPU checks the image (the arch's choice) or with
+ * a wrong size.
  */
-static void op_fpu_on(struct thread_ctx *t, int fd)
+static void op_fpu_on(struct fuzz_thread *t, int fd)
 {
 	static __thread unsigned char img[8192];
 	struct axvcpu_fpu f;
@@ -606,7 +566,7 @@ static void op_fpu_on(struct thread_ctx *t, int fd)
 		f.reserved[below(t, 4)] = rnd(t);
 	checked_ioctl(t, fd, AXVCPU_GET_FPU, (uintptr_t)some_ptr(t, &f), "GET_FPU");
 	if (chance(t, 30))
-		img[chance(t, 50) ? 24 + below(t, 4) : 512 + below(t, 64)] = rnd(t);
+		img[fuzz_arch_fpu_offset(t)] = rnd(t);
 	if (chance(t, 10))
 		f.size = interesting(t);
 	if (chance(t, 5))
@@ -614,61 +574,22 @@ static void op_fpu_on(struct thread_ctx *t, int fd)
 	checked_ioctl(t, fd, AXVCPU_SET_FPU, (uintptr_t)some_ptr(t, &f), "SET_FPU");
 }
 
-/*
- * CPUID: the supported list (system fd), then a table made from it with
- * a few entries changed, duplicated or given bad flags, or a wrong size.
- */
-static void op_cpuid_on(struct thread_ctx *t, int fd)
-{
-	static __thread struct axvcpu_cpuid_entry e[AXVCPU_MAX_CPUID_ENTRIES + 4];
-	struct axvcpu_cpuid c;
-	unsigned int i;
-
-	memset(&c, 0, sizeof(c));
-	c.nent = chance(t, 80) ? AXVCPU_MAX_CPUID_ENTRIES : below(t, 64);
-	c.entries = (uintptr_t)some_ptr(t, e);
-	checked_ioctl(t, t->w->sys_fd, AXVCPU_GET_SUPPORTED_CPUID,
-		      (uintptr_t)some_ptr(t, &c), "GET_SUPPORTED_CPUID");
-	if (c.nent > AXVCPU_MAX_CPUID_ENTRIES)
-		c.nent = AXVCPU_MAX_CPUID_ENTRIES;
-	for (i = below(t, 4); i; i--) {
-		struct axvcpu_cpuid_entry *x = &e[below(t, AXVCPU_MAX_CPUID_ENTRIES)];
-
-		if (chance(t, 50))
-			x->ecx ^= 1U << below(t, 32);
-		else if (chance(t, 20))
-			*x = e[below(t, AXVCPU_MAX_CPUID_ENTRIES)];
-		else if (chance(t, 20))
-			x->flags = rnd(t);
-		else
-			x->function = interesting(t);
-	}
-	if (chance(t, 10))
-		c.nent = chance(t, 50) ? 0 : interesting(t);
-	if (chance(t, 5))
-		c.flags = rnd(t);
-	checked_ioctl(t, fd, AXVCPU_SET_CPUID, (uintptr_t)some_ptr(t, &c), "SET_CPUID");
-}
-
 /* Events in flight: GET, then SET them back with a byte or a word changed. */
-static void op_events_on(struct thread_ctx *t, int fd)
+static void op_events_on(struct fuzz_thread *t, int fd)
 {
 	struct axvcpu_events ev;
 
 	memset(&ev, 0, sizeof(ev));
 	checked_ioctl(t, fd, AXVCPU_GET_EVENTS, (uintptr_t)some_ptr(t, &ev),
 		      "GET_EVENTS");
-	if (chance(t, 50))
-		((unsigned char *)&ev.x86)[below(t, sizeof(ev.x86))] = rnd(t);
-	if (chance(t, 20))
-		ev.x86.pending_irqs[below(t, 4)] = interesting(t);
+	fuzz_arch_random_events(t, &ev);
 	if (chance(t, 5))
 		ev.flags = rnd(t);
 	checked_ioctl(t, fd, AXVCPU_SET_EVENTS, (uintptr_t)some_ptr(t, &ev),
 		      "SET_EVENTS");
 }
 
-static void op_misc(struct thread_ctx *t)
+static void op_misc(struct fuzz_thread *t)
 {
 	struct axvcpu_interrupt irq = { .vector = 0 };
 	struct axvcpu_vcpu_info vi;
@@ -711,7 +632,7 @@ static void op_misc(struct thread_ctx *t)
 		else if (chance(t, 40))
 			op_fpu_on(t, fd);
 		else if (chance(t, 50))
-			op_cpuid_on(t, fd);
+			fuzz_arch_vcpu_op(t, fd);
 		else
 			op_events_on(t, fd);
 		break;
@@ -758,7 +679,7 @@ static void op_misc(struct thread_ctx *t)
 	}
 }
 
-static void op_close(struct thread_ctx *t)
+static void op_close(struct fuzz_thread *t)
 {
 	struct worker *w = t->w;
 	unsigned int i;
@@ -782,12 +703,12 @@ static void op_close(struct thread_ctx *t)
 }
 
 /* A child that does a few operations and is killed with SIGKILL mid-way. */
-static void op_fork_and_kill(struct thread_ctx *t)
+static void op_fork_and_kill(struct fuzz_thread *t)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		struct thread_ctx c = *t;
+		struct fuzz_thread c = *t;
 
 		/* never outlive the thread that forked it (it kills and reaps us) */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -814,7 +735,7 @@ static void op_fork_and_kill(struct thread_ctx *t)
  * pokes and injections between them. Random single calls alone mostly hit
  * the argument checks; this is what drives the exit handlers and decoders.
  */
-static void op_guest_session(struct thread_ctx *t)
+static void op_guest_session(struct fuzz_thread *t)
 {
 	struct worker *w = t->w;
 	struct axvcpu_create_vcpu c = { 0 };
@@ -828,7 +749,7 @@ static void op_guest_session(struct thread_ctx *t)
 	vm = checked_ioctl(t, w->sys_fd, AXVCPU_CREATE_VM, 0, "CREATE_VM");
 	if (vm < 0)
 		return;
-	fill_guest_code(t, buf, BUF_PAGES * PAGE / 2);
+	fuzz_arch_random_code(t, buf, BUF_PAGES * PAGE / 2);
 	mr.memory_size = BUF_PAGES * PAGE / 2;
 	mr.userspace_addr = (uintptr_t)buf;
 	mr.flags = chance(t, 10) ? AXVCPU_MEM_READONLY : 0;
@@ -844,13 +765,14 @@ static void op_guest_session(struct thread_ctx *t)
 	if (run == MAP_FAILED)
 		goto out_vcpu;
 	s.entry = PAGE * below(t, 4) + below(t, 64);
-	s.arch.x86.mode = chance(t, 80) ? AXVCPU_X86_MODE_FLAT32 : AXVCPU_X86_MODE_REAL;
+	fuzz_arch_setup(t, &s, true);
 	{
 		const unsigned char *b = buf + s.entry;
 
-		trail(t, "session mode %u entry %#llx code %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x",
-		      s.arch.x86.mode, (unsigned long long)s.entry, b[0], b[1], b[2], b[3],
-		      b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11]);
+		trail(t, "session arch %#llx entry %#llx code %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x",
+		      (unsigned long long)s.arch.pad[0], (unsigned long long)s.entry,
+		      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+		      b[10], b[11]);
 	}
 	checked_ioctl(t, vcpu, AXVCPU_SETUP, (uintptr_t)&s, "SETUP");
 	checked_ioctl(t, vcpu, AXVCPU_BIND, 0, "BIND");
@@ -886,7 +808,7 @@ static void op_guest_session(struct thread_ctx *t)
 		if (chance(t, 3))
 			op_fpu_on(t, vcpu);
 		if (chance(t, 3))
-			op_cpuid_on(t, vcpu);
+			fuzz_arch_vcpu_op(t, vcpu);
 		if (chance(t, 5))
 			op_events_on(t, vcpu);
 		r = checked_ioctl(t, vcpu, AXVCPU_RUN, 0, "RUN");
@@ -916,7 +838,7 @@ out_vm:
 
 static void *worker_thread(void *arg)
 {
-	struct thread_ctx *t = arg;
+	struct fuzz_thread *t = arg;
 	struct worker *w = t->w;
 	const struct fuzz_config *cfg = w->cfg;
 
@@ -988,7 +910,7 @@ static void sig_crash(int sig, siginfo_t *si, void *uc)
 /* One worker process: its pools, its threads, a kicker that interrupts RUN. */
 static void worker_main(struct worker *w)
 {
-	struct thread_ctx ctx[MAX_THREADS];
+	struct fuzz_thread ctx[MAX_THREADS];
 	struct sigaction sa;
 	unsigned int i, n = w->cfg->threads;
 	uint64_t kicks = 0;

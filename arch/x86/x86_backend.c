@@ -18,8 +18,10 @@ const struct axvcpu_arch_ops *axvcpu_arch_init(void)
 {
 	if (boot_cpu_has(X86_FEATURE_SVM))
 		x86_ops = svm_probe();
+	else if (boot_cpu_has(X86_FEATURE_VMX))
+		pr_info("axvcpu: Intel VMX is not supported yet\n");
 	else
-		pr_info("axvcpu: no hardware virtualization usable by axvcpu on this CPU (VMX support is not built yet)\n");
+		pr_info("axvcpu: no AMD SVM or Intel VMX on this CPU\n");
 	return x86_ops;
 }
 

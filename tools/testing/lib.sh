@@ -65,6 +65,9 @@ STRESS_PROGRAMS="kvm_coexist_test torture_test run_test"
 # unloads and reloads the module (a failed reload must not leave the
 # other programs without it). The order is the runner's, not a name's.
 LAST_PROGRAMS="module_test"
+# Programs only a lane that names them in its LANE_PROGRAMS runs: nohw_test
+# needs a CPU the module cannot use (the x86-nosvm and x86-nonpt lanes).
+LANE_ONLY_PROGRAMS="nohw_test"
 
 # The lanes. One line each: name, script under lanes/, then the parameters
 # (VAR=value, passed to the script in its environment). The script gets the
@@ -73,12 +76,17 @@ LAST_PROGRAMS="module_test"
 # linux-source-6.1 with kconfig/NAME.config (build-kernel.sh). KDEBUG names
 # the kernel debug features the guest must report as active (write_init);
 # TEST_TIMEOUT the seconds per test program (300; AXVCPU_TEST_TIMEOUT wins).
+# LANE_PROGRAMS, when set, is the whole list of programs the lane runs.
+# x86-nosvm and x86-nonpt boot CPUs without SVM and without nested paging:
+# the module must load, report no backend and refuse CREATE_VM (nohw_test).
 LANES_TABLE='
 x86-svm         x86-svm.sh   QEMU_CPU=max
 x86-svm-4level  x86-svm.sh   QEMU_CPU=EPYC
 x86-svm-debug   x86-svm.sh   QEMU_CPU=max KERNEL=x86-debug QEMU_MEM=2G TEST_TIMEOUT=600 KDEBUG=kasan,kfence,lockdep,kmemleak,failslab,fail_page_alloc
+x86-nosvm       x86-svm.sh   QEMU_CPU=max,-svm LANE_PROGRAMS=nohw_test
+x86-nonpt       x86-svm.sh   QEMU_CPU=EPYC,-npt LANE_PROGRAMS=nohw_test
 '
-DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug"
+DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt"
 DEFAULT_BENCH_LANES="x86-svm x86-svm-4level"
 DEFAULT_FUZZ_LANES="x86-svm-debug"
 DEFAULT_STRESS_LANES="x86-svm-debug"
@@ -334,6 +342,11 @@ test_programs() {
 			esac
 		else
 			[ "$n" != "$BENCH_PROGRAM" ] || continue
+		fi
+		if [ -n "${LANE_PROGRAMS:-}" ]; then
+			case " $LANE_PROGRAMS " in *" $n "*) ;; *) continue ;; esac
+		else
+			case " $LANE_ONLY_PROGRAMS " in *" $n "*) continue ;; esac
 		fi
 		if [ -n "${AXVCPU_TESTS:-}" ] && [ "$MODE" = check ]; then
 			case " $AXVCPU_TESTS " in *" $n "*) ;; *) continue ;; esac

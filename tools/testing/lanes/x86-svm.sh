@@ -3,7 +3,8 @@
 #
 # lanes/x86-svm.sh [LANE]: the AMD SVM backend under QEMU TCG. Lanes
 # x86-svm (QEMU_CPU=max: 5-level paging, so a 5-level NPT), x86-svm-4level
-# (QEMU_CPU=EPYC: 4-level) and x86-svm-debug (a debug kernel) run this
+# (QEMU_CPU=EPYC: 4-level), x86-svm-debug (a debug kernel), x86-nosvm and
+# x86-nonpt (CPUs the module cannot use: nohw_test alone) run this
 # script with the parameters of check.sh's lane table (tools/testing/lib.sh):
 #   QEMU_CPU   -cpu of QEMU (max)
 #   QEMU_MEM   -m of QEMU (1G; 3G in bench mode, for axvcpu_bench's 1 GiB

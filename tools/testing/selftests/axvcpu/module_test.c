@@ -5,7 +5,9 @@
  * everything is closed the module unloads, and it loads again from
  * $AXVCPU_KO with finit_module(). The torture part: refused rmmods with
  * random sets of fds open here or in another process, and twenty rounds
- * of load, use, unload (lifecycle torture with torture_test.c).
+ * of load, use, unload (lifecycle torture with torture_test.c). The
+ * guests are C (axvcpu_guest.h): every backend with a guest library runs
+ * them.
  *
  * The runner runs it after every other program (LAST_PROGRAMS in
  * tools/testing/lib.sh): if unloading works but loading again does not,
@@ -23,22 +25,26 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "axvcpu_util.h"
-#include "axvcpu_x86.h"
+#include "axvcpu_guest.h"
 
 #define MODULE_NAME	"axvcpu"
+/* The region of a VM that only holds memory. */
+#define MEM_SIZE	(1 * AXV_MiB)
 
-#if defined(__x86_64__)
-X86_GUEST(zz_hello_guest, ".code32",
-	  "mov $0x5a, %al\n\t"
-	  "out %al, $0x10\n\t"
-	  "hlt\n\t");
+static void zz_hello_guest(void)
+{
+	GUEST_SYNC(0x5a);
+	guest_halt();
+}
 
-/* Count at X86_DATA_GPA forever, without exits. */
-X86_GUEST(zz_busy_guest, ".code32",
-	  "1: incl " __stringify(X86_DATA_GPA) "\n\t"
-	  "jmp 1b\n\t");
-#endif
+/* Count forever, without exits. */
+static volatile __u64 zz_busy_count;
+
+static void zz_busy_guest(void)
+{
+	for (;;)
+		zz_busy_count++;
+}
 
 static int delete_module(const char *name, int flags)
 {
@@ -150,61 +156,60 @@ static __u64 zz_seed(struct __test_metadata *_metadata)
 	return seed;
 }
 
-/* The guest memory of a child, shared so that its count can be seen here. */
-static void *zz_guest_mem(void)
+/*
+ * The count of a holder child's guest: its zz_busy_count, read in the
+ * child at @hva (the child's own guest memory) through /proc/<pid>/mem
+ * (process_vm_readv() needs CONFIG_CROSS_MEMORY_ATTACH, which not every
+ * kernel has); 0 if it cannot be read.
+ */
+static __u64 zz_count(pid_t pid, __u64 hva)
 {
-	void *mem = mmap(NULL, X86_MEM_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char path[64];
+	__u64 v = 0;
+	int fd;
 
-	AXV_REQUIRE(mem != MAP_FAILED, "mmap guest memory");
-#if defined(__x86_64__)
-	x86_write_flat_gdt(mem);
-	memcpy((char *)mem + X86_CODE_GPA, zz_busy_guest_start,
-	       zz_busy_guest_end - zz_busy_guest_start);
-#endif
-	return mem;
-}
-
-static __u32 zz_count(void *mem)
-{
-	return __atomic_load_n((__u32 *)((char *)mem + X86_DATA_GPA),
-			       __ATOMIC_SEQ_CST);
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &v, sizeof(v), (off_t)hva) != sizeof(v))
+		v = 0;
+	close(fd);
+	return v;
 }
 
 /*
- * A child holding a VM with a region and a vCPU that runs the busy guest
- * in @mem (x86; elsewhere it only holds the fds). Writes one byte to
- * @ready_fd when it holds them all; never returns.
+ * A child holding a VM with a region and a vCPU that runs the busy guest.
+ * Writes the address of its guest's count to @ready_fd when it holds them
+ * all; never returns.
  */
-static void zz_holder_child(void *mem, bool x86, int ready_fd)
+static void zz_holder_child(int ready_fd)
 {
 	struct axv_vcpu *vcpu;
 	struct axv_vm vm;
+	__u64 hva;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	axv_vm_create(&vm);
-	axv_mem_add(&vm, 0, 0, X86_MEM_SIZE, 0, mem);
-	vcpu = axv_vcpu_create(&vm, 0, 0);
-	if (write(ready_fd, "r", 1) != 1)
+	vcpu = axv_guest_vm(&vm, zz_busy_guest, 0);
+	hva = (__u64)(uintptr_t)axv_guest_global(&vm, zz_busy_count);
+	if (write(ready_fd, &hva, sizeof(hva)) != sizeof(hva))
 		_exit(3);
-	if (x86) {
-		axv_vcpu_setup(vcpu, X86_CODE_GPA, AXVCPU_X86_MODE_FLAT32);
-		axv_vcpu_bind(vcpu);
-		axv_run(vcpu);
-		_exit(3);	/* RUN never returns on its own */
-	}
-	for (;;)
-		pause();
+	axv_run(vcpu);
+	_exit(3);	/* RUN never returns on its own */
 }
 
-/* Fork a holder child and wait until it holds its fds; returns its pid. */
-static pid_t zz_start_holder(void *mem, bool x86)
+/*
+ * Fork a holder child and wait until it holds its fds and its guest
+ * counts; returns its pid (-1 if it did not get there), the address of
+ * its count in *@hva.
+ */
+static pid_t zz_start_holder(__u64 *hva)
 {
-	char c;
+	bool ready;
 	int p[2], i;
 	pid_t pid;
 
-	memset((char *)mem + X86_DATA_GPA, 0, 4);
+	*hva = 0;
 	AXV_REQUIRE(pipe(p) == 0, "pipe");
 	fflush(stdout);
 	fflush(stderr);
@@ -212,16 +217,15 @@ static pid_t zz_start_holder(void *mem, bool x86)
 	AXV_REQUIRE(pid >= 0, "fork");
 	if (pid == 0) {
 		close(p[0]);
-		zz_holder_child(mem, x86, p[1]);
+		zz_holder_child(p[1]);
 	}
 	close(p[1]);
-	if (read(p[0], &c, 1) != 1)
-		c = 0;
+	ready = read(p[0], hva, sizeof(*hva)) == sizeof(*hva);
 	close(p[0]);
 	/* the guest counts: the child is inside RUN */
-	for (i = 0; x86 && c && i < 60000 && !zz_count(mem); i++)
+	for (i = 0; ready && i < 60000 && !zz_count(pid, *hva); i++)
 		axv_msleep(1);
-	if (!c || (x86 && !zz_count(mem))) {
+	if (!ready || !zz_count(pid, *hva)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		return -1;
@@ -252,16 +256,10 @@ static void assert_rmmod_refused(struct __test_metadata *_metadata,
 		       it);
 }
 
-/* A READY vCPU (x86: of a VM with the hello guest), CREATED elsewhere. */
-static struct axv_vcpu *zz_vcpu(struct axv_vm *vm, bool x86)
+/* A READY vCPU of a new VM, set up to run the hello guest. */
+static struct axv_vcpu *zz_vcpu(struct axv_vm *vm)
 {
-#if defined(__x86_64__)
-	if (x86)
-		return x86_vm_with_guest(vm, zz_hello_guest_start,
-					 zz_hello_guest_end, 0);
-#endif
-	axv_vm_create(vm);
-	return axv_vcpu_create(vm, 0, 0);
+	return axv_guest_vm(vm, zz_hello_guest, 0);
 }
 
 enum {
@@ -276,33 +274,18 @@ enum {
 FIXTURE(module)
 {
 	pid_t child;	/* killed by the teardown */
-	bool x86;
+	__u64 child_count_hva;	/* where the child's guest counts, in it */
 	__u64 seed;
-	void *mem;
 };
 
 FIXTURE_SETUP(module)
 {
-	struct axvcpu_info info = { .arch = AXVCPU_ARCH_NONE };
-	/* a test before may have left the module unloaded: no abort here */
-	int fd = open(AXV_DEV_PATH, O_RDWR | O_CLOEXEC);
-
-	if (fd >= 0) {
-		axv_get_info(fd, &info);
-		close(fd);
-	}
-	self->x86 = axv_arch_is_x86(info.arch);
-#if !defined(__x86_64__)
-	self->x86 = false;
-#endif
-	self->mem = zz_guest_mem();
 }
 
 FIXTURE_TEARDOWN(module)
 {
 	if (self->child > 0)
 		zz_kill(self->child);
-	munmap(self->mem, X86_MEM_SIZE);
 }
 
 /*
@@ -334,13 +317,13 @@ TEST_F_TIMEOUT(module, rmmod_refused_torture, 600)
 		}
 		if (hold & HOLD_VM) {
 			axv_vm_create(&vm);
-			axv_mem_add(&vm, 0, 0, X86_MEM_SIZE, 0, NULL);
+			axv_mem_add(&vm, 0, 0, MEM_SIZE, 0, NULL);
 			close(vm.sys_fd);
 			vm.sys_fd = -1;
 			files++;
 		}
 		if (hold & HOLD_VCPU) {
-			vcpu = zz_vcpu(&vm2, self->x86);
+			vcpu = zz_vcpu(&vm2);
 			/* the vCPU holds its VM: only its fd remains */
 			close(vm2.fd);
 			close(vm2.sys_fd);
@@ -375,13 +358,9 @@ TEST_F_TIMEOUT(module, rmmod_refused_torture, 600)
 			axv_mem_delete(&vm, 0);
 			axv_vm_close(&vm);
 		}
-		if (vcpu && self->x86) {
-			ASSERT_RUN_IO_WRITE(vcpu, 0x10, 1, 0x5a);
-			ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
-		} else if (vcpu) {
-			ASSERT_STATE(vcpu, AXVCPU_STATE_CREATED);
-		}
 		if (vcpu) {
+			ASSERT_RUN_SYNC(vcpu, 0x5a);
+			ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
 			axv_vcpu_close(vcpu);
 			axv_vm_close(&vm2);
 		}
@@ -398,27 +377,26 @@ TEST_F_TIMEOUT(module, rmmod_refused_torture, 600)
 	/* the fds of another process */
 	for (it = 0; it < 10; it++) {
 		unsigned int tries = 1 + zz_rand(&self->seed) % 5;
-		__u32 count = 0;
+		__u64 count = 0;
 
-		self->child = zz_start_holder(self->mem, self->x86);
+		self->child = zz_start_holder(&self->child_count_hva);
 		ASSERT_LT(0, self->child)
 			TH_LOG("iteration %u: the child did not start", it);
 		ASSERT_LT(base, axv_module_refcnt())
 			TH_LOG("iteration %u: the child's fds do not count", it);
 		for (k = 0; k < tries; k++) {
 			axv_msleep(zz_rand(&self->seed) % 6);
-			count = zz_count(self->mem);
+			count = zz_count(self->child, self->child_count_hva);
 			assert_rmmod_refused(_metadata, "another process's fds",
 					     it);
 		}
 		/* its guest runs on as if nothing had happened */
-		for (k = 0; self->x86 && k < 60000 &&
-		     zz_count(self->mem) == count; k++)
+		for (k = 0; k < 60000 &&
+		     zz_count(self->child, self->child_count_hva) == count; k++)
 			axv_msleep(1);
-		if (self->x86)
-			ASSERT_NE(count, zz_count(self->mem))
-				TH_LOG("iteration %u: the child's guest stopped counting",
-				       it);
+		ASSERT_NE(count, zz_count(self->child, self->child_count_hva))
+			TH_LOG("iteration %u: the child's guest stopped counting",
+			       it);
 		zz_kill(self->child);
 		self->child = 0;
 		v = axv_poll_value(axv_module_refcnt, base, 30000);
@@ -490,20 +468,19 @@ TEST_F_TIMEOUT(module, reload_loop, 600)
 			       axv_errno_name(-rc));
 		ASSERT_EQ(0, axv_module_refcnt());
 
-		if (mode == 0 && self->x86) {
+		if (mode == 0) {
 			struct axv_vcpu *vcpu;
 			struct axv_vm vm;
 
 			/* the rmmod right after the last close must work */
-			vcpu = zz_vcpu(&vm, true);
-			ASSERT_RUN_IO_WRITE(vcpu, 0x10, 1, 0x5a);
+			vcpu = zz_vcpu(&vm);
+			ASSERT_RUN_SYNC(vcpu, 0x5a);
 			ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
 			axv_vcpu_close(vcpu);
 			axv_vm_close(&vm);
 			runs++;
 		} else if (mode == 1) {
-			self->child = zz_start_holder(self->mem,
-						      self->x86);
+			self->child = zz_start_holder(&self->child_count_hva);
 			ASSERT_LT(0, self->child)
 				TH_LOG("iteration %u: the child did not start", it);
 			axv_msleep(zz_rand(&self->seed) % 20);
@@ -529,7 +506,7 @@ TEST_F_TIMEOUT(module, reload_loop, 600)
 			struct axv_vm vm;
 
 			axv_vm_create(&vm);
-			axv_mem_add(&vm, 0, 0, X86_MEM_SIZE, 0, NULL);
+			axv_mem_add(&vm, 0, 0, MEM_SIZE, 0, NULL);
 			axv_vm_close(&vm);
 		}
 	}

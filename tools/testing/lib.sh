@@ -20,7 +20,8 @@
 #   AXVCPU_BENCH_TIMEOUT   seconds for axvcpu_bench in the guest (1200)
 #   AXVCPU_FUZZ_*          forwarded into the guest's environment (fuzz_test
 #                          reads SEED, CALLS, SECONDS, PROCS, THREADS, FAULTS)
-#   AXVCPU_TORTURE_*       forwarded too (torture_test reads SEED, ITERS)
+#   AXVCPU_TORTURE_*       forwarded too (the torture_*_test programs read
+#                          SEED, ITERS)
 #   AXVCPU_COEXIST_*       forwarded too (kvm_coexist_test reads ROUNDS)
 #   AXVCPU_STRESS_SECONDS  make stress: how long the guest repeats the
 #                          stress programs (1800)
@@ -60,7 +61,7 @@ BENCH_PROGRAM=axvcpu_bench
 FUZZ_PROGRAM=fuzz_test
 # make stress: the programs that race the module against CPU hotplug,
 # kill -9, kicks and KVM, repeated for AXVCPU_STRESS_SECONDS.
-STRESS_PROGRAMS="kvm_coexist_test torture_test run_test"
+STRESS_PROGRAMS="kvm_coexist_test torture_kill_test torture_fd_test torture_hotplug_test run_test"
 # Programs that run after all the others, in this order: module_test
 # unloads and reloads the module (a failed reload must not leave the
 # other programs without it). The order is the runner's, not a name's.

@@ -83,21 +83,6 @@ static long long vm_mem_kb(struct axv_vm *vm)
 	return kb;
 }
 
-/*
- * A vCPU of a VM from axv_guest_vm_create() created with @args (CPU
- * choices the library's helpers do not take), set up to call @guest_code
- * (FREE).
- */
-static struct axv_vcpu *guest_vcpu_args(struct axv_vm *vm,
-					struct axvcpu_create_vcpu *args,
-					void (*guest_code)(void))
-{
-	struct axv_vcpu *vcpu = axv_vcpu_create_args(vm, args);
-
-	axv_guest_vcpu_restart(vcpu, guest_code);
-	return vcpu;
-}
-
 FIXTURE(close_order)
 {
 	long long vmlck_start;
@@ -306,7 +291,7 @@ TEST_F_TIMEOUT(lifecycle, two_vms_two_vcpus, 240)
 				.favor_phys_cpu = axv_test_cpu(v * 2 + i),
 			};
 
-			t->vcpu = guest_vcpu_args(&vms[v], &args,
+			t->vcpu = axv_guest_vcpu_args(&vms[v], &args,
 						  (void (*)(void))count_guest);
 			t->magic = magic[v];
 			/* both VMs' vCPU i count the same address */
@@ -466,13 +451,13 @@ TEST_F_TIMEOUT(lifecycle, run_after_bound_cpu_offline, 120)
 	/* one vCPU may use any CPU, the other only @cpu; both bound there */
 	args.vcpu_id = 0;
 	args.favor_phys_cpu = cpu;
-	any = guest_vcpu_args(&vm, &args, hello_guest);
+	any = axv_guest_vcpu_args(&vm, &args, hello_guest);
 	memset(set, 0, sizeof(set));
 	set[cpu / 64] = 1ULL << (cpu % 64);
 	args.vcpu_id = 1;
 	args.allowed_cpus = (__u64)(uintptr_t)set;
 	args.allowed_cpus_size = sizeof(set);
-	only = guest_vcpu_args(&vm, &args, hello_guest);
+	only = axv_guest_vcpu_args(&vm, &args, hello_guest);
 	axv_vcpu_bind(any);
 	axv_vcpu_bind(only);
 	axv_get_vcpu_info(any, &vi);
@@ -541,7 +526,7 @@ TEST_F_TIMEOUT(lifecycle, cpu_offline_and_back, 120)
 	args.favor_phys_cpu = cpu;
 	args.allowed_cpus = (__u64)(uintptr_t)set;
 	args.allowed_cpus_size = sizeof(set);
-	vcpu = guest_vcpu_args(&vm, &args, hello_guest);
+	vcpu = axv_guest_vcpu_args(&vm, &args, hello_guest);
 	ASSERT_ERRNO(EINVAL, ioctl(vcpu->fd, AXVCPU_BIND, 0));
 	ASSERT_STATE(vcpu, AXVCPU_STATE_FREE);
 

@@ -5,7 +5,7 @@
  * everything is closed the module unloads, and it loads again from
  * $AXVCPU_KO with finit_module(). The torture part: refused rmmods with
  * random sets of fds open here or in another process, and twenty rounds
- * of load, use, unload (lifecycle torture with torture_test.c). The
+ * of load, use, unload (lifecycle torture with torture_*_test.c). The
  * guests are C (axvcpu_guest.h): every backend with a guest library runs
  * them.
  *

@@ -144,8 +144,7 @@ void tor_guest_start(struct axv_vcpu *vcpu, unsigned int idx,
 		     void (*guest)(void))
 {
 	AXV_REQUIRE(idx < MAX_COUNTERS, "guest index %u", idx);
-	guest_arch_vcpu_init(vcpu, (__u64)(uintptr_t)guest,
-			     TOR_STACK_TOP(idx));
+	axv_guest_vcpu_start(vcpu, guest, TOR_STACK_TOP(idx));
 	axv_guest_args(vcpu, 1, (__u64)COUNTER_GPA(idx));
 }
 

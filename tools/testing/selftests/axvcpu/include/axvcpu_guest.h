@@ -133,8 +133,22 @@ struct axv_vcpu *axv_guest_vcpu(struct axv_vm *vm, __u32 id, __u32 flags,
 /* The same, but left in FREE: set up, not bound. */
 struct axv_vcpu *axv_guest_vcpu_free(struct axv_vm *vm, __u32 id,
 				     __u32 flags, void (*guest_code)(void));
-/* Point a vCPU (CREATED, FREE or READY) at @guest_code again, fresh stack. */
+/*
+ * A vCPU created with @args (the CPU choices: favor_phys_cpu,
+ * allowed_cpus), set up to call @guest_code on its id's stack (FREE).
+ */
+struct axv_vcpu *axv_guest_vcpu_args(struct axv_vm *vm,
+				     struct axvcpu_create_vcpu *args,
+				     void (*guest_code)(void));
+/*
+ * Point a vCPU at @guest_code again on a fresh stack: from CREATED by
+ * SETUP (then FREE), from FREE or READY by SET_REGS alone (SETUP is for
+ * CREATED only).
+ */
 void axv_guest_vcpu_restart(struct axv_vcpu *vcpu, void (*guest_code)(void));
+/* The same on a stack of the caller's (for ids past AXV_GUEST_MAX_VCPUS). */
+void axv_guest_vcpu_start(struct axv_vcpu *vcpu, void (*guest_code)(void),
+			  __u64 stack_top);
 /* The first @n (at most 6) arguments of the guest function. */
 void axv_guest_args(struct axv_vcpu *vcpu, int n, ...);
 
@@ -192,7 +206,10 @@ __u64 axv_get_ucall(struct axv_vcpu *vcpu, struct axv_ucall *uc);
 
 /* Write the arch's tables into slot 0 (AXV_GUEST_SYS_GPA onwards). */
 void guest_arch_vm_init(struct axv_vm *vm);
-/* SETUP the vCPU to call @entry on the stack ending at @stack_top. */
+/*
+ * Make the vCPU call @entry on the stack ending at @stack_top: SETUP
+ * first when it is CREATED, then the arch's registers by SET_REGS.
+ */
 void guest_arch_vcpu_init(struct axv_vcpu *vcpu, __u64 entry, __u64 stack_top);
 /* Put @args[0..n-1] in the argument registers. */
 void guest_arch_set_args(struct axv_vcpu *vcpu, int n, const __u64 *args);

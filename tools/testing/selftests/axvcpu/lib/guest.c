@@ -110,6 +110,22 @@ void axv_guest_vcpu_restart(struct axv_vcpu *vcpu, void (*guest_code)(void))
 			     stack_top(vcpu->id));
 }
 
+void axv_guest_vcpu_start(struct axv_vcpu *vcpu, void (*guest_code)(void),
+			  __u64 stack_top)
+{
+	guest_arch_vcpu_init(vcpu, (__u64)(uintptr_t)guest_code, stack_top);
+}
+
+struct axv_vcpu *axv_guest_vcpu_args(struct axv_vm *vm,
+				     struct axvcpu_create_vcpu *args,
+				     void (*guest_code)(void))
+{
+	struct axv_vcpu *vcpu = axv_vcpu_create_args(vm, args);
+
+	axv_guest_vcpu_restart(vcpu, guest_code);
+	return vcpu;
+}
+
 struct axv_vcpu *axv_guest_vm(struct axv_vm *vm, void (*guest_code)(void),
 			      __u32 vcpu_flags)
 {

@@ -84,8 +84,12 @@ void guest_arch_vcpu_init(struct axv_vcpu *vcpu, __u64 entry, __u64 stack_top)
 	struct axvcpu_x86_regs *x = &regs.x86;
 	__u64 ret = (__u64)(uintptr_t)guest_return_trampoline;
 
-	/* SETUP does the architectural reset; long mode comes by SET_REGS. */
-	axv_vcpu_setup(vcpu, entry, AXVCPU_X86_MODE_FLAT32);
+	/*
+	 * SETUP (CREATED only) does the architectural reset; long mode comes
+	 * by SET_REGS, which alone restarts a FREE or READY vCPU.
+	 */
+	if (axv_get_state(vcpu) == AXVCPU_STATE_CREATED)
+		axv_vcpu_setup(vcpu, entry, AXVCPU_X86_MODE_FLAT32);
 	axv_get_regs(vcpu, &regs);
 	memset(x->gprs, 0, sizeof(x->gprs));
 	/* as if called: the return address on a 16-byte aligned stack */

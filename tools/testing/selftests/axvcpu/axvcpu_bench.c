@@ -16,7 +16,12 @@
  *   - kernel memory per vCPU (MemFree and Slab before and after creating
  *     and setting up -c vCPUs);
  *   - the same round trips on /dev/kvm when it can be had (Debian's modules
- *     from $AXVCPU_KVM_DIR), and the ratio axvcpu / KVM.
+ *     from $AXVCPU_KVM_DIR, loaded for the whole run), interleaved with
+ *     axvcpu's in four rounds on the same pinned CPU, and the ratio
+ *     axvcpu / KVM; port I/O is the headline (like for like), and the rows
+ *     KVM has to emulate on a CPU without next-RIP saving are labelled.
+ *
+ * A failed RUN or an unexpected exit ends the bench with status 1.
  *
  * usage: axvcpu_bench [-n iterations] [-w warm-up] [-m region MiB] [-c vCPUs]
  *
@@ -37,8 +42,10 @@
 #include "axvcpu_x86.h"
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include "axvcpu_kvm_x86.h"
 #endif
+#include <sched.h>
 
 enum { RT_IO, RT_HLT, RT_HYPERCALL, RT_CPUID, RT_NULL, NR_RT };
 
@@ -62,12 +69,16 @@ static const unsigned int rt_divisor[NR_RT] = {
 struct stats {
 	bool valid;
 	double median_us, mean_us, min_us, p99_us;
-	unsigned long unexpected;
 	char note[96];
 };
 
+/* Why the last round trip failed, for measure()'s message. */
+static char fn_failure[256];
+
 static unsigned long iterations = 20000, warmup = 2000;
 #define REGION_ROUNDS	5
+/* Interleaved rounds of the round trips, axvcpu and KVM. */
+#define ROUNDS		4
 
 static unsigned long region_mib = 1024, nr_vcpus = 64;
 
@@ -116,25 +127,30 @@ static void summarize(double *t, unsigned long n, struct stats *s)
 /* One round trip: returns 0 if the exit was the expected one. */
 typedef int (*round_trip_fn)(void *ctx);
 
-static void measure(round_trip_fn fn, void *ctx, unsigned int divisor,
-		    struct stats *s)
+/*
+ * @warm untimed and @n timed round trips into @t. A failed RUN or an
+ * unexpected exit ends the bench with status 1: a figure taken around a
+ * failure would measure something else.
+ */
+static void measure(round_trip_fn fn, void *ctx, const char *who,
+		    const char *what, unsigned long warm, unsigned long n,
+		    double *t)
 {
-	unsigned long n = iterations / divisor ? iterations / divisor : 1;
-	double *t = calloc(n, sizeof(*t));
-	unsigned long i, bad = 0;
+	unsigned long i;
 	double t0;
+	int rc;
 
-	AXV_REQUIRE(t, "calloc");
-	for (i = 0; i < warmup / divisor; i++)
-		bad += fn(ctx) != 0;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < warm + n; i++) {
 		t0 = now_us();
-		bad += fn(ctx) != 0;
-		t[i] = now_us() - t0;
+		rc = fn(ctx);
+		if (i >= warm)
+			t[i - warm] = now_us() - t0;
+		if (rc) {
+			fprintf(stderr, "axvcpu_bench: %s: %s: round trip %lu failed (%s); aborting\n",
+				who, what, i, fn_failure);
+			exit(1);
+		}
 	}
-	summarize(t, n, s);
-	s->unexpected = bad;
-	free(t);
 }
 
 #if defined(__x86_64__)
@@ -179,6 +195,7 @@ static const struct {
 };
 
 struct axv_ctx {
+	struct axv_vm vm;
 	struct axv_vcpu *vcpu;
 	__u32 want;
 };
@@ -186,37 +203,40 @@ struct axv_ctx {
 static int axv_round_trip(void *arg)
 {
 	struct axv_ctx *c = arg;
+	int rc = axv_run(c->vcpu);
 
-	if (axv_run(c->vcpu))
+	if (rc || c->vcpu->run->exit_reason != c->want) {
+		snprintf(fn_failure, sizeof(fn_failure), "RUN: %s, exit %s",
+			 axv_errno_name(-rc), axv_exit_desc(c->vcpu->run));
 		return -1;
-	return c->vcpu->run->exit_reason == c->want ? 0 : -1;
+	}
+	return 0;
 }
 
 /* AXVCPU_GET_STATE: no mutex, no guest entry; the system call's floor. */
 static int axv_null_ioctl(void *arg)
 {
 	struct axv_ctx *c = arg;
+	long st = ioctl(c->vcpu->fd, AXVCPU_GET_STATE, 0);
 
-	return ioctl(c->vcpu->fd, AXVCPU_GET_STATE, 0) == AXVCPU_STATE_READY ?
-	       0 : -1;
+	if (st != AXVCPU_STATE_READY) {
+		snprintf(fn_failure, sizeof(fn_failure), "GET_STATE: %ld", st);
+		return -1;
+	}
+	return 0;
 }
 
-static void bench_axvcpu_round_trips(struct stats *s)
+/* One block of round trip @rt on a fresh axvcpu VM, closed again. */
+static void axv_block(int rt, unsigned long warm, unsigned long n, double *t)
 {
-	int i;
+	struct axv_ctx c;
 
-	for (i = 0; i < NR_RT; i++) {
-		struct axv_vm vm;
-		struct axv_ctx c;
-
-		progress("axvcpu", rt_names[i]);
-		c.vcpu = x86_vm_with_guest(&vm, guests[i].start, guests[i].end, 0);
-		c.want = guests[i].exit_reason;
-		measure(i == RT_NULL ? axv_null_ioctl : axv_round_trip, &c,
-			rt_divisor[i], &s[i]);
-		axv_vcpu_close(c.vcpu);
-		axv_vm_close(&vm);
-	}
+	c.vcpu = x86_vm_with_guest(&c.vm, guests[rt].start, guests[rt].end, 0);
+	c.want = guests[rt].exit_reason;
+	measure(rt == RT_NULL ? axv_null_ioctl : axv_round_trip, &c, "axvcpu",
+		rt_names[rt], warm, n, t);
+	axv_vcpu_close(c.vcpu);
+	axv_vm_close(&c.vm);
 }
 
 /* ---- /dev/kvm ---- */
@@ -238,12 +258,18 @@ static int kvm_vm_with_guest(struct kvm_ctx *c, int kvm, int rt, char *why,
 static int kvm_round_trip(void *arg)
 {
 	struct kvm_ctx *c = arg;
+	int rc = ioctl(c->k.vcpu, KVM_RUN, 0);
 
-	if (ioctl(c->k.vcpu, KVM_RUN, 0))
+	if (rc || c->k.run->exit_reason != c->want) {
+		snprintf(fn_failure, sizeof(fn_failure),
+			 "KVM_RUN: %s, exit_reason %u",
+			 rc ? axv_errno_name(errno) : "0",
+			 c->k.run->exit_reason);
 		return -1;
+	}
 	if (c->k.run->exit_reason == KVM_EXIT_HYPERCALL)
 		c->k.run->hypercall.ret = 0;
-	return c->k.run->exit_reason == c->want ? 0 : -1;
+	return 0;
 }
 
 /* KVM_CHECK_EXTENSION on /dev/kvm: no lock, no guest entry. */
@@ -251,37 +277,109 @@ static int kvm_null_ioctl(void *arg)
 {
 	struct kvm_ctx *c = arg;
 
-	return ioctl(c->k.kvm, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) > 0 ?
-	       0 : -1;
+	if (ioctl(c->k.kvm, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) <= 0) {
+		snprintf(fn_failure, sizeof(fn_failure), "KVM_CHECK_EXTENSION");
+		return -1;
+	}
+	return 0;
 }
 
-static bool bench_kvm_round_trips(struct stats *s, char *why, size_t len)
+/*
+ * One block of round trip @rt on a fresh KVM VM, closed again; false with
+ * the reason in @note when KVM cannot set that guest up.
+ */
+static bool kvm_block(int kvm, int rt, unsigned long warm, unsigned long n,
+		      double *t, char *note, size_t len)
 {
-	int kvm, i;
+	struct kvm_ctx c;
+
+	if (kvm_vm_with_guest(&c, kvm, rt, note, len)) {
+		kvm_x86_vm_close(&c.k);
+		return false;
+	}
+	measure(rt == RT_NULL ? kvm_null_ioctl : kvm_round_trip, &c, "KVM",
+		rt_names[rt], warm, n, t);
+	kvm_x86_vm_close(&c.k);
+	return true;
+}
+
+/* /dev/kvm, loading Debian's modules first; -1 with @why when not. */
+static int open_kvm(char *why, size_t len)
+{
+	int kvm;
 
 	progress("KVM", "loading the modules");
 	if (access("/dev/kvm", R_OK | W_OK) &&
 	    !axv_load_kvm_modules(KVM_X86_DEFAULT_MODULES, why, len))
-		return false;
+		return -1;
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0) {
+	if (kvm < 0)
 		snprintf(why, len, "open /dev/kvm: %s", axv_errno_name(errno));
-		return false;
-	}
-	for (i = 0; i < NR_RT; i++) {
-		struct kvm_ctx c;
+	return kvm;
+}
 
-		progress("KVM", rt_names[i]);
-		if (kvm_vm_with_guest(&c, kvm, i, s[i].note, sizeof(s[i].note))) {
-			kvm_x86_vm_close(&c.k);
-			continue;
-		}
-		measure(i == RT_NULL ? kvm_null_ioctl : kvm_round_trip, &c,
-			rt_divisor[i], &s[i]);
-		kvm_x86_vm_close(&c.k);
+/*
+ * The round trips of both, interleaved: ROUNDS rounds, each a block of
+ * every row on axvcpu and on KVM (which goes first alternates), so that
+ * drift of the emulated machine over the run falls on both alike. Each
+ * block runs on a VM of its own, closed before the other's: either module
+ * holds SVM only while it has a VM. The thread stays on one CPU (main()
+ * pinned it), where BIND puts the axvcpu vCPU and the KVM vCPU runs too.
+ */
+static void bench_round_trips(struct stats *axv, struct stats *kvm_s,
+			      int kvm)
+{
+	double *ta[NR_RT], *tk[NR_RT];
+	unsigned long n[NR_RT], warm, per;
+	bool kvm_ok[NR_RT];
+	int r, rt, side;
+
+	for (rt = 0; rt < NR_RT; rt++) {
+		n[rt] = iterations / rt_divisor[rt] ? iterations / rt_divisor[rt] : 1;
+		ta[rt] = calloc(n[rt], sizeof(double));
+		tk[rt] = calloc(n[rt], sizeof(double));
+		AXV_REQUIRE(ta[rt] && tk[rt], "calloc");
+		kvm_ok[rt] = kvm >= 0;
 	}
-	close(kvm);
-	return true;
+	for (r = 0; r < ROUNDS; r++) {
+		for (rt = 0; rt < NR_RT; rt++) {
+			per = n[rt] / ROUNDS + (r < (int)(n[rt] % ROUNDS));
+			warm = warmup / rt_divisor[rt] / ROUNDS;
+			for (side = 0; side < 2; side++) {
+				bool k = (side + r) & 1;
+				double *t = (k ? tk[rt] : ta[rt]) +
+					    r * (n[rt] / ROUNDS) +
+					    (r < (int)(n[rt] % ROUNDS) ? r :
+					     (int)(n[rt] % ROUNDS));
+
+				progress(k ? "KVM" : "axvcpu", rt_names[rt]);
+				if (!k)
+					axv_block(rt, warm, per, t);
+				else if (kvm_ok[rt])
+					kvm_ok[rt] = kvm_block(kvm, rt, warm, per, t,
+							       kvm_s[rt].note,
+							       sizeof(kvm_s[rt].note));
+			}
+		}
+	}
+	for (rt = 0; rt < NR_RT; rt++) {
+		summarize(ta[rt], n[rt], &axv[rt]);
+		if (kvm_ok[rt])
+			summarize(tk[rt], n[rt], &kvm_s[rt]);
+		free(ta[rt]);
+		free(tk[rt]);
+	}
+}
+
+/* CPUID 0x8000000A EDX bit 3: the CPU saves the next RIP on #VMEXIT. */
+static bool cpu_has_nrips(void)
+{
+	unsigned int a, b, c, d;
+
+	if (!__get_cpuid(0x80000000, &a, &b, &c, &d) || a < 0x8000000a)
+		return false;
+	__cpuid(0x8000000a, a, b, c, d);
+	return d & (1U << 3);
 }
 #endif /* __x86_64__ */
 
@@ -407,11 +505,8 @@ static void print_row(const char *who, const char *what, const struct stats *s)
 		       s->note[0] ? s->note : "n/a");
 		return;
 	}
-	printf("  %-7s %-26s %10.2f %10.2f %10.2f %10.2f", who, what,
-	       s->median_us, s->mean_us, s->min_us, s->p99_us);
-	if (s->unexpected)
-		printf("  (%lu unexpected exits)", s->unexpected);
-	printf("\n");
+	printf("  %-7s %-26s %10.2f %10.2f %10.2f %10.2f%s\n", who, what,
+	       s->median_us, s->mean_us, s->min_us, s->p99_us, s->note);
 }
 
 static void print_in_kernel_exit(const char *who, const struct stats *s)
@@ -427,10 +522,12 @@ static void print_in_kernel_exit(const char *who, const struct stats *s)
 int main(int argc, char **argv)
 {
 	struct stats axv[NR_RT], kvm[NR_RT];
+	bool have_kvm = false, nrips = true;
 	struct axvcpu_info info;
 	char why[512] = "";
-	bool have_kvm = false;
 	int opt, sys, i;
+	int kvm_fd = -1;
+	cpu_set_t cpus;
 
 	while ((opt = getopt(argc, argv, "n:w:m:c:h")) != -1) {
 		switch (opt) {
@@ -462,15 +559,30 @@ int main(int argc, char **argv)
 
 	sys = axv_open_dev();
 	axv_get_info(sys, &info);
-	printf("axvcpu_bench: backend %s, %d online CPUs, %lu round trips after %lu warm-up (CPUID loop: a tenth)\n",
-	       axv_arch_name(info.arch), axv_nr_online_cpus(), iterations,
-	       warmup);
+	/* one CPU for the whole bench: BIND puts the vCPU there, KVM runs there */
+	CPU_ZERO(&cpus);
+	CPU_SET(axv_test_cpu(0), &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus)) {
+		fprintf(stderr, "axvcpu_bench: sched_setaffinity(CPU %d): %s\n",
+			axv_test_cpu(0), axv_errno_name(errno));
+		return 1;
+	}
+	printf("axvcpu_bench: backend %s, %d online CPUs, pinned to CPU %d, %lu round trips after %lu warm-up (CPUID loop: a tenth), %d interleaved rounds\n",
+	       axv_arch_name(info.arch), axv_nr_online_cpus(), axv_test_cpu(0),
+	       iterations, warmup, ROUNDS);
 
 #if defined(__x86_64__)
-	if (axv_arch_is_x86(info.arch))
-		bench_axvcpu_round_trips(axv);
-	else
+	if (axv_arch_is_x86(info.arch)) {
+		/* both modules loaded for the whole run, as a host would have them */
+		kvm_fd = open_kvm(why, sizeof(why));
+		have_kvm = kvm_fd >= 0;
+		nrips = cpu_has_nrips();
+		bench_round_trips(axv, kvm, kvm_fd);
+		if (have_kvm)
+			close(kvm_fd);
+	} else {
 		snprintf(why, sizeof(why), "no guest code for this backend");
+	}
 #else
 	snprintf(why, sizeof(why), "no guest code for this architecture");
 #endif
@@ -480,11 +592,24 @@ int main(int argc, char **argv)
 	bench_vcpu_memory();
 	close(sys);
 
-#if defined(__x86_64__)
-	/* every axvcpu VM is closed: KVM may take SVM now */
-	if (axv_arch_is_x86(info.arch))
-		have_kvm = bench_kvm_round_trips(kvm, why, sizeof(why));
-#endif
+	/*
+	 * Without next-RIP saving in the CPU's SVM (CPUID 8000000A:EDX bit 3;
+	 * QEMU's SVM has none), KVM decodes the instruction in its emulator to
+	 * skip HLT, VMMCALL and CPUID; axvcpu knows their lengths. OUT is like
+	 * for like: both take its length from the IOIO exit information.
+	 */
+	if (have_kvm && !nrips) {
+		for (i = RT_HLT; i <= RT_CPUID; i++)
+			snprintf(kvm[i].note, sizeof(kvm[i].note),
+				 "  (KVM emulates: no NRIPS)");
+	}
+	printf("\nheadline, like for like: port I/O round trip (OUT), median\n");
+	if (axv[RT_IO].valid && have_kvm && kvm[RT_IO].valid)
+		printf("  axvcpu %.2f us, KVM %.2f us, ratio axvcpu / KVM %.2f\n",
+		       axv[RT_IO].median_us, kvm[RT_IO].median_us,
+		       axv[RT_IO].median_us / kvm[RT_IO].median_us);
+	else
+		printf("  n/a (%s)\n", why[0] ? why : "not measured");
 
 	printf("\nround trip: RUN -> guest -> exit to user space, in microseconds\n");
 	printf("  %-7s %-26s %10s %10s %10s %10s\n", "", "", "median",
@@ -511,8 +636,8 @@ int main(int argc, char **argv)
 	printf("\nratio axvcpu / KVM (medians)\n");
 	for (i = 0; i < NR_RT; i++) {
 		if (axv[i].valid && kvm[i].valid && kvm[i].median_us > 0)
-			printf("  %-34s %6.2f\n", rt_names[i],
-			       axv[i].median_us / kvm[i].median_us);
+			printf("  %-34s %6.2f%s\n", rt_names[i],
+			       axv[i].median_us / kvm[i].median_us, kvm[i].note);
 		else
 			printf("  %-34s n/a\n", rt_names[i]);
 	}

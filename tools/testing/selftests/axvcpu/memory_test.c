@@ -114,15 +114,10 @@ static void ro_call_guest(void)
 }
 
 /*
- * Where a guest stopped: inside @fn (its body is a few dozen bytes; 256
- * bytes covers it on every architecture with room to spare).
+ * Where a guest stopped: inside @fn, whose body is a few dozen bytes (256
+ * covers it on every architecture with room to spare).
  */
-static bool pc_in_fn(struct axv_vcpu *vcpu, void (*fn)(void))
-{
-	__u64 pc = axv_vcpu_pc(vcpu), start = (__u64)(uintptr_t)fn;
-
-	return pc > start && pc < start + 256;
-}
+#define pc_in_fn(vcpu, fn)	axv_guest_pc_in(vcpu, fn, 256)
 
 FIXTURE(memory)
 {
@@ -557,22 +552,6 @@ TEST_F(memory, delete_unmaps_from_guest)
 	probe_gpa(_metadata, vm, vcpu, T_GPA2 + 4, true, 0x600dd00d);
 }
 
-struct runner {
-	struct axv_vcpu *vcpu;
-	int bind_rc;
-	int rc;
-};
-
-static void *bind_and_run(void *arg)
-{
-	struct runner *r = arg;
-
-	r->bind_rc = ioctl(r->vcpu->fd, AXVCPU_BIND, 0) ? -errno : 0;
-	if (!r->bind_rc)
-		r->rc = axv_run(r->vcpu);
-	return NULL;
-}
-
 /*
  * Deleting a slot that a running guest reads in a loop: the guest's next
  * read after SET_MEMORY_REGION returns is an MMIO exit (stage-2 mapping
@@ -580,7 +559,7 @@ static void *bind_and_run(void *arg)
  */
 TEST_F_TIMEOUT(memory, delete_while_guest_reads, 90)
 {
-	struct runner r = { 0 };
+	struct axv_runner r = { 0 };
 	struct axv_watchdog wd;
 	volatile __u64 *counter;
 	struct axv_vcpu *vcpu;
@@ -595,7 +574,7 @@ TEST_F_TIMEOUT(memory, delete_while_guest_reads, 90)
 	vcpu = axv_guest_vcpu_free(&vm, 0, 0, reader_guest);
 	r.vcpu = vcpu;
 
-	axv_thread_run(&t, bind_and_run, &r);
+	axv_thread_run(&t, axv_bind_and_run, &r);
 	axv_watchdog_arm(&wd, t, 20);
 	for (ms = 0; ms < 10000 && *counter < 1000; ms += 5)
 		axv_msleep(5);

@@ -56,25 +56,6 @@ static int finit_module(int fd, const char *params, int flags)
 	return syscall(SYS_finit_module, fd, params, flags);
 }
 
-/* The use count of the module in /proc/modules, -1 if it is not loaded. */
-static long module_refcount(void)
-{
-	char line[512], name[64];
-	long size, refs;
-	FILE *f = fopen("/proc/modules", "r");
-
-	AXV_REQUIRE(f, "open /proc/modules");
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %ld %ld", name, &size, &refs) == 3 &&
-		    !strcmp(name, MODULE_NAME)) {
-			fclose(f);
-			return refs;
-		}
-	}
-	fclose(f);
-	return -1;
-}
-
 /*
  * delete_module() must be refused because the module is in use: with
  * EWOULDBLOCK (EAGAIN), what the kernel returns for a module whose use
@@ -87,7 +68,7 @@ static long module_refcount(void)
 	ASSERT_TRUE(__rc == -1 && __err == EWOULDBLOCK)			\
 		TH_LOG("rmmod with %s open: expected EWOULDBLOCK, got %d (%s)", \
 		       __what, __rc, axv_errno_name(__err));		\
-	ASSERT_LE(0, module_refcount())					\
+	ASSERT_LE(0, axv_module_refcnt())					\
 		TH_LOG("the module went away with %s open", __what);	\
 } while (0)
 
@@ -95,16 +76,16 @@ TEST(rmmod_refused_while_fds_open)
 {
 	struct axvcpu_create_vcpu c = { 0 };
 	struct axvcpu_info info;
-	long base;
+	long long base;
 	int sys, vm, vcpu;
 	void *run;
 
-	base = module_refcount();
+	base = axv_module_refcnt();
 	ASSERT_LE(0, base) TH_LOG("%s is not in /proc/modules", MODULE_NAME);
 
 	sys = axv_open_dev();
 	axv_get_info(sys, &info);
-	ASSERT_LT(base, module_refcount())
+	ASSERT_LT(base, axv_module_refcnt())
 		TH_LOG("an open /dev/axvcpu does not hold the module");
 	ASSERT_RMMOD_REFUSED("the system fd");
 
@@ -125,32 +106,17 @@ TEST(rmmod_refused_while_fds_open)
 	ASSERT_RMMOD_REFUSED("a mapping of a vCPU's run struct");
 	munmap(run, info.run_mmap_size);
 
-	ASSERT_EQ(base, module_refcount())
-		TH_LOG("module use count after closing everything: expected %ld",
+	ASSERT_EQ(base, axv_module_refcnt())
+		TH_LOG("module use count after closing everything: expected %lld",
 		       base);
 }
 
 /* ---- torture: seeded random choices, the seed printed ---------------- */
 
-/* splitmix64, seeded from AXVCPU_TORTURE_SEED or the clock */
-static __u64 zz_rand(__u64 *s)
-{
-	__u64 z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static __u64 zz_seed(struct __test_metadata *_metadata)
 {
-	const char *v = getenv("AXVCPU_TORTURE_SEED");
-	struct timespec ts;
-	__u64 seed;
+	__u64 seed = axv_seed();
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	seed = v && *v ? strtoull(v, NULL, 0) :
-	       (__u64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	TH_LOG("seed %llu (AXVCPU_TORTURE_SEED=%llu repeats these choices)",
 	       (unsigned long long)seed, (unsigned long long)seed);
 	return seed;
@@ -305,8 +271,8 @@ TEST_F_TIMEOUT(module, rmmod_refused_torture, 600)
 	ASSERT_LE(0, base) TH_LOG("no /sys/module/%s/refcnt", MODULE_NAME);
 
 	for (it = 0; it < 30; it++) {
-		unsigned int hold = 1 + zz_rand(&self->seed) % HOLD_ALL;
-		unsigned int tries = 1 + zz_rand(&self->seed) % 3;
+		unsigned int hold = 1 + axv_rand64(&self->seed) % HOLD_ALL;
+		unsigned int tries = 1 + axv_rand64(&self->seed) % 3;
 		struct axv_vcpu *vcpu = NULL, *mapped = NULL;
 		struct axv_vm vm, vm2, vm3;
 		int sys = -1, files = 0;
@@ -376,7 +342,7 @@ TEST_F_TIMEOUT(module, rmmod_refused_torture, 600)
 
 	/* the fds of another process */
 	for (it = 0; it < 10; it++) {
-		unsigned int tries = 1 + zz_rand(&self->seed) % 5;
+		unsigned int tries = 1 + axv_rand64(&self->seed) % 5;
 		__u64 count = 0;
 
 		self->child = zz_start_holder(&self->child_count_hva);
@@ -385,7 +351,7 @@ TEST_F_TIMEOUT(module, rmmod_refused_torture, 600)
 		ASSERT_LT(base, axv_module_refcnt())
 			TH_LOG("iteration %u: the child's fds do not count", it);
 		for (k = 0; k < tries; k++) {
-			axv_msleep(zz_rand(&self->seed) % 6);
+			axv_msleep(axv_rand64(&self->seed) % 6);
 			count = zz_count(self->child, self->child_count_hva);
 			assert_rmmod_refused(_metadata, "another process's fds",
 					     it);
@@ -453,7 +419,7 @@ TEST_F_TIMEOUT(module, reload_loop, 600)
 	ASSERT_EQ(0, axv_poll_value(axv_module_refcnt, 0, 2000))
 		TH_LOG("something holds the module before the loop");
 	for (it = 0; it < 20; it++) {
-		unsigned int mode = zz_rand(&self->seed) % 3;
+		unsigned int mode = axv_rand64(&self->seed) % 3;
 
 		rc = delete_module(MODULE_NAME, O_NONBLOCK);
 		ASSERT_EQ(0, rc)
@@ -483,7 +449,7 @@ TEST_F_TIMEOUT(module, reload_loop, 600)
 			self->child = zz_start_holder(&self->child_count_hva);
 			ASSERT_LT(0, self->child)
 				TH_LOG("iteration %u: the child did not start", it);
-			axv_msleep(zz_rand(&self->seed) % 20);
+			axv_msleep(axv_rand64(&self->seed) % 20);
 			kill(self->child, SIGKILL);
 			/* unload as soon as its fds are gone */
 			for (i = 0; i < 30000; i++) {
@@ -534,16 +500,16 @@ TEST_F(module, unload_and_reload)
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		SKIP(return, "AXVCPU_KO=%s: %s", ko, axv_errno_name(errno));
-	for (i = 0; i < 200 && module_refcount() > 0; i++)
+	for (i = 0; i < 200 && axv_module_refcnt() > 0; i++)
 		axv_msleep(10);
-	ASSERT_EQ(0, module_refcount())
-		TH_LOG("something still holds the module (use count %ld)",
-		       module_refcount());
+	ASSERT_EQ(0, axv_module_refcnt())
+		TH_LOG("something still holds the module (use count %lld)",
+		       axv_module_refcnt());
 
 	rc = delete_module(MODULE_NAME, O_NONBLOCK);
 	ASSERT_EQ(0, rc)
 		TH_LOG("rmmod with nothing open: %s", axv_errno_name(errno));
-	ASSERT_EQ(-1, module_refcount()) TH_LOG("still in /proc/modules");
+	ASSERT_EQ(-1, axv_module_refcnt()) TH_LOG("still in /proc/modules");
 	ASSERT_GT(0, open(AXV_DEV_PATH, O_RDWR))
 		TH_LOG("%s still opens after rmmod", AXV_DEV_PATH);
 
@@ -551,7 +517,7 @@ TEST_F(module, unload_and_reload)
 	ASSERT_EQ(0, rc)
 		TH_LOG("finit_module(%s): %s", ko, axv_errno_name(errno));
 	close(fd);
-	ASSERT_LE(0, module_refcount());
+	ASSERT_LE(0, axv_module_refcnt());
 
 	/* devtmpfs makes the node as the misc device registers */
 	for (i = 0; i < 500; i++) {

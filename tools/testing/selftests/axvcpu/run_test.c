@@ -103,15 +103,10 @@ FIXTURE_TEARDOWN(run)
 	(self->vcpu = axv_guest_vm(&self->vm, name, (flags)))
 
 /*
- * Where a spinning guest stopped: inside @fn (its loop is a few bytes in;
- * 256 bytes covers it on every architecture with room to spare).
+ * Where a guest stopped: inside @fn, whose body is a few dozen bytes (256
+ * covers it on every architecture with room to spare).
  */
-static bool pc_in_fn(struct axv_vcpu *vcpu, void (*fn)(void))
-{
-	__u64 pc = axv_vcpu_pc(vcpu), start = (__u64)(uintptr_t)fn;
-
-	return pc > start && pc < start + 256;
-}
+#define pc_in_fn(vcpu, fn)	axv_guest_pc_in(vcpu, fn, 256)
 
 /*
  * Waits until the vCPU is in @wait_state, then @delay_ms, then sends

@@ -513,28 +513,12 @@ TEST_F(state, unbind_from_other_thread)
 	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
 }
 
-struct spin_run {
-	struct axv_vcpu *vcpu;
-	int bind_rc;
-	int rc;
-};
-
-static void *bind_and_run(void *arg)
-{
-	struct spin_run *r = arg;
-
-	r->bind_rc = ioctl(r->vcpu->fd, AXVCPU_BIND, 0) ? -errno : 0;
-	if (!r->bind_rc)
-		r->rc = axv_run(r->vcpu);
-	return NULL;
-}
-
 /* GET_STATE takes no mutex: another thread sees RUNNING during RUN. */
 TEST_F(state, running_seen_from_other_thread)
 {
 	struct axv_vm vm;
 	struct axv_vcpu *vcpu;
-	struct spin_run r = { 0 };
+	struct axv_runner r = { 0 };
 	struct axv_watchdog wd;
 	struct axv_ucall uc;
 	volatile __u32 *flag;
@@ -546,7 +530,7 @@ TEST_F(state, running_seen_from_other_thread)
 	vcpu = axv_guest_vcpu_free(&vm, 0, 0, flag_guest);
 	r.vcpu = vcpu;
 
-	axv_thread_run(&t, bind_and_run, &r);
+	axv_thread_run(&t, axv_bind_and_run, &r);
 	axv_watchdog_arm(&wd, t, 30);
 	st = axv_wait_state(vcpu, AXVCPU_STATE_RUNNING, 10000);
 	*flag = 0x1234;		/* let the guest go, whatever happened */

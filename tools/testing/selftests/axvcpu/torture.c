@@ -24,24 +24,12 @@ __u64 torture_seed;
 
 static void __attribute__((constructor)) torture_seed_init(void)
 {
-	const char *s = getenv("AXVCPU_TORTURE_SEED");
-	struct timespec ts;
-
-	if (s && *s) {
-		torture_seed = strtoull(s, NULL, 0);
-		return;
-	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	torture_seed = (__u64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	torture_seed = axv_seed();
 }
 
 __u64 tor_next(struct tor_rng *r)
 {
-	__u64 z = (r->s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return axv_rand64(&r->s);
 }
 
 unsigned int tor_range(struct tor_rng *r, unsigned int lo, unsigned int hi)

@@ -156,8 +156,14 @@ void axv_guest_args(struct axv_vcpu *vcpu, int n, ...);
 #define axv_guest_global(vm, g)						\
 	((__typeof__(&(g)))axv_gpa2hva((vm), (__u64)(uintptr_t)&(g)))
 #define axv_guest_sync_global(vm, g)					\
-	memcpy(axv_guest_global(vm, g), &(g), sizeof(g))
+	memcpy((void *)axv_guest_global(vm, g), (const void *)&(g), sizeof(g))
 #define axv_guest_read_global(vm, g)	(*axv_guest_global(vm, g))
+
+/*
+ * The vCPU's program counter is inside guest function @fn, past its first
+ * instruction and within @len bytes of it (where a loop of @fn spins).
+ */
+bool axv_guest_pc_in(struct axv_vcpu *vcpu, const void *fn, size_t len);
 
 /*
  * If the last exit is a ucall, fill @uc (may be NULL) and return its

@@ -81,6 +81,8 @@ void axv_get_info(int sys_fd, struct axvcpu_info *info);
 /* GET_INFO through a system fd of its own, closed again. */
 void axv_read_info(struct axvcpu_info *info);
 bool axv_arch_is_x86(__u32 arch);
+/* @arch is a backend of the architecture this program was built for. */
+bool axv_arch_of_host(__u32 arch);
 
 /* VM: opens its own system fd, creates the VM. */
 void axv_vm_create(struct axv_vm *vm);
@@ -211,6 +213,24 @@ void axv_drop_cap_ipc_lock(void);
  * Returns false with a reason in @why when /dev/kvm cannot be had.
  */
 bool axv_load_kvm_modules(const char *default_list, char *why, size_t len);
+/*
+ * Seeded randomness for tests that print their seed: splitmix64 over
+ * *@state; axv_seed() is $AXVCPU_TORTURE_SEED when set, else the time.
+ */
+__u64 axv_rand64(__u64 *state);
+__u64 axv_seed(void);
+
+/*
+ * A thread that BINDs a vCPU and RUNs it once (axv_thread_run(&t,
+ * axv_bind_and_run, &runner)): bind_rc and rc are 0 or -errno.
+ */
+struct axv_runner {
+	struct axv_vcpu *vcpu;
+	int bind_rc;
+	int rc;
+};
+void *axv_bind_and_run(void *runner);
+
 /* Install an empty SIGUSR1 handler without SA_RESTART. */
 void axv_install_sigusr1(void);
 void axv_msleep(unsigned int ms);

@@ -204,6 +204,19 @@ bool axv_arch_is_x86(__u32 arch)
 	return arch == AXVCPU_ARCH_X86_SVM || arch == AXVCPU_ARCH_X86_VMX;
 }
 
+bool axv_arch_of_host(__u32 arch)
+{
+#if defined(__x86_64__)
+	return axv_arch_is_x86(arch);
+#elif defined(__aarch64__)
+	return arch == AXVCPU_ARCH_ARM64_NVHE;
+#elif defined(__riscv) && __riscv_xlen == 64
+	return arch == AXVCPU_ARCH_RISCV_H;
+#else
+	return false;
+#endif
+}
+
 __u32 axv_required_features(__u32 arch)
 {
 	__u32 all = AXVCPU_FEATURE_READONLY_MEM | AXVCPU_FEATURE_EXIT_ON_HOST_INTR |
@@ -908,6 +921,36 @@ bool axv_load_kvm_modules(const char *default_list, char *why, size_t len)
 		return false;
 	}
 	return true;
+}
+
+__u64 axv_rand64(__u64 *state)
+{
+	__u64 z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+__u64 axv_seed(void)
+{
+	const char *s = getenv("AXVCPU_TORTURE_SEED");
+	struct timespec ts;
+
+	if (s && *s)
+		return strtoull(s, NULL, 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (__u64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void *axv_bind_and_run(void *arg)
+{
+	struct axv_runner *r = arg;
+
+	r->bind_rc = ioctl(r->vcpu->fd, AXVCPU_BIND, 0) ? -errno : 0;
+	if (!r->bind_rc)
+		r->rc = axv_run(r->vcpu);
+	return NULL;
 }
 
 static void empty_handler(int sig)

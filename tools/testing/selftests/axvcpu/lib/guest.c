@@ -147,6 +147,13 @@ void axv_guest_args(struct axv_vcpu *vcpu, int n, ...)
 	guest_arch_set_args(vcpu, n, args);
 }
 
+bool axv_guest_pc_in(struct axv_vcpu *vcpu, const void *fn, size_t len)
+{
+	__u64 pc = axv_vcpu_pc(vcpu), start = (__u64)(uintptr_t)fn;
+
+	return pc > start && pc < start + len;
+}
+
 /* A NUL-terminated string of guest memory at @gva, into @buf. */
 static void guest_string(struct axv_vm *vm, __u64 gva, char *buf, size_t len)
 {

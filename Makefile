@@ -10,7 +10,9 @@
 #   make stress           CPU hotplug, kill -9, kicks and KVM alternation
 #                         repeated under multi-threaded TCG in the debug
 #                         lane (AXVCPU_STRESS_SECONDS, 1800 by default)
-#   make demo             the reference VMM running a sample guest
+#   make demo             the reference VMM running a sample guest in the
+#                         emulator, its console output shown
+#   make tools            the reference VMM, axvcpu-run (tools/axvcpu-run/build)
 #   make lint             checkpatch --strict and sparse on the module
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -46,4 +48,7 @@ lint:
 demo:
 	tools/testing/check.sh --demo
 
-.PHONY: all modules sparse clean check bench fuzz stress lint demo
+tools:
+	$(MAKE) -C tools/axvcpu-run
+
+.PHONY: all modules sparse clean check bench fuzz stress lint demo tools

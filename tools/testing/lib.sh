@@ -58,6 +58,8 @@ EMU_LOCK=/tmp/axvcpu-emu.lock
 QEMU_X86_SUITE=bookworm-backports
 QEMU_X86_DIR=$CACHE_DIR/qemu-x86-$QEMU_X86_SUITE
 BENCH_PROGRAM=axvcpu_bench
+# make demo's program: tools/axvcpu-run/demo.sh, run in demo mode only
+DEMO_PROGRAM=axvcpu_demo
 FUZZ_PROGRAM=fuzz_test
 # make stress: the programs that race the module against CPU hotplug,
 # kill -9, kicks and KVM, repeated for AXVCPU_STRESS_SECONDS.
@@ -89,6 +91,7 @@ x86-nonpt       x86-svm.sh   QEMU_CPU=EPYC,-npt LANE_PROGRAMS=nohw_test
 '
 DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt"
 DEFAULT_BENCH_LANES="x86-svm x86-svm-4level"
+DEFAULT_DEMO_LANES="x86-svm"
 DEFAULT_FUZZ_LANES="x86-svm-debug"
 DEFAULT_STRESS_LANES="x86-svm-debug"
 
@@ -235,7 +238,7 @@ qemu_x86_cmd() {
 
 lane_begin() {
 	LANE=$1
-	MODE=${AXVCPU_MODE:-check}	# check | bench | fuzz | stress
+	MODE=${AXVCPU_MODE:-check}	# check | bench | fuzz | stress | demo
 	W=$WORK_ROOT/$LANE
 	LANE_T0=$(now)
 	mkdir -p "$W"
@@ -317,6 +320,12 @@ build_tests() {
 	run_logged "$W/build-tests.log" make -C "$dir" -j"$(nproc)" \
 		OUTPUT="$W/tests" KSFT_DIR="$KSFT_CACHE" ${TEST_MAKE_ARGS[@]+"${TEST_MAKE_ARGS[@]}"} ||
 		lane_abort "selftest build failed (log: $W/build-tests.log)"
+	# the reference VMM and its sample guests, for vmm_test and make demo
+	run_logged "$W/build-vmm.log" make -C "$W/src/tools/axvcpu-run" \
+		OUTPUT="$W/tests/vmm" ${TEST_MAKE_ARGS[@]+"${TEST_MAKE_ARGS[@]}"} ||
+		lane_abort "axvcpu-run build failed (log: $W/build-vmm.log)"
+	rm -rf "$W/tests/vmm/.obj"
+	install -m 755 "$W/src/tools/axvcpu-run/demo.sh" "$W/tests/$DEMO_PROGRAM"
 	say "tests built in $(elapsed "$t0") s"
 }
 
@@ -332,7 +341,11 @@ test_programs() {
 		if [ ! -f "$f" ] || [ ! -x "$f" ]; then continue; fi
 		n=${f##*/}
 		case $n in *[!A-Za-z0-9_.+-]*) say "ignoring oddly named program '$n'" >&2; continue ;; esac
-		if [ "$MODE" = bench ]; then
+		if [ "$MODE" = demo ]; then
+			[ "$n" = "$DEMO_PROGRAM" ] || continue
+		elif [ "$n" = "$DEMO_PROGRAM" ]; then
+			continue
+		elif [ "$MODE" = bench ]; then
 			[ "$n" = "$BENCH_PROGRAM" ] || continue
 		elif [ "$MODE" = fuzz ]; then
 			[ "$n" = "$FUZZ_PROGRAM" ] || continue
@@ -396,6 +409,8 @@ write_init() {
 	shift
 	if [ "$MODE" = bench ]; then
 		timeout=${AXVCPU_BENCH_TIMEOUT:-1200}
+	elif [ "$MODE" = demo ]; then
+		timeout=300
 	elif [ "$MODE" = fuzz ]; then
 		timeout=$(fuzz_program_timeout)
 	elif [ "$MODE" = stress ]; then
@@ -692,7 +707,7 @@ parse_serial_log() {
 			bad = "timed out after " timeout " s"
 		} else if (rc > 128 && rc < 192) {
 			bad = "killed by signal " rc - 128
-		} else if (mode == "bench") {
+		} else if (mode == "bench" || mode == "demo") {
 			if (rc != 0) bad = "exit status " rc
 		} else if (!have_totals && !(rc == 4 && whole_skip != "")) {
 			bad = "no \"# Totals\" line (crashed?), exit status " rc
@@ -704,7 +719,7 @@ parse_serial_log() {
 		if (bad != "" && !have_totals && test != "") bad = bad " (during " test ")"
 		if (bad != "") { fail(cur ": " bad); f++ }
 		how = (rc == "") ? "no end marker" : "exit " rc ", " secs " s"
-		if (mode != "bench")
+		if (mode != "bench" && mode != "demo")
 			printf "    %-32s %3d passed, %d failed, %d skipped  (%s)\n", cur, p, f, s, how
 		else
 			printf "    %s: %s\n", cur, how
@@ -734,7 +749,7 @@ parse_serial_log() {
 	}
 	/AXVCPU-DONE/ { finished = 1; print "    guest finished at " value($0, "uptime") " s (guest clock)" }
 	cur == "" { next }
-	mode == "bench" { print "    | " $0; next }
+	mode == "bench" || mode == "demo" { print "    | " $0; next }
 	/^# +RUN +/ { test = $0; sub(/^# +RUN +/, "", test); sub(/ \.\.\.$/, "", test) }
 	/^not ok [0-9]+/ { t = $0; sub(/^not ok [0-9]+ */, "", t); fail(cur ": " t) }
 	/^ok [0-9]+ .*# SKIP/ {

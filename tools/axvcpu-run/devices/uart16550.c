@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A 16550 UART (COM1 at 0x3f8 on x86): what a polled console driver and
+ * Linux's 8250 probe use. Transmitted bytes go to stdout; received ones
+ * come from stdin, polled when the guest reads LSR or RBR. No interrupts
+ * yet: IER is kept but nothing is raised (Documentation/vmm.rst).
+ * Registers: the National Semiconductor PC16550D data sheet, table II.
+ */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../vmm.h"
+
+#define LCR_DLAB	0x80
+#define LSR_DR		0x01
+#define LSR_THRE	0x20
+#define LSR_TEMT	0x40
+#define MCR_LOOP	0x10
+
+struct uart {
+	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
+	int rx;			/* the byte waiting in RBR, -1 for none */
+	bool stdin_eof;
+};
+
+static void uart_poll_stdin(struct uart *u)
+{
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+	unsigned char c;
+
+	if (u->rx >= 0 || u->stdin_eof || (u->mcr & MCR_LOOP))
+		return;
+	if (poll(&p, 1, 0) == 1) {
+		if (read(0, &c, 1) == 1)
+			u->rx = c;
+		else
+			u->stdin_eof = true;
+	}
+}
+
+static void uart_read(struct vmm *vmm, void *dev, uint64_t off,
+		      unsigned int width, uint64_t *val)
+{
+	struct uart *u = dev;
+	uint8_t v = 0;
+
+	switch (off) {
+	case 0:
+		if (u->lcr & LCR_DLAB) {
+			v = u->dll;
+			break;
+		}
+		uart_poll_stdin(u);
+		v = u->rx >= 0 ? u->rx : 0;
+		u->rx = -1;
+		break;
+	case 1:
+		v = (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
+		break;
+	case 2:		/* IIR: no interrupt pending; FIFOs on if FCR enabled them */
+		v = 0x01 | ((u->fcr & 1) ? 0xc0 : 0);
+		break;
+	case 3:
+		v = u->lcr;
+		break;
+	case 4:
+		v = u->mcr;
+		break;
+	case 5:
+		uart_poll_stdin(u);
+		v = LSR_THRE | LSR_TEMT | (u->rx >= 0 ? LSR_DR : 0);
+		break;
+	case 6:		/* MSR: in loopback the modem outputs come back */
+		if (u->mcr & MCR_LOOP)
+			v = (u->mcr & 0x02) << 3 | (u->mcr & 0x01) << 5 |
+			    (u->mcr & 0x04) << 4 | (u->mcr & 0x08) << 4;
+		else
+			v = 0xb0;	/* DCD, DSR, CTS */
+		break;
+	case 7:
+		v = u->scr;
+		break;
+	}
+	*val = v;
+}
+
+static void uart_write(struct vmm *vmm, void *dev, uint64_t off,
+		       unsigned int width, uint64_t val)
+{
+	struct uart *u = dev;
+	unsigned char c = val;
+
+	switch (off) {
+	case 0:
+		if (u->lcr & LCR_DLAB)
+			u->dll = c;
+		else if (u->mcr & MCR_LOOP)
+			u->rx = c;
+		else if (write(1, &c, 1) != 1)
+			;	/* stdout gone: the guest's output is lost */
+		break;
+	case 1:
+		if (u->lcr & LCR_DLAB)
+			u->dlm = c;
+		else
+			u->ier = c & 0x0f;
+		break;
+	case 2:
+		u->fcr = c;
+		break;
+	case 3:
+		u->lcr = c;
+		break;
+	case 4:
+		u->mcr = c & 0x1f;
+		break;
+	case 7:
+		u->scr = c;
+		break;
+	}
+}
+
+void uart16550_init(struct vmm *vmm, uint64_t base)
+{
+	struct uart *u = calloc(1, sizeof(*u));
+	struct vmm_device d = {
+		.name = "uart16550", .base = base, .len = 8,
+		.read = uart_read, .write = uart_write,
+	};
+
+	if (!u)
+		vmm_die(VMM_EXIT_FAILURE, "out of memory");
+	u->rx = -1;
+	d.dev = u;
+	vmm_add_device(vmm, &d);
+}

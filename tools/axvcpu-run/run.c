@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The run loop: one thread per vCPU, a switch on the exit reason
+ * (Documentation/api.rst, "Exit reasons"), devices looked up by port or
+ * guest physical address.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "vmm.h"
+
+static struct vmm_device *find_device(struct vmm *vmm, bool mmio,
+				      uint64_t addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < vmm->nr_devices; i++) {
+		struct vmm_device *d = &vmm->devices[i];
+
+		if (d->mmio == mmio && addr >= d->base && addr - d->base < d->len)
+			return d;
+	}
+	return NULL;
+}
+
+/*
+ * A device access; unclaimed reads see all ones (a floating bus) and
+ * unclaimed writes vanish, as on a PC.
+ */
+static uint64_t device_access(struct vmm *vmm, bool mmio, uint64_t addr,
+			      unsigned int width, bool write, uint64_t val)
+{
+	struct vmm_device *d;
+
+	pthread_mutex_lock(&vmm->lock);
+	d = find_device(vmm, mmio, addr);
+	if (!d)
+		val = write ? 0 : ~0ULL;
+	else if (write && d->write)
+		d->write(vmm, d->dev, addr - d->base, width, val);
+	else if (!write && d->read)
+		d->read(vmm, d->dev, addr - d->base, width, &val);
+	else if (!write)
+		val = ~0ULL;
+	pthread_mutex_unlock(&vmm->lock);
+	return val;
+}
+
+static void no_op_handler(int sig)
+{
+}
+
+/* One vCPU's exit; false when the thread is done. */
+static bool handle_exit(struct vmm_vcpu *v)
+{
+	struct axvcpu_run *run = v->run;
+	struct vmm *vmm = v->vmm;
+	uint64_t val;
+
+	switch (run->exit_reason) {
+	case AXVCPU_EXIT_NOTHING:
+	case AXVCPU_EXIT_EXTERNAL_INTERRUPT:
+		return true;
+	case AXVCPU_EXIT_IO_READ:
+		run->io.data = device_access(vmm, false, run->io.port,
+					     run->io.width, false, 0);
+		return true;
+	case AXVCPU_EXIT_IO_WRITE:
+		device_access(vmm, false, run->io.port, run->io.width, true,
+			      run->io.data);
+		return true;
+	case AXVCPU_EXIT_MMIO_READ:
+		run->mmio.data = device_access(vmm, true, run->mmio.addr,
+					       run->mmio.width, false, 0);
+		return true;
+	case AXVCPU_EXIT_MMIO_WRITE:
+		device_access(vmm, true, run->mmio.addr, run->mmio.width, true,
+			      run->mmio.data);
+		return true;
+	case AXVCPU_EXIT_SYSREG_READ:
+	case AXVCPU_EXIT_SYSREG_WRITE:
+		val = run->sysreg.value;
+		if (!arch_sysreg(v, run->exit_reason == AXVCPU_EXIT_SYSREG_WRITE,
+				 run->sysreg.addr, &val))
+			run->complete_fault = 1;
+		else
+			run->sysreg.value = val;
+		return true;
+	case AXVCPU_EXIT_HYPERCALL:
+		/* no hypercalls: what KVM answers for an unknown one */
+		run->hypercall.ret = (uint64_t)-1000;
+		return true;
+	case AXVCPU_EXIT_HALT:
+		if (arch_halt(v))
+			return true;
+		pthread_mutex_lock(&vmm->lock);
+		vmm->halted++;
+		if (vmm->halted == vmm->nr_vcpus)
+			vmm_warn("every vCPU halted for good: the guest stopped");
+		pthread_mutex_unlock(&vmm->lock);
+		if (vmm->halted == vmm->nr_vcpus)
+			vmm_stop(vmm, 0);
+		return false;
+	case AXVCPU_EXIT_SYSTEM_DOWN:
+		vmm_stop(vmm, 0);
+		return false;
+	case AXVCPU_EXIT_FAIL_ENTRY:
+		vmm_warn("vCPU %u: the hardware refused to enter the guest (reason %#llx)",
+			 v->id,
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		vmm_stop(vmm, VMM_EXIT_FAILURE);
+		return false;
+	case AXVCPU_EXIT_NESTED_PAGE_FAULT:
+		vmm_warn("vCPU %u: guest access %#x at %#llx outside RAM and devices the VMM cannot emulate",
+			 v->id, run->nested_page_fault.access,
+			 (unsigned long long)run->nested_page_fault.addr);
+		vmm_stop(vmm, VMM_EXIT_FAILURE);
+		return false;
+	}
+	vmm_warn("vCPU %u: exit %u not handled by this VMM", v->id,
+		 run->exit_reason);
+	vmm_stop(vmm, VMM_EXIT_FAILURE);
+	return false;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vmm_vcpu *v = arg;
+	struct vmm *vmm = v->vmm;
+	sigset_t set;
+
+	/* SIGUSR1 kicks this thread out of RUN when the VM stops */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	if (ioctl(v->fd, AXVCPU_BIND, 0)) {
+		vmm_warn("vCPU %u: BIND: %s", v->id, strerror(errno));
+		vmm_stop(vmm, VMM_EXIT_FAILURE);
+		return NULL;
+	}
+	for (;;) {
+		if (__atomic_load_n(&vmm->stopping, __ATOMIC_SEQ_CST))
+			break;
+		if (ioctl(v->fd, AXVCPU_RUN, 0)) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			vmm_warn("vCPU %u: RUN: %s", v->id, strerror(errno));
+			vmm_stop(vmm, VMM_EXIT_FAILURE);
+			break;
+		}
+		if (!handle_exit(v))
+			break;
+	}
+	return NULL;
+}
+
+int vmm_run(struct vmm *vmm)
+{
+	struct sigaction sa = { .sa_handler = no_op_handler };
+	bool joined[VMM_MAX_CPUS] = { false };
+	unsigned int i;
+	sigset_t set;
+
+	/* only the vCPU threads take SIGUSR1 (no SA_RESTART: RUN returns) */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	for (i = 0; i < vmm->nr_vcpus; i++)
+		arch_vcpu_init(&vmm->vcpus[i]);
+	for (i = 0; i < vmm->nr_vcpus; i++)
+		if (pthread_create(&vmm->vcpus[i].thread, NULL, vcpu_thread,
+				   &vmm->vcpus[i]))
+			vmm_die(VMM_EXIT_FAILURE, "cannot start vCPU %u's thread", i);
+	/* wait for the end, then kick the threads still in RUN out of it */
+	for (;;) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		bool stopping = __atomic_load_n(&vmm->stopping, __ATOMIC_SEQ_CST);
+		unsigned int left = 0;
+
+		for (i = 0; i < vmm->nr_vcpus; i++) {
+			if (joined[i])
+				continue;
+			if (!pthread_tryjoin_np(vmm->vcpus[i].thread, NULL)) {
+				joined[i] = true;
+				continue;
+			}
+			left++;
+			if (stopping)
+				pthread_kill(vmm->vcpus[i].thread, SIGUSR1);
+		}
+		if (!left)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return vmm->exit_status;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * axvcpu-run: the reference VMM for /dev/axvcpu (Documentation/vmm.rst).
+ *
+ * In kvmtool's shape: main.c parses the command line and builds the
+ * machine, run.c has the generic run loop (one thread per vCPU, a switch
+ * on the exit reason), the devices register port and MMIO ranges here, and
+ * what is particular to an architecture lives in <arch>/.
+ */
+#ifndef AXVCPU_RUN_VMM_H
+#define AXVCPU_RUN_VMM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/axvcpu.h>
+
+#define VMM_NAME		"axvcpu-run"
+#define VMM_VERSION		"0.1"
+#define VMM_MAX_CPUS		64
+#define VMM_MAX_DEVICES		32
+#define VMM_MAX_LOADS		8
+
+/* Exit statuses of the VMM itself (the guest's own are 0 and above). */
+#define VMM_EXIT_USAGE		2	/* bad arguments or images */
+#define VMM_EXIT_FAILURE	1	/* the VMM or the module failed */
+
+struct vmm;
+
+/*
+ * A device: a port or MMIO range and its handlers. @read fills *@val with
+ * @width bytes read at @off from the range's start; @write gets them.
+ */
+struct vmm_device {
+	const char *name;
+	bool mmio;
+	uint64_t base, len;
+	void (*read)(struct vmm *vmm, void *dev, uint64_t off, unsigned int width,
+		     uint64_t *val);
+	void (*write)(struct vmm *vmm, void *dev, uint64_t off,
+		      unsigned int width, uint64_t val);
+	void *dev;
+};
+
+struct vmm_load {
+	const char *file;
+	uint64_t gpa;
+};
+
+struct vmm_config {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	uint64_t mem_size;
+	unsigned int cpus;
+	struct vmm_load loads[VMM_MAX_LOADS];
+	unsigned int nr_loads;
+	uint64_t entry;
+	bool has_entry;
+	bool real_mode;
+};
+
+struct vmm_vcpu {
+	struct vmm *vmm;
+	unsigned int id;
+	int fd;
+	struct axvcpu_run *run;
+	size_t run_size;
+	pthread_t thread;
+	/* where it starts (set by the loader for vCPU 0) */
+	uint64_t entry;
+	__u32 mode;
+	uint64_t gprs[AXVCPU_X86_NR_GPRS];
+	bool set_gprs;
+};
+
+struct vmm {
+	struct vmm_config cfg;
+	int sys_fd, vm_fd;
+	struct axvcpu_info info;
+	uint8_t *ram;
+	uint64_t ram_size;
+	struct vmm_vcpu vcpus[VMM_MAX_CPUS];
+	unsigned int nr_vcpus;
+	struct vmm_device devices[VMM_MAX_DEVICES];
+	unsigned int nr_devices;
+	pthread_mutex_t lock;		/* devices, halted */
+	bool stopping;			/* atomic; set once by vmm_stop() */
+	int exit_status;		/* written by the vmm_stop() that set it */
+	unsigned int halted;		/* vCPUs halted for good */
+};
+
+/* Fatal errors: a one-line message, then exit(status). */
+void __attribute__((noreturn, format(printf, 2, 3)))
+vmm_die(int status, const char *fmt, ...);
+void __attribute__((format(printf, 1, 2))) vmm_warn(const char *fmt, ...);
+
+/* Register a device; the ranges of one kind must not overlap. */
+void vmm_add_device(struct vmm *vmm, const struct vmm_device *d);
+/* Guest physical -> host address of @len bytes of RAM, or NULL. */
+void *vmm_gpa(struct vmm *vmm, uint64_t gpa, uint64_t len);
+/* Read a whole file (at most @max bytes); exits with status 2 on error. */
+void *vmm_read_file(const char *path, size_t *size, size_t max);
+/* End the VM: every vCPU stops, the VMM exits with @status. */
+void vmm_stop(struct vmm *vmm, int status);
+
+/* run.c */
+int vmm_run(struct vmm *vmm);
+
+/* The architecture's part (x86/machine.c). */
+void arch_machine_init(struct vmm *vmm);
+/* Load the images of the configuration and set vCPU 0's entry. */
+void arch_load(struct vmm *vmm);
+/* Set a vCPU up (SETUP, registers) before it is bound. */
+void arch_vcpu_init(struct vmm_vcpu *vcpu);
+/* A SYSREG_READ/WRITE exit; false to fault the access in the guest. */
+bool arch_sysreg(struct vmm_vcpu *vcpu, bool write, uint64_t id,
+		 uint64_t *value);
+/* A HALT exit: false when the vCPU will never run again. */
+bool arch_halt(struct vmm_vcpu *vcpu);
+
+/* Devices (devices/ and <arch>/). */
+void uart16550_init(struct vmm *vmm, uint64_t base);
+void fw_cfg_init(struct vmm *vmm, uint64_t base);
+
+#endif /* AXVCPU_RUN_VMM_H */

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmm_x86_test: the reference VMM, axvcpu-run (tools/axvcpu-run,
+ * Documentation/vmm.rst), run as a VMM author runs it: its arguments and
+ * their one-line errors (status 2), unreadable and malformed images
+ * (status 2), the sample multiboot guest of make demo (greeting, CPUID
+ * signature, vCPU count from fw_cfg, RAM, command line, power-off with
+ * status 0), and raw guests that end through isa-debug-exit (status
+ * (V << 1) | 1), power off from real mode, read COM1's receiver from the
+ * VMM's stdin, and halt for good.
+ *
+ * The VMM is vmm/axvcpu-run beside this program (the lane builds it
+ * there), or $AXVCPU_VMM.
+ */
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "axvcpu_util.h"
+
+#define VMM_TIMEOUT_MS	20000	/* below the harness's 30 s */
+#define OUT_MAX		16384
+
+struct vmm_result {
+	int status;		/* exit status, or 128 + signal */
+	char out[OUT_MAX];	/* stdout */
+	char err[OUT_MAX];	/* stderr */
+};
+
+static char vmm_path[4096], guest_dir[4096], tmp_dir[64];
+
+static void find_vmm(void)
+{
+	char self[4096];
+	ssize_t n;
+
+	if (vmm_path[0])
+		return;
+	if (getenv("AXVCPU_VMM")) {
+		snprintf(vmm_path, sizeof(vmm_path), "%s", getenv("AXVCPU_VMM"));
+	} else {
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		AXV_REQUIRE(n > 0, "readlink /proc/self/exe");
+		self[n] = '\0';
+		snprintf(vmm_path, sizeof(vmm_path), "%s/vmm/axvcpu-run",
+			 dirname(self));
+	}
+	snprintf(self, sizeof(self), "%s", vmm_path);
+	snprintf(guest_dir, sizeof(guest_dir), "%s/guests", dirname(self));
+	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/vmm_test.XXXXXX");
+	AXV_REQUIRE(mkdtemp(tmp_dir), "mkdtemp");
+}
+
+/* Drain @fd into @buf (NUL-terminated); false at EOF. */
+static bool drain(int fd, char *buf, size_t *len)
+{
+	char tmp[4096];
+	ssize_t n = read(fd, tmp, sizeof(tmp));
+
+	if (n <= 0)
+		return false;
+	if (*len + n >= OUT_MAX)
+		n = OUT_MAX - 1 - *len;
+	memcpy(buf + *len, tmp, n);
+	*len += n;
+	buf[*len] = '\0';
+	return true;
+}
+
+/* Run the VMM with @argv (NULL-terminated, without argv[0]) and @in as stdin. */
+static void run_vmm(struct vmm_result *r, const char *in, const char **argv)
+{
+	int pin[2], pout[2], perr[2], st, i, ms = 0;
+	const char *args[32] = { vmm_path };
+	size_t lo = 0, le = 0;
+	bool oo = true, eo = true;
+	pid_t pid;
+
+	find_vmm();
+	for (i = 0; argv[i]; i++)
+		args[i + 1] = argv[i];
+	memset(r, 0, sizeof(*r));
+	AXV_REQUIRE(!pipe(pin) && !pipe(pout) && !pipe(perr), "pipe");
+	pid = fork();
+	AXV_REQUIRE(pid >= 0, "fork");
+	if (pid == 0) {
+		dup2(pin[0], 0);
+		dup2(pout[1], 1);
+		dup2(perr[1], 2);
+		close(pin[1]);
+		close(pout[0]);
+		close(perr[0]);
+		execv(vmm_path, (char **)args);
+		_exit(127);
+	}
+	close(pin[0]);
+	close(pout[1]);
+	close(perr[1]);
+	if (in && write(pin[1], in, strlen(in)) != (ssize_t)strlen(in))
+		AXV_DIE("writing the VMM's stdin");
+	close(pin[1]);
+	while (oo || eo) {
+		struct pollfd p[2] = { { pout[0], POLLIN, 0 }, { perr[0], POLLIN, 0 } };
+
+		if (poll(p, 2, 100) <= 0) {
+			ms += 100;
+			if (ms > VMM_TIMEOUT_MS) {
+				kill(pid, SIGKILL);
+				break;
+			}
+			continue;
+		}
+		if (oo && (p[0].revents & (POLLIN | POLLHUP)))
+			oo = drain(pout[0], r->out, &lo);
+		if (eo && (p[1].revents & (POLLIN | POLLHUP)))
+			eo = drain(perr[0], r->err, &le);
+	}
+	close(pout[0]);
+	close(perr[0]);
+	AXV_REQUIRE(waitpid(pid, &st, 0) == pid, "waitpid");
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* A file in the test's directory with @len bytes of @data. */
+static const char *tmp_file(const char *name, const void *data, size_t len)
+{
+	static char path[8][256];
+	static int next;
+	char *p = path[next++ % 8];
+	int fd;
+
+	find_vmm();
+	snprintf(p, 256, "%s/%s", tmp_dir, name);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	AXV_REQUIRE(fd >= 0 && write(fd, data, len) == (ssize_t)len, "%s", p);
+	close(fd);
+	return p;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+#define ASSERT_VMM(_r, _status) do {					\
+	ASSERT_EQ(_status, (_r)->status)				\
+		TH_LOG("axvcpu-run exited with %d, expected %d; stdout:\n%s\nstderr:\n%s", \
+		       (_r)->status, _status, (_r)->out, (_r)->err);	\
+} while (0)
+
+#define ASSERT_OUT(_r, _text)						\
+	ASSERT_NE(NULL, strstr((_r)->out, _text))			\
+		TH_LOG("stdout lacks \"%s\":\n%s\nstderr:\n%s", _text,	\
+		       (_r)->out, (_r)->err)
+
+static const char *hello(void)
+{
+	static char p[4200];
+
+	find_vmm();
+	snprintf(p, sizeof(p), "%s/hello.elf", guest_dir);
+	return p;
+}
+
+TEST(help_and_version)
+{
+	static struct vmm_result r;
+
+	run_vmm(&r, NULL, (const char *[]){ "--help", NULL });
+	ASSERT_VMM(&r, 0);
+	ASSERT_OUT(&r, "usage: axvcpu-run run --kernel FILE");
+	run_vmm(&r, NULL, (const char *[]){ "--version", NULL });
+	ASSERT_VMM(&r, 0);
+	ASSERT_OUT(&r, "axvcpu-run ");
+}
+
+/* Each bad command line: status 2 and one line on stderr, nothing run. */
+TEST(bad_arguments)
+{
+	static const char *const cases[][6] = {
+		{ NULL },
+		{ "start", NULL },
+		{ "run", NULL },
+		{ "run", "--bogus", NULL },
+		{ "run", "--kernel", NULL },
+		{ "run", "--kernel", "@HELLO", "--mem", "1T", NULL },
+		{ "run", "--kernel", "@HELLO", "--mem", "1M", NULL },
+		{ "run", "--kernel", "@HELLO", "--mem", "lots", NULL },
+		{ "run", "--kernel", "@HELLO", "--cpus", "0", NULL },
+		{ "run", "--kernel", "@HELLO", "--cpus", "65", NULL },
+		{ "run", "--kernel", "@HELLO", "--entry", "0x100000", NULL },
+		{ "run", "--load", "@HELLO", "--real-mode", NULL },
+		{ "run", "--initrd", "@HELLO", "--entry", "0", NULL },
+		{ "run", "--load", "nogpa", "--entry", "0", NULL },
+		{ "run", "--load", "@HELLO@0xzz", "--entry", "0", NULL },
+		{ "run", "--kernel", "@HELLO", "extra", NULL },
+	};
+	static struct vmm_result r;
+	char arg[5000];
+	unsigned int c, i;
+
+	for (c = 0; c < ARRAY_SIZE(cases); c++) {
+		const char *argv[8] = { NULL };
+
+		for (i = 0; cases[c][i]; i++) {
+			if (!strncmp(cases[c][i], "@HELLO", 6)) {
+				snprintf(arg, sizeof(arg), "%s%s", hello(),
+					 cases[c][i] + 6);
+				argv[i] = arg;
+			} else {
+				argv[i] = cases[c][i];
+			}
+		}
+		run_vmm(&r, NULL, argv);
+		ASSERT_EQ(2, r.status)
+			TH_LOG("case %u (%s %s %s): status %d, stderr: %s", c,
+			       argv[0] ?: "", argv[1] ?: "", argv[2] ?: "",
+			       r.status, r.err);
+		ASSERT_EQ(1, count_lines(r.err))
+			TH_LOG("case %u: expected one line, got: %s", c, r.err);
+		ASSERT_EQ(0, strncmp(r.err, "axvcpu-run: ", 12)) TH_LOG("%s", r.err);
+		ASSERT_EQ(0, r.out[0]) TH_LOG("case %u printed: %s", c, r.out);
+	}
+}
+
+/* Unreadable and malformed images: status 2, one line naming the file. */
+TEST(image_errors)
+{
+	static const char text[] = "this is not a kernel\n";
+	static struct vmm_result r;
+	__u32 bad_sum[3] = { 0x1badb002, 0, 1 };
+	const char *f;
+
+	run_vmm(&r, NULL, (const char *[]){ "run", "--kernel", "/nonexistent", NULL });
+	ASSERT_VMM(&r, 2);
+	ASSERT_NE(NULL, strstr(r.err, "/nonexistent")) TH_LOG("%s", r.err);
+	run_vmm(&r, NULL, (const char *[]){ "run", "--kernel", "/tmp", NULL });
+	ASSERT_VMM(&r, 2);
+
+	f = tmp_file("text", text, sizeof(text) - 1);
+	run_vmm(&r, NULL, (const char *[]){ "run", "--kernel", f, NULL });
+	ASSERT_VMM(&r, 2);
+	ASSERT_NE(NULL, strstr(r.err, "no multiboot header")) TH_LOG("%s", r.err);
+	ASSERT_EQ(1, count_lines(r.err)) TH_LOG("%s", r.err);
+
+	f = tmp_file("badsum", bad_sum, sizeof(bad_sum));
+	run_vmm(&r, NULL, (const char *[]){ "run", "--kernel", f, NULL });
+	ASSERT_VMM(&r, 2);
+	ASSERT_NE(NULL, strstr(r.err, "checksum")) TH_LOG("%s", r.err);
+
+	/* a raw image past the end of RAM */
+	f = tmp_file("raw", text, sizeof(text) - 1);
+	run_vmm(&r, NULL, (const char *[]){ "run", "--mem", "4M", "--load",
+		strcat(strcpy((char [300]){ 0 }, f), "@0x3ffff0"),
+		"--entry", "0x100000", NULL });
+	ASSERT_VMM(&r, 2);
+	ASSERT_NE(NULL, strstr(r.err, "not in the guest")) TH_LOG("%s", r.err);
+	/* the entry outside RAM */
+	run_vmm(&r, NULL, (const char *[]){ "run", "--mem", "4M", "--entry",
+		"0x800000", NULL });
+	ASSERT_VMM(&r, 2);
+}
+
+/* make demo's guest: greets, reports, powers off (status 0). */
+TEST(hello_guest)
+{
+	static struct vmm_result r;
+
+	run_vmm(&r, NULL, (const char *[]){ "run", "--kernel", hello(), "--mem",
+		"64M", "--cmdline", "vmm_test says hi", NULL });
+	ASSERT_VMM(&r, 0);
+	ASSERT_OUT(&r, "Hello from an axvcpu guest");
+	ASSERT_OUT(&r, "running on: AxVCpuAxVCpu");
+	ASSERT_OUT(&r, " 1 vCPU(s), 64 MiB of RAM");
+	ASSERT_OUT(&r, "command line: vmm_test says hi");
+	ASSERT_OUT(&r, "powering off");
+	ASSERT_EQ(0, r.err[0]) TH_LOG("stderr: %s", r.err);
+}
+
+/* A raw 32-bit guest: OUT of 0x21 to isa-debug-exit, status 0x43. */
+TEST(debug_exit_status)
+{
+	static const unsigned char code[] = {
+		0xb8, 0x21, 0x00, 0x00, 0x00,	/* mov $0x21, %eax */
+		0xe7, 0xf4,			/* out %eax, $0xf4 */
+		0xf4,				/* hlt */
+	};
+	static struct vmm_result r;
+	char load[300];
+
+	snprintf(load, sizeof(load), "%s@0x100000",
+		 tmp_file("exit", code, sizeof(code)));
+	run_vmm(&r, NULL, (const char *[]){ "run", "--mem", "16M", "--load", load,
+		"--entry", "0x100000", NULL });
+	ASSERT_VMM(&r, 0x43);
+}
+
+/* Real mode at 0x7c00: PM1a_CNT.SLP_EN powers off, status 0. */
+TEST(real_mode_poweroff)
+{
+	static const unsigned char code[] = {
+		0xb8, 0x00, 0x20,		/* mov $0x2000, %ax */
+		0xba, 0x04, 0x06,		/* mov $0x604, %dx */
+		0xef,				/* out %ax, %dx */
+		0xb8, 0x7f, 0x00,		/* mov $0x7f, %ax: not reached */
+		0xe7, 0xf4,			/* out %ax, $0xf4 */
+	};
+	static struct vmm_result r;
+	char load[300];
+
+	snprintf(load, sizeof(load), "%s@0x7c00",
+		 tmp_file("real", code, sizeof(code)));
+	run_vmm(&r, NULL, (const char *[]){ "run", "--mem", "16M", "--load", load,
+		"--entry", "0x7c00", "--real-mode", NULL });
+	ASSERT_VMM(&r, 0);
+	ASSERT_EQ(0, r.err[0]) TH_LOG("stderr: %s", r.err);
+}
+
+/* COM1's receiver gets the VMM's stdin: the byte comes back as the status. */
+TEST(uart_reads_stdin)
+{
+	static const unsigned char code[] = {
+		0xba, 0xfd, 0x03, 0x00, 0x00,	/* mov $0x3fd, %edx (LSR) */
+		0xec,				/* 1: in %dx, %al */
+		0xa8, 0x01,			/* test $1, %al (DR) */
+		0x74, 0xfb,			/* jz 1b */
+		0xba, 0xf8, 0x03, 0x00, 0x00,	/* mov $0x3f8, %edx (RBR) */
+		0xec,				/* in %dx, %al */
+		0x0f, 0xb6, 0xc0,		/* movzbl %al, %eax */
+		0xe7, 0xf4,			/* out %eax, $0xf4 */
+		0xf4,				/* hlt */
+	};
+	static struct vmm_result r;
+	char load[300];
+
+	snprintf(load, sizeof(load), "%s@0x100000",
+		 tmp_file("uart", code, sizeof(code)));
+	run_vmm(&r, "A", (const char *[]){ "run", "--mem", "16M", "--load", load,
+		"--entry", "0x100000", NULL });
+	ASSERT_VMM(&r, ('A' << 1) | 1);
+}
+
+/* CLI; HLT: nothing can wake the guest; the VMM ends with status 0. */
+TEST(halt_for_good)
+{
+	static const unsigned char code[] = { 0xfa, 0xf4 };	/* cli; hlt */
+	static struct vmm_result r;
+	char load[300];
+
+	snprintf(load, sizeof(load), "%s@0x100000",
+		 tmp_file("halt", code, sizeof(code)));
+	run_vmm(&r, NULL, (const char *[]){ "run", "--mem", "16M", "--load", load,
+		"--entry", "0x100000", NULL });
+	ASSERT_VMM(&r, 0);
+	ASSERT_NE(NULL, strstr(r.err, "halted")) TH_LOG("stderr: %s", r.err);
+}
+
+TEST_HARNESS_MAIN

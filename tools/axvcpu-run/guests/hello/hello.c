@@ -15,7 +15,12 @@
 #define PM1_SLP_EN	(1 << 13)
 
 struct mb_info {
-	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;
+	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline,
+		 mods_count, mods_addr;
+};
+
+struct mb_module {
+	uint32_t mod_start, mod_end, string, reserved;
 };
 
 static inline void outb(uint16_t port, uint8_t v)
@@ -118,6 +123,18 @@ void hello_main(uint32_t magic, const struct mb_info *mbi)
 	if ((mbi->flags & 4) && *(const char *)mbi->cmdline) {
 		puts("command line: ");
 		puts((const char *)mbi->cmdline);
+		puts("\n");
+	}
+	if ((mbi->flags & 8) && mbi->mods_count) {
+		const struct mb_module *m = (const void *)mbi->mods_addr;
+		const char *p = (const char *)m->mod_start;
+		uint32_t i, n = m->mod_end - m->mod_start;
+
+		puts("module: ");
+		putu(n);
+		puts(" bytes: ");
+		for (i = 0; i < n && i < 32 && p[i] >= ' ' && p[i] < 127; i++)
+			putc(p[i]);
 		puts("\n");
 	}
 	puts("powering off\n");

@@ -4,8 +4,8 @@
  * Documentation/vmm.rst), run as a VMM author runs it: its arguments and
  * their one-line errors (status 2), unreadable and malformed images
  * (status 2), the sample multiboot guest of make demo (greeting, CPUID
- * signature, vCPU count from fw_cfg, RAM, command line, power-off with
- * status 0), and raw guests that end through isa-debug-exit (status
+ * signature, vCPU count from fw_cfg, RAM, command line, its --initrd as
+ * the multiboot module, power-off with status 0), and raw guests that end through isa-debug-exit (status
  * (V << 1) | 1), power off from real mode, read COM1's receiver from the
  * VMM's stdin, and halt for good.
  *
@@ -286,6 +286,20 @@ TEST(hello_guest)
 	ASSERT_OUT(&r, "command line: vmm_test says hi");
 	ASSERT_OUT(&r, "powering off");
 	ASSERT_EQ(0, r.err[0]) TH_LOG("stderr: %s", r.err);
+}
+
+/* --initrd is the multiboot module: the guest sees its size and bytes. */
+TEST(hello_guest_module)
+{
+	static const char data[] = "initrd for the sample guest";
+	static struct vmm_result r;
+	const char *f = tmp_file("initrd", data, sizeof(data) - 1);
+
+	run_vmm(&r, NULL, (const char *[]){ "run", "--kernel", hello(), "--mem",
+		"32M", "--initrd", f, NULL });
+	ASSERT_VMM(&r, 0);
+	ASSERT_OUT(&r, "module: 27 bytes: initrd for the sample guest\r\n");
+	ASSERT_OUT(&r, " 32 MiB of RAM");
 }
 
 /* A raw 32-bit guest: OUT of 0x21 to isa-debug-exit, status 0x43. */

@@ -17,16 +17,21 @@
 
 #include "vmm.h"
 
+static void vmm_vmsg(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, VMM_NAME ": ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void vmm_die(int status, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, VMM_NAME ": ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmm_vmsg(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(status);
 }
 
@@ -34,12 +39,9 @@ void vmm_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, VMM_NAME ": ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmm_vmsg(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void *vmm_gpa(struct vmm *vmm, uint64_t gpa, uint64_t len)

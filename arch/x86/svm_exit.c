@@ -270,17 +270,21 @@ static int svm_exit_write_cr8(struct svm_vcpu *svm)
 	return AXVCPU_RUN_REENTER;
 }
 
-/* XSETBV: the guest runs with the host's XCR0 and may only set that value. */
+/*
+ * XSETBV: the guest's own XCR0, a valid subset of the host's (SDM vol. 2C,
+ * XSETBV: #GP(0) for ECX other than 0, CPL above 0 or a value it refuses).
+ */
 static int svm_exit_xsetbv(struct svm_vcpu *svm)
 {
 	u64 value = (svm->x86.gprs[X86_RDX] << 32) |
 		    (u32)svm->x86.gprs[X86_RAX];
 
-	if ((u32)svm->x86.gprs[X86_RCX] != 0 ||
-	    value != xgetbv(XCR_XFEATURE_ENABLED_MASK)) {
+	if ((u32)svm->x86.gprs[X86_RCX] != 0 || svm->vmcb->save.cpl ||
+	    !x86_fpu_xcr0_valid(value)) {
 		svm_inject_exception(svm, GP_VECTOR, true, 0);
 		return AXVCPU_RUN_REENTER;
 	}
+	svm->x86.xcr0 = value;
 	svm_skip(svm, 3);
 	return AXVCPU_RUN_REENTER;
 }

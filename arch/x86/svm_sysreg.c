@@ -116,7 +116,7 @@ int svm_get_sysreg(struct axvcpu_vcpu *vcpu, u64 id, u64 *value)
 	u64 *f;
 
 	if (id == XCR0_ID && x86_fpu_xcr0()) {
-		*value = x86_fpu_xcr0();
+		*value = to_svm(vcpu)->x86.xcr0;
 		return 0;
 	}
 	if (id == MSR_ID(MSR_EFER)) {
@@ -142,7 +142,7 @@ int svm_get_sysreg(struct axvcpu_vcpu *vcpu, u64 id, u64 *value)
  *
  * EFER follows SET_REGS's rules (only SCE, LME, LMA, NXE; not LME with
  * paging and PAE off), PAT needs valid memory types, address MSRs a
- * canonical address, and XCR0 the host's value (the guest runs with it).
+ * canonical address, and XCR0 a value XSETBV takes within the host's.
  *
  * Return: 0, -ENOENT for an id not in the list, -EINVAL for a value the
  * register cannot hold (nothing changes).
@@ -154,8 +154,12 @@ int svm_set_sysreg(struct axvcpu_vcpu *vcpu, u64 id, u64 value)
 	bool address;
 	u64 *f;
 
-	if (id == XCR0_ID && x86_fpu_xcr0())
-		return value == x86_fpu_xcr0() ? 0 : -EINVAL;
+	if (id == XCR0_ID && x86_fpu_xcr0()) {
+		if (!x86_fpu_xcr0_valid(value))
+			return -EINVAL;
+		svm->x86.xcr0 = value;
+		return 0;
+	}
 	if (id == MSR_ID(MSR_EFER)) {
 		if (!x86_efer_valid(value) || (value & EFER_SVME) ||
 		    !x86_long_mode_state_ok(value, s->cr0, s->cr4))

@@ -91,6 +91,7 @@ struct x86_vcpu {
 	u32 cpuid_nent;
 	struct x86_pending_read pending;
 	void *fpu;
+	u64 xcr0;
 	u64 dr[4];
 	struct axvcpu_vcpu *vcpu;
 };
@@ -252,13 +253,15 @@ void x86_cpuid_free(struct x86_vcpu *xv);
 /* x86_fpu.c */
 int x86_fpu_init(void);
 u64 x86_fpu_xcr0(void);
+bool x86_fpu_xcr0_valid(u64 xcr0);
+u32 x86_fpu_xstate_size(u64 xcr0);
 u32 x86_fpu_state_size(void);
 void x86_fpu_get(const void *area, void *buf);
 int x86_fpu_set(void *area, const void *buf);
 void *x86_fpu_alloc(void);
 void x86_fpu_free(void *area);
-void x86_fpu_enter_guest(void *area);
-void x86_fpu_leave_guest(void *area);
+void x86_fpu_enter_guest(void *area, u64 xcr0);
+void x86_fpu_leave_guest(void *area, u64 *xcr0);
 
 /* x86_npt.c: the stage-2 tables in AMD NPT format (host page-table format) */
 struct x86_npt;

@@ -13,6 +13,7 @@
 #include <linux/string.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
+#include <asm/fpu/types.h>
 #include "x86.h"
 
 #define CPUID_1_ECX_MONITOR	BIT(3)
@@ -21,6 +22,15 @@
 #define CPUID_1_ECX_OSXSAVE	BIT(27)
 #define CPUID_1_ECX_HYPERVISOR	BIT(31)
 #define CPUID_7_ECX_OSPKE	BIT(4)
+#define CPUID_7_EBX_MPX		BIT(14)
+/* AVX-512 (SDM vol. 2A, CPUID leaf 7): F DQ IFMA PF ER CD BW VL */
+#define CPUID_7_EBX_AVX512	(BIT(16) | BIT(17) | BIT(21) | BIT(26) | \
+				 BIT(27) | BIT(28) | BIT(30) | BIT(31))
+/* VBMI VBMI2 VNNI BITALG VPOPCNTDQ; 4VNNIW 4FMAPS VP2INTERSECT FP16 */
+#define CPUID_7_ECX_AVX512	(BIT(1) | BIT(6) | BIT(11) | BIT(12) | BIT(14))
+#define CPUID_7_EDX_AVX512	(BIT(2) | BIT(3) | BIT(8) | BIT(23))
+#define CPUID_7_EDX_AMX		(BIT(22) | BIT(24) | BIT(25))
+#define CPUID_D1_EAX_XSAVES	BIT(3)
 #define CPUID_80000001_ECX_SVM	BIT(2)
 #define CPUID_HV_BASE		0x40000000
 #define CPUID_EXT_BASE		0x80000000
@@ -39,9 +49,48 @@ static bool x86_cpuid_indexed(u32 leaf)
 }
 
 /*
+ * XSAVE's leaf and the features with XSAVE state, for the components a
+ * guest may enable: those of the host's XCR0 (x86_fpu.c). XSAVES is
+ * hidden: no supervisor state (IA32_XSS) is switched.
+ */
+static void x86_cpuid_xsave(u32 leaf, u32 sub, u32 *r)
+{
+	u64 xcr0 = x86_fpu_xcr0();
+
+	if (!xcr0)
+		return;
+	if (leaf == 7 && sub == 0) {
+		if (!(xcr0 & XFEATURE_MASK_BNDREGS))
+			r[1] &= ~CPUID_7_EBX_MPX;
+		if ((xcr0 & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512) {
+			r[1] &= ~CPUID_7_EBX_AVX512;
+			r[2] &= ~CPUID_7_ECX_AVX512;
+			r[3] &= ~CPUID_7_EDX_AVX512;
+		}
+		if (!(xcr0 & XFEATURE_MASK_XTILE))
+			r[3] &= ~CPUID_7_EDX_AMX;
+		return;
+	}
+	if (leaf != 0xd)
+		return;
+	if (sub == 0) {
+		r[0] &= (u32)xcr0;
+		r[3] &= xcr0 >> 32;
+		r[1] = x86_fpu_xstate_size(xcr0);
+		r[2] = r[1];
+	} else if (sub == 1) {
+		r[0] &= ~CPUID_D1_EAX_XSAVES;
+		r[2] = 0;
+		r[3] = 0;
+	} else if (sub >= 64 || !(xcr0 & BIT_ULL(sub))) {
+		memset(r, 0, 4 * sizeof(*r));
+	}
+}
+
+/*
  * The default answer: the host's, without VMX, SVM (and its leaf),
- * MONITOR/MWAIT and x2APIC, with the hypervisor bit, and leaf 0x40000000
- * answering "AxVCpuAxVCpu".
+ * MONITOR/MWAIT and x2APIC, with the hypervisor bit, XSAVE's leaf for the
+ * host's XCR0, and leaf 0x40000000 answering "AxVCpuAxVCpu".
  */
 static void x86_cpuid_default(u32 leaf, u32 sub, u32 *r)
 {
@@ -68,6 +117,9 @@ static void x86_cpuid_default(u32 leaf, u32 sub, u32 *r)
 		break;
 	case 0x8000000a:
 		memset(r, 0, 4 * sizeof(*r));
+		break;
+	case 7: case 0xd:
+		x86_cpuid_xsave(leaf, sub, r);
 		break;
 	}
 }
@@ -196,7 +248,8 @@ void x86_cpuid_free(struct x86_vcpu *xv)
  * @cr4: the guest's CR4
  *
  * The VMM's table if it set one, else the default with the vCPU id as
- * initial APIC ID; OSXSAVE and OSPKE from @cr4 either way.
+ * initial APIC ID; OSXSAVE and OSPKE from @cr4 and XSAVE's area size
+ * (leaf 0xD, subleaf 0, EBX) from the guest's XCR0 either way.
  */
 void x86_emulate_cpuid(struct x86_vcpu *xv, u64 cr4)
 {
@@ -231,6 +284,9 @@ void x86_emulate_cpuid(struct x86_vcpu *xv, u64 cr4)
 		r[2] &= ~CPUID_7_ECX_OSPKE;
 		if (cr4 & X86_CR4_PKE)
 			r[2] |= CPUID_7_ECX_OSPKE;
+	} else if (leaf == 0xd && sub == 0 && x86_fpu_xcr0()) {
+		/* the XSAVE area for the XCR0 the guest has set */
+		r[1] = x86_fpu_xstate_size(xv->xcr0);
 	}
 	xv->gprs[X86_RAX] = r[0];
 	xv->gprs[X86_RBX] = r[1];

@@ -4,8 +4,13 @@
  * user-space FPU state is put aside with kernel_fpu_begin() (it is saved once
  * and reloaded on the way back to user space), the guest's state is loaded
  * with XRSTOR and saved again with XSAVE after the exit, for every
- * component the host's XCR0 enables. The guest runs with the host's XCR0;
- * XSETBV is intercepted (see svm_exit.c).
+ * component the host's XCR0 enables. The guest has an XCR0 of its own, a
+ * subset of the host's (starting as the host's): it is loaded after that
+ * XRSTOR, just before the entry, and the host's is put back after the exit
+ * before the XSAVE, so that the host never saves or restores state with
+ * the guest's XCR0 and the area keeps the host's layout. XSETBV is
+ * intercepted (svm_exit.c); where it is not (QEMU's SVM), the value the
+ * guest set is read back at the exit.
  */
 #include <linux/log2.h>
 #include <linux/slab.h>
@@ -29,6 +34,8 @@
 static unsigned int x86_fpu_size;
 static bool x86_fpu_xsave;
 static u64 x86_host_xcr0;
+/* CPUID.(EAX=0DH,ECX=i): where component i of the standard format ends */
+static u32 x86_xstate_end[64];
 static u32 x86_mxcsr_mask = X86_MXCSR_MASK_DEFAULT;
 
 /* The MXCSR bits this CPU accepts, from FXSAVE's MXCSR_MASK. */
@@ -56,7 +63,7 @@ static void x86_fpu_read_mxcsr_mask(void)
  */
 int x86_fpu_init(void)
 {
-	unsigned int eax, ebx, ecx, edx;
+	unsigned int eax, ebx, ecx, edx, i;
 
 	x86_fpu_xsave = boot_cpu_has(X86_FEATURE_XSAVE) &&
 			boot_cpu_has(X86_FEATURE_OSXSAVE);
@@ -65,6 +72,12 @@ int x86_fpu_init(void)
 		cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
 		x86_fpu_size = ebx;
 		x86_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+		for (i = 2; i < 64; i++) {
+			if (!(x86_host_xcr0 & BIT_ULL(i)))
+				continue;
+			cpuid_count(0xd, i, &eax, &ebx, &ecx, &edx);
+			x86_xstate_end[i] = ebx + eax;
+		}
 	} else {
 		x86_fpu_size = X86_FXSAVE_SIZE;
 	}
@@ -124,13 +137,58 @@ int x86_fpu_set(void *area, const void *buf)
 }
 
 /**
- * x86_fpu_xcr0() - the XCR0 guests run with
+ * x86_fpu_xcr0() - the XCR0 guests start with, and the most they may set
  *
  * Return: the host's XCR0, or 0 on a host without XSAVE.
  */
 u64 x86_fpu_xcr0(void)
 {
 	return x86_fpu_xsave ? x86_host_xcr0 : 0;
+}
+
+/**
+ * x86_fpu_xcr0_valid() - whether XSETBV would take @xcr0 on this host
+ * @xcr0: a guest's value
+ *
+ * The rules of XSETBV (SDM vol. 1, 13.3): x87 always on, AVX only with
+ * SSE, the AVX-512 components together and only with AVX, MPX's two
+ * together; and within the host's XCR0 (the components the module saves).
+ *
+ * Return: true if valid.
+ */
+bool x86_fpu_xcr0_valid(u64 xcr0)
+{
+	if (!x86_fpu_xsave || (xcr0 & ~x86_host_xcr0) ||
+	    !(xcr0 & XFEATURE_MASK_FP))
+		return false;
+	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
+		return false;
+	if ((xcr0 & XFEATURE_MASK_AVX512) &&
+	    ((xcr0 & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 ||
+	     !(xcr0 & XFEATURE_MASK_YMM)))
+		return false;
+	if (!(xcr0 & XFEATURE_MASK_BNDREGS) != !(xcr0 & XFEATURE_MASK_BNDCSR))
+		return false;
+	return true;
+}
+
+/**
+ * x86_fpu_xstate_size() - the standard-format XSAVE area for @xcr0
+ * @xcr0: a value x86_fpu_xcr0_valid() accepts
+ *
+ * Return: what CPUID.(EAX=0DH,ECX=0).EBX reads with that XCR0 (SDM vol. 2A,
+ * CPUID): the end of its last component, at least the legacy area and
+ * the header.
+ */
+u32 x86_fpu_xstate_size(u64 xcr0)
+{
+	u32 size = X86_XSAVE_HDR + X86_XSAVE_HDR_SIZE;
+	unsigned int i;
+
+	for (i = 2; i < 64; i++)
+		if ((xcr0 & BIT_ULL(i)) && x86_xstate_end[i] > size)
+			size = x86_xstate_end[i];
+	return size;
 }
 
 /**
@@ -164,36 +222,51 @@ void x86_fpu_free(void *area)
 }
 
 /**
- * x86_fpu_enter_guest() - load the guest's FPU state
+ * x86_fpu_enter_guest() - load the guest's FPU state and XCR0
  * @area: the guest's area
+ * @xcr0: the guest's XCR0 (x86_fpu_xcr0_valid())
  *
- * Disables preemption until x86_fpu_leave_guest().
+ * Disables preemption until x86_fpu_leave_guest(). Interrupt handlers do
+ * not use the FPU meanwhile (kernel_fpu_begin() makes irq_fpu_usable()
+ * false), so nothing but the guest runs with its XCR0.
  */
-void x86_fpu_enter_guest(void *area)
+void x86_fpu_enter_guest(void *area, u64 xcr0)
 {
 	kernel_fpu_begin_mask(0);
-	if (x86_fpu_xsave)
+	if (x86_fpu_xsave) {
 		asm volatile("xrstor64 %0" : : "m" (*(u8 *)area), "a" (-1),
 			     "d" (-1) : "memory");
-	else
+		if (xcr0 != x86_host_xcr0)
+			xsetbv(XCR_XFEATURE_ENABLED_MASK, xcr0);
+	} else {
 		asm volatile("fxrstor64 %0" : : "m" (*(u8 *)area) : "memory");
+	}
 }
 
 /**
- * x86_fpu_leave_guest() - save the guest's FPU state
+ * x86_fpu_leave_guest() - save the guest's FPU state, put the host's XCR0 back
  * @area: the guest's area
+ * @xcr0: the guest's XCR0, updated to what the guest left
  *
  * Re-enables preemption.
  */
-void x86_fpu_leave_guest(void *area)
+void x86_fpu_leave_guest(void *area, u64 *xcr0)
 {
+	u64 cur;
+
 	/*
-	 * XSETBV is intercepted, but QEMU's SVM lets it run: put the host's
-	 * XCR0 back before anything saves or restores state with it.
+	 * XSETBV is intercepted, but QEMU's SVM lets it run: what the guest
+	 * set is its XCR0 (the CPU checked it as XSETBV does; a value beyond
+	 * the host's is refused by x86_fpu_xcr0_valid() and kept out). The
+	 * host's goes back before anything saves or restores state with it.
 	 */
-	if (x86_fpu_xsave &&
-	    unlikely(xgetbv(XCR_XFEATURE_ENABLED_MASK) != x86_host_xcr0))
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, x86_host_xcr0);
+	if (x86_fpu_xsave) {
+		cur = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+		if (unlikely(cur != *xcr0) && x86_fpu_xcr0_valid(cur))
+			*xcr0 = cur;
+		if (cur != x86_host_xcr0)
+			xsetbv(XCR_XFEATURE_ENABLED_MASK, x86_host_xcr0);
+	}
 	if (x86_fpu_xsave)
 		asm volatile("xsave64 %0" : "=m" (*(u8 *)area) : "a" (-1),
 			     "d" (-1) : "memory");

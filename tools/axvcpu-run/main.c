@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm.h"
@@ -109,6 +110,7 @@ void vmm_stop(struct vmm *vmm, int status)
 	if (__atomic_compare_exchange_n(&vmm->stopping, &was, true, false,
 					__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		vmm->exit_status = status;
+	pthread_cond_broadcast(&vmm->wake);	/* halted vCPUs end too */
 	/* every vCPU's next RUN returns at once; running ones get a signal */
 	for (i = 0; i < vmm->nr_vcpus; i++)
 		if (vmm->vcpus[i].run)
@@ -356,6 +358,7 @@ static void vcpus_create(struct vmm *vmm)
 
 		v->vmm = vmm;
 		v->id = i;
+		v->started = i == 0;	/* the others wait for the BSP */
 		/* HLT exits to the VMM, which knows whether anything can wake it */
 		args.vm_fd = vmm->vm_fd;
 		v->fd = ioctl(vmm->sys_fd, AXVCPU_CREATE_VCPU, &args);
@@ -375,9 +378,14 @@ static void vcpus_create(struct vmm *vmm)
 int main(int argc, char **argv)
 {
 	static struct vmm vmm;
+	pthread_condattr_t ca;
 
 	parse_args(argc, argv, &vmm.cfg);
 	pthread_mutex_init(&vmm.lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&vmm.timer_cond, &ca);
+	pthread_cond_init(&vmm.wake, NULL);
 	setvbuf(stdout, NULL, _IONBF, 0);
 	vm_create(&vmm);
 	vcpus_create(&vmm);

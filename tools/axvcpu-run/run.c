@@ -50,8 +50,77 @@ static uint64_t device_access(struct vmm *vmm, bool mmio, uint64_t addr,
 	return val;
 }
 
+__thread struct vmm_vcpu *vmm_current;
+
 static void no_op_handler(int sig)
 {
+}
+
+void vmm_vcpu_start(struct vmm_vcpu *v, uint64_t entry, __u32 mode)
+{
+	v->entry = entry;
+	v->mode = mode;
+	v->set_gprs = false;
+	v->started = true;
+	pthread_cond_broadcast(&v->vmm->wake);
+}
+
+/* vCPUs stopped for good, or never started: all of them ends the VM. */
+static bool all_halted(struct vmm *vmm)
+{
+	unsigned int i, idle = vmm->halted;
+
+	for (i = 0; i < vmm->nr_vcpus; i++)
+		idle += !vmm->vcpus[i].started;
+	return idle == vmm->nr_vcpus;
+}
+
+void vmm_inject(struct vmm_vcpu *v, unsigned int vector)
+{
+	struct axvcpu_interrupt irq = { .vector = vector };
+
+	if (ioctl(v->fd, AXVCPU_INJECT_INTERRUPT, &irq))
+		vmm_warn("vCPU %u: INJECT_INTERRUPT %#x: %s", v->id, vector,
+			 strerror(errno));
+	v->wake_seq++;
+	pthread_cond_broadcast(&v->vmm->wake);
+}
+
+/*
+ * HLT: wait here until an interrupt is sent to the vCPU. wake_seq is read
+ * before the module is asked whether it still holds an undelivered
+ * interrupt (one sent just before an STI; HLT), so that one sent between
+ * the question and the wait is not missed. A vCPU that halted with
+ * interrupts off is stopped for good; when all are, the guest is over.
+ */
+static bool vcpu_halt(struct vmm_vcpu *v)
+{
+	struct vmm *vmm = v->vmm;
+	uint64_t seq;
+	bool over;
+
+	pthread_mutex_lock(&vmm->lock);
+	seq = v->wake_seq;
+	pthread_mutex_unlock(&vmm->lock);
+	if (!arch_halt(v)) {
+		pthread_mutex_lock(&vmm->lock);
+		vmm->halted++;
+		over = all_halted(vmm);
+		pthread_mutex_unlock(&vmm->lock);
+		if (over) {
+			vmm_warn("every vCPU halted for good: the guest stopped");
+			vmm_stop(vmm, 0);
+		}
+		return false;
+	}
+	if (arch_irq_pending(v))
+		return true;
+	pthread_mutex_lock(&vmm->lock);
+	while (v->wake_seq == seq &&
+	       !__atomic_load_n(&vmm->stopping, __ATOMIC_SEQ_CST))
+		pthread_cond_wait(&vmm->wake, &vmm->lock);
+	pthread_mutex_unlock(&vmm->lock);
+	return true;
 }
 
 /* One vCPU's exit; false when the thread is done. */
@@ -95,16 +164,7 @@ static bool handle_exit(struct vmm_vcpu *v)
 		run->hypercall.ret = (uint64_t)-1000;
 		return true;
 	case AXVCPU_EXIT_HALT:
-		if (arch_halt(v))
-			return true;
-		pthread_mutex_lock(&vmm->lock);
-		vmm->halted++;
-		if (vmm->halted == vmm->nr_vcpus)
-			vmm_warn("every vCPU halted for good: the guest stopped");
-		pthread_mutex_unlock(&vmm->lock);
-		if (vmm->halted == vmm->nr_vcpus)
-			vmm_stop(vmm, 0);
-		return false;
+		return vcpu_halt(v);
 	case AXVCPU_EXIT_SYSTEM_DOWN:
 		vmm_stop(vmm, 0);
 		return false;
@@ -133,10 +193,19 @@ static void *vcpu_thread(void *arg)
 	struct vmm *vmm = v->vmm;
 	sigset_t set;
 
+	vmm_current = v;
 	/* SIGUSR1 kicks this thread out of RUN when the VM stops */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	/* an AP waits for its start (x86: INIT and SIPI from the BSP) */
+	pthread_mutex_lock(&vmm->lock);
+	while (!v->started && !__atomic_load_n(&vmm->stopping, __ATOMIC_SEQ_CST))
+		pthread_cond_wait(&vmm->wake, &vmm->lock);
+	pthread_mutex_unlock(&vmm->lock);
+	if (!v->started)
+		return NULL;
+	arch_vcpu_init(v);
 	if (ioctl(v->fd, AXVCPU_BIND, 0)) {
 		vmm_warn("vCPU %u: BIND: %s", v->id, strerror(errno));
 		vmm_stop(vmm, VMM_EXIT_FAILURE);
@@ -172,8 +241,7 @@ int vmm_run(struct vmm *vmm)
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	for (i = 0; i < vmm->nr_vcpus; i++)
-		arch_vcpu_init(&vmm->vcpus[i]);
+	vmm_timers_start(vmm);
 	for (i = 0; i < vmm->nr_vcpus; i++)
 		if (pthread_create(&vmm->vcpus[i].thread, NULL, vcpu_thread,
 				   &vmm->vcpus[i]))

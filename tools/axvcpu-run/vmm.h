@@ -62,6 +62,19 @@ struct vmm_config {
 	bool real_mode;
 };
 
+/*
+ * A one-shot timer of the VMM's clock (CLOCK_MONOTONIC, ns): @fire runs on
+ * the timer thread with vmm->lock held once @deadline has passed, and may
+ * set the timer again (timer.c).
+ */
+struct vmm_timer {
+	uint64_t deadline;		/* 0: not set */
+	void (*fire)(struct vmm *vmm, void *arg);
+	void *arg;
+};
+
+#define VMM_MAX_TIMERS		(VMM_MAX_CPUS + 8)
+
 struct vmm_vcpu {
 	struct vmm *vmm;
 	unsigned int id;
@@ -69,11 +82,15 @@ struct vmm_vcpu {
 	struct axvcpu_run *run;
 	size_t run_size;
 	pthread_t thread;
-	/* where it starts (set by the loader for vCPU 0) */
+	/* where it starts: set by the loader for vCPU 0, by the SIPI for APs */
+	bool started;
 	uint64_t entry;
 	__u32 mode;
 	uint64_t gprs[AXVCPU_X86_NR_GPRS];
 	bool set_gprs;
+	/* bumped under vmm->lock by each interrupt sent to it (vmm_inject) */
+	uint64_t wake_seq;
+	void *arch;			/* the architecture's per-vCPU state */
 };
 
 struct vmm {
@@ -86,7 +103,12 @@ struct vmm {
 	unsigned int nr_vcpus;
 	struct vmm_device devices[VMM_MAX_DEVICES];
 	unsigned int nr_devices;
-	pthread_mutex_t lock;		/* devices, halted */
+	pthread_mutex_t lock;		/* devices, timers, halted, wake_seq */
+	pthread_cond_t wake;		/* a halted vCPU's interrupt, the end */
+	pthread_cond_t timer_cond;	/* the timers changed */
+	struct vmm_timer *timers[VMM_MAX_TIMERS];
+	unsigned int nr_timers;
+	void *arch;			/* the machine's interrupt controllers */
 	bool stopping;			/* atomic; set once by vmm_stop() */
 	int exit_status;		/* written by the vmm_stop() that set it */
 	unsigned int halted;		/* vCPUs halted for good */
@@ -108,6 +130,25 @@ void vmm_stop(struct vmm *vmm, int status);
 
 /* run.c */
 int vmm_run(struct vmm *vmm);
+/* The vCPU whose thread this is (NULL on other threads). */
+extern __thread struct vmm_vcpu *vmm_current;
+/*
+ * Start a vCPU that waits for its start (an AP) at @entry in @mode (x86:
+ * AXVCPU_X86_MODE_*). With vmm->lock held.
+ */
+void vmm_vcpu_start(struct vmm_vcpu *vcpu, uint64_t entry, __u32 mode);
+/*
+ * Send interrupt @vector to @vcpu (x86: AXVCPU_INJECT_INTERRUPT) and wake
+ * it if it is halted. With vmm->lock held.
+ */
+void vmm_inject(struct vmm_vcpu *vcpu, unsigned int vector);
+
+/* timer.c: the VMM's clock, timers (their callbacks hold vmm->lock) */
+uint64_t vmm_now(void);
+void vmm_timer_add(struct vmm *vmm, struct vmm_timer *t);
+/* With vmm->lock held: fire @t at @deadline (vmm_now() ns; 0 cancels). */
+void vmm_timer_set(struct vmm *vmm, struct vmm_timer *t, uint64_t deadline);
+void vmm_timers_start(struct vmm *vmm);
 
 /* The architecture's part (x86/machine.c). */
 void arch_machine_init(struct vmm *vmm);
@@ -118,11 +159,18 @@ void arch_vcpu_init(struct vmm_vcpu *vcpu);
 /* A SYSREG_READ/WRITE exit; false to fault the access in the guest. */
 bool arch_sysreg(struct vmm_vcpu *vcpu, bool write, uint64_t id,
 		 uint64_t *value);
-/* A HALT exit: false when the vCPU will never run again. */
+/*
+ * A HALT exit: false when the vCPU will never run again (it halted with
+ * interrupts off); true when an interrupt may wake it.
+ */
 bool arch_halt(struct vmm_vcpu *vcpu);
+/* Whether the module holds an interrupt for @vcpu it has not delivered. */
+bool arch_irq_pending(struct vmm_vcpu *vcpu);
+/* A device's interrupt line @irq (x86: the ISA IRQ) goes to @level. */
+void arch_irq_line(struct vmm *vmm, unsigned int irq, bool level);
 
 /* Devices (devices/ and <arch>/). */
-void uart16550_init(struct vmm *vmm, uint64_t base);
+void uart16550_init(struct vmm *vmm, uint64_t base, unsigned int irq);
 void fw_cfg_init(struct vmm *vmm, uint64_t base);
 
 #endif /* AXVCPU_RUN_VMM_H */

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A 16550 UART (COM1 at 0x3f8 on x86): what a polled console driver and
- * Linux's 8250 probe use. Transmitted bytes go to stdout; received ones
- * come from stdin, polled when the guest reads LSR or RBR. No interrupts
- * yet: IER is kept but nothing is raised (Documentation/vmm.rst).
+ * Linux's 8250 driver use. Transmitted bytes go to stdout at once, so the
+ * transmitter is always empty; received ones come from stdin, polled when
+ * the guest reads LSR or RBR and every 10 ms while it has the receive
+ * interrupt enabled. Interrupts (data sheet section 8.6, IIR table): data
+ * ready, and transmitter empty, which is raised when THR empties or the
+ * interrupt is enabled and cleared by reading IIR or writing THR; the
+ * line is the arch's IRQ, gated by MCR.OUT2 as on a PC.
  * Registers: the National Semiconductor PC16550D data sheet, table II.
  */
 #include <poll.h>
@@ -17,13 +21,46 @@
 #define LSR_DR		0x01
 #define LSR_THRE	0x20
 #define LSR_TEMT	0x40
+#define MCR_OUT2	0x08
 #define MCR_LOOP	0x10
+#define IER_RDI		0x01
+#define IER_THRI	0x02
+#define IIR_NONE	0x01
+#define IIR_THRI	0x02
+#define IIR_RDI		0x04
+#define RX_POLL_NS	10000000ULL
 
 struct uart {
+	struct vmm *vmm;
+	unsigned int irq;
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
 	int rx;			/* the byte waiting in RBR, -1 for none */
 	bool stdin_eof;
+	bool thri;		/* the transmitter-empty interrupt is pending */
+	bool line;
+	struct vmm_timer rx_poll;
 };
+
+static uint8_t uart_iir(const struct uart *u)
+{
+	if ((u->ier & IER_RDI) && u->rx >= 0)
+		return IIR_RDI;
+	if ((u->ier & IER_THRI) && u->thri)
+		return IIR_THRI;
+	return IIR_NONE;
+}
+
+static void uart_update(struct uart *u)
+{
+	bool line = uart_iir(u) != IIR_NONE && (u->mcr & MCR_OUT2);
+
+	if (line != u->line) {
+		u->line = line;
+		arch_irq_line(u->vmm, u->irq, line);
+	}
+	if ((u->ier & IER_RDI) && !u->stdin_eof && !u->rx_poll.deadline)
+		vmm_timer_set(u->vmm, &u->rx_poll, vmm_now() + RX_POLL_NS);
+}
 
 static void uart_poll_stdin(struct uart *u)
 {
@@ -55,12 +92,17 @@ static void uart_read(struct vmm *vmm, void *dev, uint64_t off,
 		uart_poll_stdin(u);
 		v = u->rx >= 0 ? u->rx : 0;
 		u->rx = -1;
+		uart_update(u);
 		break;
 	case 1:
 		v = (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
 		break;
-	case 2:		/* IIR: no interrupt pending; FIFOs on if FCR enabled them */
-		v = 0x01 | ((u->fcr & 1) ? 0xc0 : 0);
+	case 2:		/* IIR; FIFOs on if FCR enabled them */
+		v = uart_iir(u);
+		if (v == IIR_THRI)
+			u->thri = false;
+		v |= (u->fcr & 1) ? 0xc0 : 0;
+		uart_update(u);
 		break;
 	case 3:
 		v = u->lcr;
@@ -71,6 +113,7 @@ static void uart_read(struct vmm *vmm, void *dev, uint64_t off,
 	case 5:
 		uart_poll_stdin(u);
 		v = LSR_THRE | LSR_TEMT | (u->rx >= 0 ? LSR_DR : 0);
+		uart_update(u);
 		break;
 	case 6:		/* MSR: in loopback the modem outputs come back */
 		if (u->mcr & MCR_LOOP)
@@ -100,12 +143,17 @@ static void uart_write(struct vmm *vmm, void *dev, uint64_t off,
 			u->rx = c;
 		else if (write(1, &c, 1) != 1)
 			;	/* stdout gone: the guest's output is lost */
+		if (!(u->lcr & LCR_DLAB))
+			u->thri = true;	/* sent: THR is empty again */
 		break;
 	case 1:
-		if (u->lcr & LCR_DLAB)
+		if (u->lcr & LCR_DLAB) {
 			u->dlm = c;
-		else
-			u->ier = c & 0x0f;
+			break;
+		}
+		if ((c & IER_THRI) && !(u->ier & IER_THRI))
+			u->thri = true;
+		u->ier = c & 0x0f;
 		break;
 	case 2:
 		u->fcr = c;
@@ -120,9 +168,18 @@ static void uart_write(struct vmm *vmm, void *dev, uint64_t off,
 		u->scr = c;
 		break;
 	}
+	uart_update(u);
 }
 
-void uart16550_init(struct vmm *vmm, uint64_t base)
+static void uart_rx_poll(struct vmm *vmm, void *arg)
+{
+	struct uart *u = arg;
+
+	uart_poll_stdin(u);
+	uart_update(u);
+}
+
+void uart16550_init(struct vmm *vmm, uint64_t base, unsigned int irq)
 {
 	struct uart *u = calloc(1, sizeof(*u));
 	struct vmm_device d = {
@@ -133,6 +190,11 @@ void uart16550_init(struct vmm *vmm, uint64_t base)
 	if (!u)
 		vmm_die(VMM_EXIT_FAILURE, "out of memory");
 	u->rx = -1;
+	u->vmm = vmm;
+	u->irq = irq;
+	u->rx_poll.fire = uart_rx_poll;
+	u->rx_poll.arg = u;
+	vmm_timer_add(vmm, &u->rx_poll);
 	d.dev = u;
 	vmm_add_device(vmm, &d);
 }

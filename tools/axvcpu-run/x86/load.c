@@ -33,8 +33,6 @@
 #define MBI_NAME_GPA		0x9300
 #define MBI_CMDLINE_GPA		0x9400
 #define MBI_END			0x10000
-#define LOW_RAM_END		0x9fc00		/* 639 KiB, then the EBDA */
-#define HIGH_RAM		0x100000
 
 struct mb_header {
 	uint32_t magic, flags, checksum;
@@ -54,8 +52,7 @@ struct mb_module {
 
 struct mb_mmap {
 	uint32_t size;
-	uint64_t addr, len;
-	uint32_t type;
+	struct x86_e820 e;
 } __attribute__((packed));
 
 /* Guest RAM for [gpa, gpa + len), or exit 2 naming @what. */
@@ -103,7 +100,7 @@ static const struct mb_header *mb_find(const char *file, const uint8_t *img,
 		return h;
 	}
 	vmm_die(VMM_EXIT_USAGE,
-		"%s: no multiboot header in its first 8 KiB (bzImage and other formats are not supported yet)",
+		"%s: neither a bzImage nor a multiboot kernel (no header in its first 8 KiB)",
 		file);
 }
 
@@ -205,28 +202,21 @@ static uint64_t mb_load_aout(struct vmm *vmm, const char *file,
 	return h->entry_addr;
 }
 
-static void mb_mmap_entry(struct mb_mmap *m, uint64_t addr, uint64_t len,
-			  uint32_t type)
-{
-	m->size = sizeof(*m) - sizeof(m->size);
-	m->addr = addr;
-	m->len = len;
-	m->type = type;
-}
-
-void x86_load_multiboot(struct vmm *vmm, struct vmm_vcpu *bsp)
+void x86_load_multiboot(struct vmm *vmm, struct vmm_vcpu *bsp,
+			const uint8_t *img, size_t size)
 {
 	const char *file = vmm->cfg.kernel;
 	struct mb_info *mbi = ram(vmm, MBI_GPA, sizeof(*mbi), "boot information");
-	struct mb_mmap *mmap = ram(vmm, MBI_MMAP_GPA, 3 * sizeof(*mmap), "memory map");
+	struct mb_mmap *mmap = ram(vmm, MBI_MMAP_GPA,
+				   X86_E820_MAX * sizeof(*mmap), "memory map");
 	const char *name = VMM_NAME " " VMM_VERSION;
-	size_t size, cmdlen = strlen(vmm->cfg.cmdline) + 1;
+	size_t cmdlen = strlen(vmm->cfg.cmdline) + 1;
+	struct x86_e820 map[X86_E820_MAX];
 	const struct mb_header *h;
+	unsigned int i, n;
 	uint64_t entry, end;
 	uint32_t hoff;
-	uint8_t *img;
 
-	img = vmm_read_file(file, &size, vmm->ram_size);
 	h = mb_find(file, img, size, &hoff);
 	if (h->flags & 0xfff8)
 		vmm_die(VMM_EXIT_USAGE, "%s: multiboot flags %#x ask for what this loader does not know",
@@ -237,20 +227,21 @@ void x86_load_multiboot(struct vmm *vmm, struct vmm_vcpu *bsp)
 		entry = mb_load_aout(vmm, file, img, size, hoff, h, &end);
 	else
 		entry = mb_load_elf(vmm, file, img, size, &end);
-	free(img);
 	if (entry > 0xffffffffULL || !vmm_gpa(vmm, entry, 1))
 		vmm_die(VMM_EXIT_USAGE, "%s: entry %#llx is not in 32-bit guest RAM",
 			file, (unsigned long long)entry);
 
 	memset(mbi, 0, sizeof(*mbi));
 	mbi->flags = MBI_MEM | MBI_MMAP | MBI_LOADER_NAME | MBI_CMDLINE;
-	mbi->mem_lower = LOW_RAM_END >> 10;
-	mbi->mem_upper = (vmm->ram_size - HIGH_RAM) >> 10;
-	mb_mmap_entry(&mmap[0], 0, LOW_RAM_END, 1);
-	mb_mmap_entry(&mmap[1], 0xf0000, 0x10000, 2);	/* the BIOS area */
-	mb_mmap_entry(&mmap[2], HIGH_RAM, vmm->ram_size - HIGH_RAM, 1);
+	mbi->mem_lower = X86_LOW_RAM_END >> 10;
+	mbi->mem_upper = (vmm->ram_size - X86_BIOS_END) >> 10;
+	n = x86_e820(vmm, map);
+	for (i = 0; i < n; i++) {
+		mmap[i].size = sizeof(mmap[i]) - sizeof(mmap[i].size);
+		mmap[i].e = map[i];
+	}
 	mbi->mmap_addr = MBI_MMAP_GPA;
-	mbi->mmap_length = 3 * sizeof(*mmap);
+	mbi->mmap_length = n * sizeof(*mmap);
 	strcpy(ram(vmm, MBI_NAME_GPA, strlen(name) + 1, "loader name"), name);
 	mbi->boot_loader_name = MBI_NAME_GPA;
 	if (cmdlen > MBI_END - MBI_CMDLINE_GPA)
@@ -263,14 +254,15 @@ void x86_load_multiboot(struct vmm *vmm, struct vmm_vcpu *bsp)
 	if (vmm->cfg.initrd) {
 		struct mb_module *mod = ram(vmm, MBI_MODS_GPA, sizeof(*mod), "modules");
 		uint64_t at = (end + 0xfff) & ~0xfffULL;
-		void *buf = vmm_read_file(vmm->cfg.initrd, &size, vmm->ram_size);
+		size_t msize;
+		void *buf = vmm_read_file(vmm->cfg.initrd, &msize, vmm->ram_size);
 
-		memcpy(ram(vmm, at, size, vmm->cfg.initrd), buf, size);
+		memcpy(ram(vmm, at, msize, vmm->cfg.initrd), buf, msize);
 		free(buf);
-		if (at + size > 0xffffffffULL)
+		if (at + msize > 0xffffffffULL)
 			vmm_die(VMM_EXIT_USAGE, "%s: past 4 GiB", vmm->cfg.initrd);
 		mod->mod_start = at;
-		mod->mod_end = at + size;
+		mod->mod_end = at + msize;
 		/* the module's string: its file name, as QEMU gives it */
 		mod->string = MBI_NAME_GPA + 0x80;
 		strncpy(ram(vmm, mod->string, 0x80, "module name"),

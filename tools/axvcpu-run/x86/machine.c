@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The x86 machine: the small PC that test kernels written for QEMU expect
- * (Documentation/vmm.rst): COM1, QEMU's isa-debug-exit, the ACPI PM1a
- * control register's power-off, fw_cfg; vCPU set-up and the exits that
- * need x86 knowledge (MSRs, HLT).
+ * The x86 machine: the small PC that test kernels written for QEMU and
+ * Linux expect (Documentation/vmm.rst): COM1 on IRQ 4, QEMU's
+ * isa-debug-exit, fw_cfg, the 8259 PICs, the 8254 PIT, the CMOS RTC, a
+ * local APIC per vCPU, ACPI tables and PM registers; the images; the exits that need x86 knowledge
+ * (HLT, pending interrupts). CPUID and MSRs are in cpu.c.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -13,13 +15,23 @@
 #include "x86.h"
 
 #define COM1_BASE		0x3f8
+#define COM1_IRQ		4
 #define DEBUG_EXIT_PORT		0xf4
-#define PM1A_CNT_PORT		0x604	/* QEMU's PIIX4 and ICH9 PM base + 4 */
-#define BOCHS_PM1A_CNT_PORT	0xb004	/* older QEMU and Bochs */
-#define PM1_SLP_EN		(1U << 13)
 #define FW_CFG_PORT		0x510
 
 #define X86_RFLAGS_IF		(1ULL << 9)
+
+struct x86_machine {
+	struct i8259 *pic;
+	struct lapic_set *lapics;
+};
+
+struct lapic_set *x86_machine_lapics(struct vmm *vmm)
+{
+	struct x86_machine *m = vmm->arch;
+
+	return m->lapics;
+}
 
 /* isa-debug-exit: a write of V ends QEMU with status (V << 1) | 1. */
 static void debug_exit_write(struct vmm *vmm, void *dev, uint64_t off,
@@ -28,56 +40,69 @@ static void debug_exit_write(struct vmm *vmm, void *dev, uint64_t off,
 	vmm_stop(vmm, (int)((((uint32_t)val) << 1) | 1));
 }
 
-/* PM1a_CNT: SLP_EN enters the sleep state SLP_TYP names; S5 is all there is. */
-static void pm1a_cnt_write(struct vmm *vmm, void *dev, uint64_t off,
-			   unsigned int width, uint64_t val)
+unsigned int x86_e820(struct vmm *vmm, struct x86_e820 *map)
 {
-	if (off == 0 && width >= 2 && (val & PM1_SLP_EN))
-		vmm_stop(vmm, 0);
-}
+	unsigned int n = 0;
 
-static void pm1a_cnt_read(struct vmm *vmm, void *dev, uint64_t off,
-			  unsigned int width, uint64_t *val)
-{
-	*val = 1;	/* SCI_EN: ACPI mode, the way firmware leaves it */
+	map[n++] = (struct x86_e820){ 0, X86_LOW_RAM_END, 1 };
+	if (vmm->ram_size <= X86_BIOS_END)
+		return n;
+	/* the EBDA, the VGA window and ROMs, the BIOS area with ACPI */
+	map[n++] = (struct x86_e820){ X86_LOW_RAM_END, 0xa0000 - X86_LOW_RAM_END, 2 };
+	map[n++] = (struct x86_e820){ X86_ACPI_BASE, X86_BIOS_END - X86_ACPI_BASE, 2 };
+	map[n++] = (struct x86_e820){ X86_BIOS_END, vmm->ram_size - X86_BIOS_END, 1 };
+	return n;
 }
 
 void arch_machine_init(struct vmm *vmm)
 {
-	static const struct vmm_device fixed[] = {
-		{ .name = "isa-debug-exit", .base = DEBUG_EXIT_PORT, .len = 4,
-		  .write = debug_exit_write },
-		{ .name = "pm1a_cnt", .base = PM1A_CNT_PORT, .len = 2,
-		  .read = pm1a_cnt_read, .write = pm1a_cnt_write },
-		{ .name = "pm1a_cnt (Bochs)", .base = BOCHS_PM1A_CNT_PORT,
-		  .len = 2, .read = pm1a_cnt_read, .write = pm1a_cnt_write },
+	static const struct vmm_device debug_exit = {
+		.name = "isa-debug-exit", .base = DEBUG_EXIT_PORT, .len = 4,
+		.write = debug_exit_write,
 	};
-	unsigned int i;
+	struct x86_machine *m = calloc(1, sizeof(*m));
 
+	if (!m)
+		vmm_die(VMM_EXIT_FAILURE, "out of memory");
 	if (!(vmm->info.arch == AXVCPU_ARCH_X86_SVM ||
 	      vmm->info.arch == AXVCPU_ARCH_X86_VMX))
 		vmm_die(VMM_EXIT_FAILURE, "the module's backend (arch %u) is not x86",
 			vmm->info.arch);
-	/* the APs wait for INIT and SIPI, which need the local APIC */
-	if (vmm->nr_vcpus > 1)
-		vmm_die(VMM_EXIT_USAGE,
-			"--cpus %u: more than one vCPU needs the local APIC, not built yet",
-			vmm->nr_vcpus);
-	uart16550_init(vmm, COM1_BASE);
+	vmm->arch = m;
+	m->pic = i8259_init(vmm);
+	lapic_init(vmm, &m->lapics);
+	i8254_init(vmm);
+	rtc_init(vmm);
+	uart16550_init(vmm, COM1_BASE, COM1_IRQ);
 	fw_cfg_init(vmm, FW_CFG_PORT);
-	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		vmm_add_device(vmm, &fixed[i]);
+	vmm_add_device(vmm, &debug_exit);
+	acpi_init(vmm);
+	x86_cpu_init(vmm);
+}
+
+void arch_irq_line(struct vmm *vmm, unsigned int irq, bool level)
+{
+	struct x86_machine *m = vmm->arch;
+
+	i8259_set_irq(m->pic, irq, level);
 }
 
 void arch_load(struct vmm *vmm)
 {
 	struct vmm_vcpu *bsp = &vmm->vcpus[0];
 	unsigned int i;
+	uint8_t *img;
+	size_t size;
 
 	for (i = 0; i < vmm->cfg.nr_loads; i++)
 		x86_load_raw(vmm, vmm->cfg.loads[i].file, vmm->cfg.loads[i].gpa);
 	if (vmm->cfg.kernel) {
-		x86_load_multiboot(vmm, bsp);
+		img = vmm_read_file(vmm->cfg.kernel, &size, vmm->ram_size);
+		if (x86_is_bzimage(img, size))
+			x86_load_bzimage(vmm, bsp, img, size);
+		else
+			x86_load_multiboot(vmm, bsp, img, size);
+		free(img);
 		return;
 	}
 	bsp->entry = vmm->cfg.entry;
@@ -109,29 +134,30 @@ void arch_vcpu_init(struct vmm_vcpu *v)
 			vmm_die(VMM_EXIT_FAILURE, "vCPU %u: SET_GPR %u: %s",
 				v->id, r, strerror(errno));
 	}
+	x86_cpu_vcpu_init(v);
 }
 
-/*
- * MSRs the module leaves to user space: none is emulated here yet, so
- * they fault (#GP), as on KVM without ignore_msrs.
- */
-bool arch_sysreg(struct vmm_vcpu *vcpu, bool write, uint64_t id,
-		 uint64_t *value)
-{
-	return false;
-}
-
-/*
- * HLT: nothing in this machine raises an interrupt yet, so a halted vCPU
- * stays halted, whether its interrupts are on or off.
- */
+/* HLT with interrupts off never ends (no NMI source in this machine). */
 bool arch_halt(struct vmm_vcpu *vcpu)
 {
 	struct axvcpu_regs regs = { 0 };
 
-	if (!ioctl(vcpu->fd, AXVCPU_GET_REGS, &regs) &&
-	    (regs.x86.rflags & X86_RFLAGS_IF))
-		vmm_warn("vCPU %u halted waiting for an interrupt no device of this machine sends",
-			 vcpu->id);
-	return false;
+	if (ioctl(vcpu->fd, AXVCPU_GET_REGS, &regs))
+		vmm_die(VMM_EXIT_FAILURE, "vCPU %u: GET_REGS: %s", vcpu->id,
+			strerror(errno));
+	return regs.x86.rflags & X86_RFLAGS_IF;
+}
+
+bool arch_irq_pending(struct vmm_vcpu *vcpu)
+{
+	struct axvcpu_events ev = { 0 };
+	unsigned int i;
+
+	if (ioctl(vcpu->fd, AXVCPU_GET_EVENTS, &ev))
+		vmm_die(VMM_EXIT_FAILURE, "vCPU %u: GET_EVENTS: %s", vcpu->id,
+			strerror(errno));
+	for (i = 0; i < 4; i++)
+		if (ev.x86.pending_irqs[i])
+			return true;
+	return ev.x86.injected_valid;
 }

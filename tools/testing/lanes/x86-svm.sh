@@ -94,6 +94,12 @@ say "kernel $KVER, QEMU -cpu $QEMU_CPU -m $QEMU_MEM -smp $QEMU_SMP, TCG thread=$
 
 build_module "$KDIR"
 build_tests
+# the Linux guest of axvcpu-run (vmm_linux_x86_test): Debian's own kernel,
+# untouched, whatever kernel this lane boots
+if v=$(debian_kver amd64); then
+	cp "/boot/vmlinuz-$v" "$W/tests/vmm/guests/vmlinuz" ||
+		lane_abort "cannot copy /boot/vmlinuz-$v"
+fi
 mapfile -t PROGRAMS < <(test_programs)
 if [ "${#PROGRAMS[@]}" -eq 0 ]; then
 	if [ "$MODE" = bench ]; then

@@ -274,10 +274,14 @@ TEST_F(sysreg, cr8_in_regs)
 	ASSERT_EQ(9, regs.x86.cr8);
 }
 
-/* XCR0 is the host's: it reads so and takes only that value. */
+/*
+ * XCR0 is the guest's own: it starts as the host's and takes what XSETBV
+ * would within it (x87 on, AVX only with SSE); anything else is refused
+ * and changes nothing.
+ */
 TEST_F(sysreg, xcr0)
 {
-	__u64 v = 0;
+	__u64 v = 0, host;
 
 	AXV_REQUIRE_X86(&self->info);
 	self->vcpu = sysreg_vcpu(&self->vm);
@@ -285,11 +289,20 @@ TEST_F(sysreg, xcr0)
 		ASSERT_EQ(-ENOENT, get_sysreg(self->vcpu, XCR0, &v));
 		return;
 	}
+	host = host_xcr0();
 	ASSERT_EQ(0, get_sysreg(self->vcpu, XCR0, &v));
-	ASSERT_EQ(host_xcr0(), v);
-	ASSERT_EQ(0, set_sysreg(self->vcpu, XCR0, v));
-	ASSERT_EQ(-EINVAL, set_sysreg(self->vcpu, XCR0, v & ~4ULL));
-	ASSERT_EQ(-EINVAL, set_sysreg(self->vcpu, XCR0, v | (1ULL << 62)));
+	ASSERT_EQ(host, v);
+	ASSERT_EQ(0, set_sysreg(self->vcpu, XCR0, 0x3));
+	ASSERT_EQ(0, get_sysreg(self->vcpu, XCR0, &v));
+	ASSERT_EQ(0x3, v);
+	ASSERT_EQ(-EINVAL, set_sysreg(self->vcpu, XCR0, 0x2));	/* no x87 */
+	ASSERT_EQ(-EINVAL, set_sysreg(self->vcpu, XCR0, host | (1ULL << 62)));
+	if (host & 4)	/* AVX without SSE */
+		ASSERT_EQ(-EINVAL, set_sysreg(self->vcpu, XCR0, 0x5));
+	ASSERT_EQ(0, get_sysreg(self->vcpu, XCR0, &v));
+	ASSERT_EQ(0x3, v);
+	ASSERT_EQ(0, set_sysreg(self->vcpu, XCR0, host));
+	ASSERT_EQ(host, host_xcr0());
 }
 
 /* Unknown ids: ENOENT for GET and SET; nothing else changes. */

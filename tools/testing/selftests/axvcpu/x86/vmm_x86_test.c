@@ -3,7 +3,7 @@
  * vmm_x86_test: the reference VMM, axvcpu-run (tools/axvcpu-run,
  * Documentation/vmm.rst), run as a VMM author runs it: its arguments and
  * their one-line errors (status 2), unreadable and malformed images
- * (status 2), the sample multiboot guest of make demo (greeting, CPUID
+ * (multiboot and bzImage; status 2), the sample multiboot guest of make demo (greeting, CPUID
  * signature, vCPU count from fw_cfg, RAM, command line, its --initrd as
  * the multiboot module, power-off with status 0), and raw guests that end through isa-debug-exit (status
  * (V << 1) | 1), power off from real mode, read COM1's receiver from the
@@ -12,166 +12,7 @@
  * The VMM is vmm/axvcpu-run beside this program (the lane builds it
  * there), or $AXVCPU_VMM.
  */
-#include <fcntl.h>
-#include <libgen.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-#include "kselftest_harness.h"
-#include "axvcpu_util.h"
-
-#define VMM_TIMEOUT_MS	20000	/* below the harness's 30 s */
-#define OUT_MAX		16384
-
-struct vmm_result {
-	int status;		/* exit status, or 128 + signal */
-	char out[OUT_MAX];	/* stdout */
-	char err[OUT_MAX];	/* stderr */
-};
-
-static char vmm_path[4096], guest_dir[4096], tmp_dir[64];
-
-static void find_vmm(void)
-{
-	char self[4096];
-	ssize_t n;
-
-	if (vmm_path[0])
-		return;
-	if (getenv("AXVCPU_VMM")) {
-		snprintf(vmm_path, sizeof(vmm_path), "%s", getenv("AXVCPU_VMM"));
-	} else {
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		AXV_REQUIRE(n > 0, "readlink /proc/self/exe");
-		self[n] = '\0';
-		snprintf(vmm_path, sizeof(vmm_path), "%s/vmm/axvcpu-run",
-			 dirname(self));
-	}
-	snprintf(self, sizeof(self), "%s", vmm_path);
-	snprintf(guest_dir, sizeof(guest_dir), "%s/guests", dirname(self));
-	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/vmm_test.XXXXXX");
-	AXV_REQUIRE(mkdtemp(tmp_dir), "mkdtemp");
-}
-
-/* Drain @fd into @buf (NUL-terminated); false at EOF. */
-static bool drain(int fd, char *buf, size_t *len)
-{
-	char tmp[4096];
-	ssize_t n = read(fd, tmp, sizeof(tmp));
-
-	if (n <= 0)
-		return false;
-	if (*len + n >= OUT_MAX)
-		n = OUT_MAX - 1 - *len;
-	memcpy(buf + *len, tmp, n);
-	*len += n;
-	buf[*len] = '\0';
-	return true;
-}
-
-/* Run the VMM with @argv (NULL-terminated, without argv[0]) and @in as stdin. */
-static void run_vmm(struct vmm_result *r, const char *in, const char **argv)
-{
-	int pin[2], pout[2], perr[2], st, i, ms = 0;
-	const char *args[32] = { vmm_path };
-	size_t lo = 0, le = 0;
-	bool oo = true, eo = true;
-	pid_t pid;
-
-	find_vmm();
-	for (i = 0; argv[i]; i++)
-		args[i + 1] = argv[i];
-	memset(r, 0, sizeof(*r));
-	AXV_REQUIRE(!pipe(pin) && !pipe(pout) && !pipe(perr), "pipe");
-	pid = fork();
-	AXV_REQUIRE(pid >= 0, "fork");
-	if (pid == 0) {
-		dup2(pin[0], 0);
-		dup2(pout[1], 1);
-		dup2(perr[1], 2);
-		close(pin[1]);
-		close(pout[0]);
-		close(perr[0]);
-		execv(vmm_path, (char **)args);
-		_exit(127);
-	}
-	close(pin[0]);
-	close(pout[1]);
-	close(perr[1]);
-	if (in && write(pin[1], in, strlen(in)) != (ssize_t)strlen(in))
-		AXV_DIE("writing the VMM's stdin");
-	close(pin[1]);
-	while (oo || eo) {
-		struct pollfd p[2] = { { pout[0], POLLIN, 0 }, { perr[0], POLLIN, 0 } };
-
-		if (poll(p, 2, 100) <= 0) {
-			ms += 100;
-			if (ms > VMM_TIMEOUT_MS) {
-				kill(pid, SIGKILL);
-				break;
-			}
-			continue;
-		}
-		if (oo && (p[0].revents & (POLLIN | POLLHUP)))
-			oo = drain(pout[0], r->out, &lo);
-		if (eo && (p[1].revents & (POLLIN | POLLHUP)))
-			eo = drain(perr[0], r->err, &le);
-	}
-	close(pout[0]);
-	close(perr[0]);
-	AXV_REQUIRE(waitpid(pid, &st, 0) == pid, "waitpid");
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-/* A file in the test's directory with @len bytes of @data. */
-static const char *tmp_file(const char *name, const void *data, size_t len)
-{
-	static char path[8][256];
-	static int next;
-	char *p = path[next++ % 8];
-	int fd;
-
-	find_vmm();
-	snprintf(p, 256, "%s/%s", tmp_dir, name);
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	AXV_REQUIRE(fd >= 0 && write(fd, data, len) == (ssize_t)len, "%s", p);
-	close(fd);
-	return p;
-}
-
-static int count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
-#define ASSERT_VMM(_r, _status) do {					\
-	ASSERT_EQ(_status, (_r)->status)				\
-		TH_LOG("axvcpu-run exited with %d, expected %d; stdout:\n%s\nstderr:\n%s", \
-		       (_r)->status, _status, (_r)->out, (_r)->err);	\
-} while (0)
-
-#define ASSERT_OUT(_r, _text)						\
-	ASSERT_NE(NULL, strstr((_r)->out, _text))			\
-		TH_LOG("stdout lacks \"%s\":\n%s\nstderr:\n%s", _text,	\
-		       (_r)->out, (_r)->err)
-
-static const char *hello(void)
-{
-	static char p[4200];
-
-	find_vmm();
-	snprintf(p, sizeof(p), "%s/hello.elf", guest_dir);
-	return p;
-}
+#include "vmm_util.h"
 
 TEST(help_and_version)
 {
@@ -235,6 +76,29 @@ TEST(bad_arguments)
 }
 
 /* Unreadable and malformed images: status 2, one line naming the file. */
+/*
+ * 4 KiB that look like a bzImage's setup header (the kernel's
+ * Documentation/arch/x86/boot.rst): boot protocol @version, @setup_sects
+ * sectors of setup, @init_size bytes to decompress into.
+ */
+static const void *fake_bzimage(__u16 version, __u8 setup_sects,
+				__u32 init_size)
+{
+	static __u8 img[4096];
+
+	memset(img, 0, sizeof(img));
+	img[0x1f1] = setup_sects;
+	img[0x1fe] = 0x55;
+	img[0x1ff] = 0xaa;
+	img[0x200] = 0xeb;		/* jmp over the header */
+	img[0x201] = 0x66;
+	memcpy(img + 0x202, "HdrS", 4);
+	memcpy(img + 0x206, &version, 2);
+	img[0x211] = 0x01;		/* LOADED_HIGH */
+	memcpy(img + 0x260, &init_size, 4);
+	return img;
+}
+
 TEST(image_errors)
 {
 	static const char text[] = "this is not a kernel\n";
@@ -251,7 +115,22 @@ TEST(image_errors)
 	f = tmp_file("text", text, sizeof(text) - 1);
 	run_vmm(&r, NULL, (const char *[]){ "run", "--kernel", f, NULL });
 	ASSERT_VMM(&r, 2);
-	ASSERT_NE(NULL, strstr(r.err, "no multiboot header")) TH_LOG("%s", r.err);
+	ASSERT_NE(NULL, strstr(r.err, "neither a bzImage nor a multiboot kernel")) TH_LOG("%s", r.err);
+	ASSERT_EQ(1, count_lines(r.err)) TH_LOG("%s", r.err);
+
+	/* bzImages: an old boot protocol, a cut file, too little RAM */
+	f = tmp_file("bz-old", fake_bzimage(0x0200, 1, 0), 4096);
+	run_vmm(&r, NULL, (const char *[]){ "run", "--kernel", f, NULL });
+	ASSERT_VMM(&r, 2);
+	ASSERT_NE(NULL, strstr(r.err, "boot protocol 2.00")) TH_LOG("%s", r.err);
+	f = tmp_file("bz-cut", fake_bzimage(0x020f, 40, 0), 4096);
+	run_vmm(&r, NULL, (const char *[]){ "run", "--kernel", f, NULL });
+	ASSERT_VMM(&r, 2);
+	ASSERT_NE(NULL, strstr(r.err, "out of range")) TH_LOG("%s", r.err);
+	f = tmp_file("bz-big", fake_bzimage(0x020f, 1, 64 << 20), 4096);
+	run_vmm(&r, NULL, (const char *[]){ "run", "--kernel", f, "--mem", "16M", NULL });
+	ASSERT_VMM(&r, 2);
+	ASSERT_NE(NULL, strstr(r.err, "--mem is too small")) TH_LOG("%s", r.err);
 	ASSERT_EQ(1, count_lines(r.err)) TH_LOG("%s", r.err);
 
 	f = tmp_file("badsum", bad_sum, sizeof(bad_sum));

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the x86 guest's CPU says it is and the MSRs the VMM answers.
+ *
+ * CPUID: the module's default table (AXVCPU_GET_SUPPORTED_CPUID) less
+ * what this machine does not give a guest: the features whose MSRs or
+ * state neither the module nor this VMM switches or emulates (machine
+ * checks, MTRRs, performance counters, PKU, RDTSCP/RDPID's TSC_AUX, the
+ * speculation-control MSRs, TSC_ADJUST, the TSC-deadline timer, x2APIC),
+ * and with each vCPU's own APIC ID (SDM vol. 2A, CPUID; AMD APM vol. 3,
+ * appendix E).
+ *
+ * MSRs the module leaves to user space: IA32_APIC_BASE (lapic.c), and the
+ * few that Linux reads or writes
+ * without a fault handler on the CPUs this table describes are kept here
+ * as plain storage; every other one faults (#GP), as on KVM without
+ * ignore_msrs. AXVCPU_RUN_DEBUG=1 in the environment names each one the
+ * guest touches.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "x86.h"
+
+#define MAX_CPUID		256
+
+/* leaf 1 */
+#define EDX_MCE			(1U << 7)
+#define EDX_MTRR		(1U << 12)
+#define EDX_MCA			(1U << 14)
+#define EDX_ACPI		(1U << 22)	/* thermal MSRs */
+#define EDX_TM			(1U << 29)
+#define ECX_DTES64		(1U << 2)
+#define ECX_DS_CPL		(1U << 4)
+#define ECX_SMX			(1U << 6)
+#define ECX_EST			(1U << 7)
+#define ECX_TM2			(1U << 8)
+#define ECX_SDBG		(1U << 11)
+#define ECX_PDCM		(1U << 15)
+#define ECX_TSC_DEADLINE	(1U << 24)
+/* leaf 7, subleaf 0 */
+#define EBX7_TSC_ADJUST		(1U << 1)
+#define EBX7_PQM		(1U << 12)
+#define EBX7_PQE		(1U << 15)
+#define EBX7_INTEL_PT		(1U << 25)
+#define ECX7_PKU		(1U << 3)
+#define ECX7_WAITPKG		(1U << 5)
+#define ECX7_RDPID		(1U << 22)
+#define EDX7_SPEC_CTRL_ALL	(0xfU << 26 | 1U << 31)	/* 26-29, 31 */
+/* leaf 0x80000001 */
+#define ECX81_EXTAPIC		(1U << 3)
+#define ECX81_IBS		(1U << 10)
+#define ECX81_SKINIT		(1U << 12)
+#define ECX81_WDT		(1U << 13)
+#define ECX81_LWP		(1U << 15)
+#define ECX81_PERFCTR		(0x3U << 23 | 1U << 28)	/* core, NB, LLC */
+#define EDX81_RDTSCP		(1U << 27)
+/* leaf 0x80000008 EBX: IBPB .. and the SSBD controls */
+#define EBX88_SPEC_CTRL_ALL	(0x7fU << 12 | 0x3U << 24)
+
+#define MSR_APIC_BASE		0x0000001b
+#define MSR_PATCH_LEVEL		0x0000008b
+#define MSR_AMD_SYSCFG		0xc0010010
+#define MSR_AMD_HWCR		0xc0010015
+#define MSR_AMD_DE_CFG		0xc0011029
+
+/* MSRs kept as storage: the guest reads back what it wrote. */
+static const uint32_t stored_msrs[] = {
+	MSR_PATCH_LEVEL, MSR_AMD_SYSCFG, MSR_AMD_HWCR, MSR_AMD_DE_CFG,
+};
+
+#define NR_STORED	(sizeof(stored_msrs) / sizeof(stored_msrs[0]))
+
+struct x86_cpu {
+	uint64_t msr[NR_STORED];
+};
+
+static struct axvcpu_cpuid_entry cpuid[MAX_CPUID];
+static unsigned int cpuid_nent;
+static bool debug;
+
+void x86_cpu_init(struct vmm *vmm)
+{
+	struct axvcpu_cpuid c = { .nent = MAX_CPUID,
+				  .entries = (uintptr_t)cpuid };
+	const char *d = getenv("AXVCPU_RUN_DEBUG");
+	unsigned int i;
+
+	debug = d && *d && strcmp(d, "0");
+	if (ioctl(vmm->sys_fd, AXVCPU_GET_SUPPORTED_CPUID, &c))
+		vmm_die(VMM_EXIT_FAILURE, "GET_SUPPORTED_CPUID: %s",
+			strerror(errno));
+	cpuid_nent = c.nent;
+	for (i = 0; i < cpuid_nent; i++) {
+		struct axvcpu_cpuid_entry *e = &cpuid[i];
+
+		switch (e->function) {
+		case 1:
+			e->edx &= ~(EDX_MCE | EDX_MTRR | EDX_MCA | EDX_ACPI |
+				    EDX_TM);
+			e->ecx &= ~(ECX_DTES64 | ECX_DS_CPL | ECX_SMX |
+				    ECX_EST | ECX_TM2 | ECX_SDBG | ECX_PDCM |
+				    ECX_TSC_DEADLINE);
+			break;
+		case 6:		/* thermal and power: only ARAT */
+			e->eax &= 1U << 2;
+			e->ebx = e->ecx = e->edx = 0;
+			break;
+		case 7:
+			if (e->index)
+				break;
+			e->ebx &= ~(EBX7_TSC_ADJUST | EBX7_PQM | EBX7_PQE |
+				    EBX7_INTEL_PT);
+			e->ecx &= ~(ECX7_PKU | ECX7_WAITPKG | ECX7_RDPID);
+			e->edx &= ~EDX7_SPEC_CTRL_ALL;
+			break;
+		case 0xa:	/* architectural performance monitoring */
+			e->eax = e->ebx = e->ecx = e->edx = 0;
+			break;
+		case 0x80000001:
+			e->ecx &= ~(ECX81_EXTAPIC | ECX81_IBS | ECX81_SKINIT |
+				    ECX81_WDT | ECX81_LWP | ECX81_PERFCTR);
+			e->edx &= ~EDX81_RDTSCP;
+			break;
+		case 0x80000007:	/* only the invariant TSC */
+			e->edx &= 1U << 8;
+			break;
+		case 0x80000008:
+			e->ebx &= ~EBX88_SPEC_CTRL_ALL;
+			break;
+		}
+	}
+}
+
+void x86_cpu_vcpu_init(struct vmm_vcpu *v)
+{
+	struct axvcpu_cpuid_entry table[MAX_CPUID];
+	struct axvcpu_cpuid c = { .nent = cpuid_nent,
+				  .entries = (uintptr_t)table };
+	unsigned int i;
+
+	v->arch = calloc(1, sizeof(struct x86_cpu));
+	if (!v->arch)
+		vmm_die(VMM_EXIT_FAILURE, "out of memory");
+	memcpy(table, cpuid, cpuid_nent * sizeof(*table));
+	for (i = 0; i < cpuid_nent; i++) {
+		struct axvcpu_cpuid_entry *e = &table[i];
+
+		/* the vCPU's APIC ID, where each leaf gives it */
+		if (e->function == 1)
+			e->ebx = (e->ebx & 0x00ffffff) | v->id << 24;
+		else if (e->function == 0xb || e->function == 0x1f)
+			e->edx = v->id;
+		else if (e->function == 0x8000001e)
+			e->eax = v->id;
+	}
+	if (ioctl(v->fd, AXVCPU_SET_CPUID, &c))
+		vmm_die(VMM_EXIT_FAILURE, "vCPU %u: SET_CPUID: %s", v->id,
+			strerror(errno));
+}
+
+bool arch_sysreg(struct vmm_vcpu *vcpu, bool write, uint64_t id,
+		 uint64_t *value)
+{
+	struct x86_cpu *cpu = vcpu->arch;
+	unsigned int i;
+
+	if (id == MSR_APIC_BASE && lapic_base_msr(vcpu, write, value))
+		return true;
+
+	for (i = 0; i < NR_STORED; i++) {
+		if (stored_msrs[i] != id)
+			continue;
+		if (write)
+			cpu->msr[i] = *value;
+		else
+			*value = cpu->msr[i];
+		return true;
+	}
+	if (debug)
+		vmm_warn("vCPU %u: %s of MSR %#llx: #GP", vcpu->id,
+			 write ? "WRMSR" : "RDMSR", (unsigned long long)id);
+	return false;
+}

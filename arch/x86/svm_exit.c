@@ -19,9 +19,23 @@
 #define IOIO_IN			BIT(0)
 #define IOIO_STR		BIT(2)
 
+/*
+ * Complete an intercepted instruction: RIP past it, and the interrupt
+ * shadow gone. The shadow of STI or MOV SS covers the one instruction
+ * after it (SDM vol. 2B, STI; APM vol. 2, 15.21.5); when that instruction
+ * is the one completed here (STI; HLT), the shadow ends with it. Left set,
+ * the next entry would hold an interrupt back past the instruction after
+ * (STI; HLT; CLI never takes the interrupt that ended the HLT).
+ */
+static void svm_set_next_rip(struct svm_vcpu *svm, u64 rip)
+{
+	svm->vmcb->save.rip = rip;
+	svm->vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+}
+
 static void svm_skip(struct svm_vcpu *svm, unsigned int len)
 {
-	svm->vmcb->save.rip += len;
+	svm_set_next_rip(svm, svm->vmcb->save.rip + len);
 }
 
 void svm_inject_exception(struct svm_vcpu *svm, unsigned int vector,
@@ -50,7 +64,7 @@ static int svm_exit_ioio(struct svm_vcpu *svm, struct axvcpu_run *run)
 	if (info & IOIO_STR)
 		return svm_fail(run, AXVCPU_X86_FAIL_STRING_IO);
 	/* SZ8/SZ16/SZ32 are one-hot bits 4..6 (= 1, 2, 4); EXITINFO2 is the next RIP. */
-	svm->vmcb->save.rip = svm->vmcb->control.exit_info_2;
+	svm_set_next_rip(svm, svm->vmcb->control.exit_info_2);
 	x86_exit_io(&svm->x86, run, info >> 16, width, info & IOIO_IN);
 	return AXVCPU_RUN_EXIT;
 }

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -123,7 +122,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: " VMM_NAME " run --kernel FILE [--initrd FILE] [--cmdline STR]\n"
 		"                   [--mem SIZE] [--cpus N] [--load FILE@GPA]... [--entry GPA]\n"
-		"                   [--real-mode]\n"
+		"                   [--real-mode] [--kvm]\n"
 		"       " VMM_NAME " run --load FILE@GPA... --entry GPA [...]\n"
 		"       " VMM_NAME " --help | --version\n"
 		"\n"
@@ -143,6 +142,7 @@ static void usage(FILE *f)
 		"  --load FILE@GPA  copy FILE into guest RAM at GPA (repeatable)\n"
 		"  --entry GPA      start vCPU 0 there (raw images)\n"
 		"  --real-mode      with --entry: start in real mode\n"
+		"  --kvm            run on /dev/kvm instead, for comparison (x86)\n"
 		"\n"
 		"Exit status: 0 when the guest powers off or halts for good, (V << 1) | 1\n"
 		"for a write of V to isa-debug-exit, 1 when the VMM or the module fails,\n"
@@ -210,6 +210,7 @@ static void parse_args(int argc, char **argv, struct vmm_config *cfg)
 		{ "load", required_argument, NULL, 'l' },
 		{ "entry", required_argument, NULL, 'e' },
 		{ "real-mode", no_argument, NULL, 'r' },
+		{ "kvm", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -274,6 +275,9 @@ static void parse_args(int argc, char **argv, struct vmm_config *cfg)
 		case 'r':
 			cfg->real_mode = true;
 			break;
+		case 'K':
+			cfg->kvm = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -312,39 +316,14 @@ static void parse_args(int argc, char **argv, struct vmm_config *cfg)
 			"--mem: 2 MiB to 3 GiB in whole pages (RAM is one region below the PCI hole)");
 }
 
-static void vm_create(struct vmm *vmm)
+/* Guest RAM: one anonymous mapping, given to the hypervisor as slot 0. */
+static void ram_create(struct vmm *vmm)
 {
-	struct axvcpu_memory_region r = { 0 };
-
-	vmm->sys_fd = open("/dev/axvcpu", O_RDWR | O_CLOEXEC);
-	if (vmm->sys_fd < 0)
-		vmm_die(VMM_EXIT_FAILURE, "/dev/axvcpu: %s (is axvcpu.ko loaded?)",
-			strerror(errno));
-	if (ioctl(vmm->sys_fd, AXVCPU_GET_API_VERSION, 0) != AXVCPU_API_VERSION)
-		vmm_die(VMM_EXIT_FAILURE, "axvcpu API version %d expected",
-			AXVCPU_API_VERSION);
-	if (ioctl(vmm->sys_fd, AXVCPU_GET_INFO, &vmm->info))
-		vmm_die(VMM_EXIT_FAILURE, "GET_INFO: %s", strerror(errno));
-	if (vmm->cfg.cpus > vmm->info.max_vcpus)
-		vmm_die(VMM_EXIT_USAGE, "--cpus %u: the module allows %u",
-			vmm->cfg.cpus, vmm->info.max_vcpus);
-	vmm->vm_fd = ioctl(vmm->sys_fd, AXVCPU_CREATE_VM, 0);
-	if (vmm->vm_fd < 0)
-		vmm_die(VMM_EXIT_FAILURE, "CREATE_VM: %s%s", strerror(errno),
-			errno == ENODEV ? " (no usable hardware: see dmesg)" : "");
-
 	vmm->ram_size = vmm->cfg.mem_size;
 	vmm->ram = mmap(NULL, vmm->ram_size, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vmm->ram == MAP_FAILED)
 		vmm_die(VMM_EXIT_FAILURE, "guest RAM of %llu MiB: %s",
-			(unsigned long long)(vmm->ram_size >> 20), strerror(errno));
-	r.slot = 0;
-	r.guest_phys_addr = 0;
-	r.memory_size = vmm->ram_size;
-	r.userspace_addr = (uintptr_t)vmm->ram;
-	if (ioctl(vmm->vm_fd, AXVCPU_SET_MEMORY_REGION, &r))
-		vmm_die(VMM_EXIT_FAILURE, "SET_MEMORY_REGION of %llu MiB: %s",
 			(unsigned long long)(vmm->ram_size >> 20), strerror(errno));
 }
 
@@ -353,24 +332,12 @@ static void vcpus_create(struct vmm *vmm)
 	unsigned int i;
 
 	for (i = 0; i < vmm->cfg.cpus; i++) {
-		struct axvcpu_create_vcpu args = { .vcpu_id = i };
 		struct vmm_vcpu *v = &vmm->vcpus[i];
 
 		v->vmm = vmm;
 		v->id = i;
 		v->started = i == 0;	/* the others wait for the BSP */
-		/* HLT exits to the VMM, which knows whether anything can wake it */
-		args.vm_fd = vmm->vm_fd;
-		v->fd = ioctl(vmm->sys_fd, AXVCPU_CREATE_VCPU, &args);
-		if (v->fd < 0)
-			vmm_die(VMM_EXIT_FAILURE, "CREATE_VCPU %u: %s", i,
-				strerror(errno));
-		v->run_size = vmm->info.run_mmap_size;
-		v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE,
-			      MAP_SHARED, v->fd, 0);
-		if (v->run == MAP_FAILED)
-			vmm_die(VMM_EXIT_FAILURE, "mmap of vCPU %u's run struct: %s",
-				i, strerror(errno));
+		vmm->hv->vcpu_create(v);
 	}
 	vmm->nr_vcpus = vmm->cfg.cpus;
 }
@@ -387,7 +354,9 @@ int main(int argc, char **argv)
 	pthread_cond_init(&vmm.timer_cond, &ca);
 	pthread_cond_init(&vmm.wake, NULL);
 	setvbuf(stdout, NULL, _IONBF, 0);
-	vm_create(&vmm);
+	vmm.hv = vmm.cfg.kvm ? &vmm_hv_kvm : &vmm_hv_axvcpu;
+	ram_create(&vmm);
+	vmm.hv->vm_create(&vmm);
 	vcpus_create(&vmm);
 	arch_machine_init(&vmm);
 	arch_load(&vmm);

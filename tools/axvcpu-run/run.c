@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 
 #include "vmm.h"
@@ -31,8 +30,8 @@ static struct vmm_device *find_device(struct vmm *vmm, bool mmio,
  * A device access; unclaimed reads see all ones (a floating bus) and
  * unclaimed writes vanish, as on a PC.
  */
-static uint64_t device_access(struct vmm *vmm, bool mmio, uint64_t addr,
-			      unsigned int width, bool write, uint64_t val)
+uint64_t vmm_device_access(struct vmm *vmm, bool mmio, uint64_t addr,
+			   unsigned int width, bool write, uint64_t val)
 {
 	struct vmm_device *d;
 
@@ -75,13 +74,9 @@ static bool all_halted(struct vmm *vmm)
 	return idle == vmm->nr_vcpus;
 }
 
-void vmm_inject(struct vmm_vcpu *v, unsigned int vector)
+void vmm_inject(struct vmm_vcpu *v, unsigned int vector, bool nmi)
 {
-	struct axvcpu_interrupt irq = { .vector = vector };
-
-	if (ioctl(v->fd, AXVCPU_INJECT_INTERRUPT, &irq))
-		vmm_warn("vCPU %u: INJECT_INTERRUPT %#x: %s", v->id, vector,
-			 strerror(errno));
+	v->vmm->hv->inject(v, vector, nmi);
 	v->wake_seq++;
 	pthread_cond_broadcast(&v->vmm->wake);
 }
@@ -102,7 +97,7 @@ static bool vcpu_halt(struct vmm_vcpu *v)
 	pthread_mutex_lock(&vmm->lock);
 	seq = v->wake_seq;
 	pthread_mutex_unlock(&vmm->lock);
-	if (!arch_halt(v)) {
+	if (!vmm->hv->halt_wakeable(v)) {
 		pthread_mutex_lock(&vmm->lock);
 		vmm->halted++;
 		over = all_halted(vmm);
@@ -113,7 +108,7 @@ static bool vcpu_halt(struct vmm_vcpu *v)
 		}
 		return false;
 	}
-	if (arch_irq_pending(v))
+	if (vmm->hv->irq_pending(v))
 		return true;
 	pthread_mutex_lock(&vmm->lock);
 	while (v->wake_seq == seq &&
@@ -135,19 +130,19 @@ static bool handle_exit(struct vmm_vcpu *v)
 	case AXVCPU_EXIT_EXTERNAL_INTERRUPT:
 		return true;
 	case AXVCPU_EXIT_IO_READ:
-		run->io.data = device_access(vmm, false, run->io.port,
+		run->io.data = vmm_device_access(vmm, false, run->io.port,
 					     run->io.width, false, 0);
 		return true;
 	case AXVCPU_EXIT_IO_WRITE:
-		device_access(vmm, false, run->io.port, run->io.width, true,
+		vmm_device_access(vmm, false, run->io.port, run->io.width, true,
 			      run->io.data);
 		return true;
 	case AXVCPU_EXIT_MMIO_READ:
-		run->mmio.data = device_access(vmm, true, run->mmio.addr,
+		run->mmio.data = vmm_device_access(vmm, true, run->mmio.addr,
 					       run->mmio.width, false, 0);
 		return true;
 	case AXVCPU_EXIT_MMIO_WRITE:
-		device_access(vmm, true, run->mmio.addr, run->mmio.width, true,
+		vmm_device_access(vmm, true, run->mmio.addr, run->mmio.width, true,
 			      run->mmio.data);
 		return true;
 	case AXVCPU_EXIT_SYSREG_READ:
@@ -166,6 +161,8 @@ static bool handle_exit(struct vmm_vcpu *v)
 	case AXVCPU_EXIT_HALT:
 		return vcpu_halt(v);
 	case AXVCPU_EXIT_SYSTEM_DOWN:
+		vmm_warn("vCPU %u: the guest shut the machine down (x86: a triple fault): stopping, as QEMU -no-reboot does",
+			 v->id);
 		vmm_stop(vmm, 0);
 		return false;
 	case AXVCPU_EXIT_FAIL_ENTRY:
@@ -205,8 +202,8 @@ static void *vcpu_thread(void *arg)
 	pthread_mutex_unlock(&vmm->lock);
 	if (!v->started)
 		return NULL;
-	arch_vcpu_init(v);
-	if (ioctl(v->fd, AXVCPU_BIND, 0)) {
+	vmm->hv->vcpu_setup(v);
+	if (vmm->hv->vcpu_bind(v)) {
 		vmm_warn("vCPU %u: BIND: %s", v->id, strerror(errno));
 		vmm_stop(vmm, VMM_EXIT_FAILURE);
 		return NULL;
@@ -214,7 +211,7 @@ static void *vcpu_thread(void *arg)
 	for (;;) {
 		if (__atomic_load_n(&vmm->stopping, __ATOMIC_SEQ_CST))
 			break;
-		if (ioctl(v->fd, AXVCPU_RUN, 0)) {
+		if (vmm->hv->vcpu_run(v)) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			vmm_warn("vCPU %u: RUN: %s", v->id, strerror(errno));

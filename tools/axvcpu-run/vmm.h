@@ -28,6 +28,7 @@
 #define VMM_EXIT_FAILURE	1	/* the VMM or the module failed */
 
 struct vmm;
+struct vmm_vcpu;
 
 /*
  * A device: a port or MMIO range and its handlers. @read fills *@val with
@@ -43,6 +44,44 @@ struct vmm_device {
 		      unsigned int width, uint64_t val);
 	void *dev;
 };
+
+/*
+ * The hypervisor under the VMM: axvcpu, or KVM for comparison (--kvm, the
+ * bench). The arch assembles both tables (x86/machine.c, x86/kvm.c).
+ */
+struct vmm_hv {
+	const char *name;
+	/* the VM with vmm->ram as its RAM at GPA 0 */
+	void (*vm_create)(struct vmm *vmm);
+	/* v->fd and v->run */
+	void (*vcpu_create)(struct vmm_vcpu *v);
+	/* the start state (v->entry, v->mode, v->gprs) and CPUID */
+	void (*vcpu_setup)(struct vmm_vcpu *v);
+	/* on the vCPU's thread, before its first run; -1 with errno */
+	int (*vcpu_bind)(struct vmm_vcpu *v);
+	/* one RUN; 0 with the exit in v->run, -1 with errno (EINTR: kicked) */
+	int (*vcpu_run)(struct vmm_vcpu *v);
+	/* send an interrupt vector or an NMI; any thread, vmm->lock held */
+	void (*inject)(struct vmm_vcpu *v, unsigned int vector, bool nmi);
+	/* after a HALT exit: may an interrupt wake it (interrupts on)? */
+	bool (*halt_wakeable)(struct vmm_vcpu *v);
+	/* an interrupt sent and not yet taken by the guest */
+	bool (*irq_pending)(struct vmm_vcpu *v);
+	/* x86: the hypervisor's CPUID table (room for @max); a vCPU's own */
+	unsigned int (*get_cpuid)(struct vmm *vmm,
+				  struct axvcpu_cpuid_entry *e, unsigned int max);
+	void (*set_cpuid)(struct vmm_vcpu *v,
+			  const struct axvcpu_cpuid_entry *e, unsigned int n);
+};
+
+extern const struct vmm_hv vmm_hv_axvcpu, vmm_hv_kvm;
+
+/* axvcpu.c: the parts of vmm_hv_axvcpu every architecture shares */
+void axvcpu_vm_create(struct vmm *vmm);
+void axvcpu_vcpu_create(struct vmm_vcpu *v);
+int axvcpu_vcpu_bind(struct vmm_vcpu *v);
+int axvcpu_vcpu_run(struct vmm_vcpu *v);
+void axvcpu_inject(struct vmm_vcpu *v, unsigned int vector, bool nmi);
 
 struct vmm_load {
 	const char *file;
@@ -60,6 +99,7 @@ struct vmm_config {
 	uint64_t entry;
 	bool has_entry;
 	bool real_mode;
+	bool kvm;
 };
 
 /*
@@ -91,10 +131,12 @@ struct vmm_vcpu {
 	/* bumped under vmm->lock by each interrupt sent to it (vmm_inject) */
 	uint64_t wake_seq;
 	void *arch;			/* the architecture's per-vCPU state */
+	void *hv_vcpu;			/* the hypervisor's (KVM's run struct) */
 };
 
 struct vmm {
 	struct vmm_config cfg;
+	const struct vmm_hv *hv;
 	int sys_fd, vm_fd;
 	struct axvcpu_info info;
 	uint8_t *ram;
@@ -138,10 +180,13 @@ extern __thread struct vmm_vcpu *vmm_current;
  */
 void vmm_vcpu_start(struct vmm_vcpu *vcpu, uint64_t entry, __u32 mode);
 /*
- * Send interrupt @vector to @vcpu (x86: AXVCPU_INJECT_INTERRUPT) and wake
- * it if it is halted. With vmm->lock held.
+ * Send interrupt @vector (or an NMI) to @vcpu through the hypervisor and
+ * wake it if it is halted. With vmm->lock held.
  */
-void vmm_inject(struct vmm_vcpu *vcpu, unsigned int vector);
+void vmm_inject(struct vmm_vcpu *vcpu, unsigned int vector, bool nmi);
+/* Port I/O or MMIO to the devices: a read's value, or 0 for a write. */
+uint64_t vmm_device_access(struct vmm *vmm, bool mmio, uint64_t addr,
+			   unsigned int width, bool write, uint64_t val);
 
 /* timer.c: the VMM's clock, timers (their callbacks hold vmm->lock) */
 uint64_t vmm_now(void);
@@ -154,18 +199,10 @@ void vmm_timers_start(struct vmm *vmm);
 void arch_machine_init(struct vmm *vmm);
 /* Load the images of the configuration and set vCPU 0's entry. */
 void arch_load(struct vmm *vmm);
-/* Set a vCPU up (SETUP, registers) before it is bound. */
-void arch_vcpu_init(struct vmm_vcpu *vcpu);
+
 /* A SYSREG_READ/WRITE exit; false to fault the access in the guest. */
 bool arch_sysreg(struct vmm_vcpu *vcpu, bool write, uint64_t id,
 		 uint64_t *value);
-/*
- * A HALT exit: false when the vCPU will never run again (it halted with
- * interrupts off); true when an interrupt may wake it.
- */
-bool arch_halt(struct vmm_vcpu *vcpu);
-/* Whether the module holds an interrupt for @vcpu it has not delivered. */
-bool arch_irq_pending(struct vmm_vcpu *vcpu);
 /* A device's interrupt line @irq (x86: the ISA IRQ) goes to @level. */
 void arch_irq_line(struct vmm *vmm, unsigned int irq, bool level);
 

@@ -2,25 +2,26 @@
 /*
  * What the x86 guest's CPU says it is and the MSRs the VMM answers.
  *
- * CPUID: the module's default table (AXVCPU_GET_SUPPORTED_CPUID) less
+ * CPUID: the hypervisor's default table (AXVCPU_GET_SUPPORTED_CPUID) less
  * what this machine does not give a guest: the features whose MSRs or
  * state neither the module nor this VMM switches or emulates (machine
  * checks, MTRRs, performance counters, PKU, RDTSCP/RDPID's TSC_AUX, the
- * speculation-control MSRs, TSC_ADJUST, the TSC-deadline timer, x2APIC),
- * and with each vCPU's own APIC ID (SDM vol. 2A, CPUID; AMD APM vol. 3,
+ * speculation-control MSRs, TSC_ADJUST, the TSC-deadline timer), with
+ * x2APIC offered (the local APIC has it, lapic.c; not on KVM, whose MSR
+ * filters cannot send the x2APIC MSRs to user space) and each vCPU's own
+ * APIC ID (SDM vol. 2A, CPUID; AMD APM vol. 3,
  * appendix E).
  *
- * MSRs the module leaves to user space: IA32_APIC_BASE (lapic.c), and the
+ * MSRs the module leaves to user space: IA32_APIC_BASE and the x2APIC
+ * registers (lapic.c), and the
  * few that Linux reads or writes
  * without a fault handler on the CPUs this table describes are kept here
  * as plain storage; every other one faults (#GP), as on KVM without
  * ignore_msrs. AXVCPU_RUN_DEBUG=1 in the environment names each one the
  * guest touches.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "x86.h"
 
@@ -39,6 +40,7 @@
 #define ECX_TM2			(1U << 8)
 #define ECX_SDBG		(1U << 11)
 #define ECX_PDCM		(1U << 15)
+#define ECX_X2APIC		(1U << 21)
 #define ECX_TSC_DEADLINE	(1U << 24)
 /* leaf 7, subleaf 0 */
 #define EBX7_TSC_ADJUST		(1U << 1)
@@ -83,16 +85,11 @@ static bool debug;
 
 void x86_cpu_init(struct vmm *vmm)
 {
-	struct axvcpu_cpuid c = { .nent = MAX_CPUID,
-				  .entries = (uintptr_t)cpuid };
 	const char *d = getenv("AXVCPU_RUN_DEBUG");
 	unsigned int i;
 
 	debug = d && *d && strcmp(d, "0");
-	if (ioctl(vmm->sys_fd, AXVCPU_GET_SUPPORTED_CPUID, &c))
-		vmm_die(VMM_EXIT_FAILURE, "GET_SUPPORTED_CPUID: %s",
-			strerror(errno));
-	cpuid_nent = c.nent;
+	cpuid_nent = vmm->hv->get_cpuid(vmm, cpuid, MAX_CPUID);
 	for (i = 0; i < cpuid_nent; i++) {
 		struct axvcpu_cpuid_entry *e = &cpuid[i];
 
@@ -103,6 +100,11 @@ void x86_cpu_init(struct vmm *vmm)
 			e->ecx &= ~(ECX_DTES64 | ECX_DS_CPL | ECX_SMX |
 				    ECX_EST | ECX_TM2 | ECX_SDBG | ECX_PDCM |
 				    ECX_TSC_DEADLINE);
+			/* KVM keeps the x2APIC MSRs to itself: none there */
+			if (vmm->hv == &vmm_hv_axvcpu)
+				e->ecx |= ECX_X2APIC;
+			else
+				e->ecx &= ~ECX_X2APIC;
 			break;
 		case 6:		/* thermal and power: only ARAT */
 			e->eax &= 1U << 2;
@@ -137,8 +139,6 @@ void x86_cpu_init(struct vmm *vmm)
 void x86_cpu_vcpu_init(struct vmm_vcpu *v)
 {
 	struct axvcpu_cpuid_entry table[MAX_CPUID];
-	struct axvcpu_cpuid c = { .nent = cpuid_nent,
-				  .entries = (uintptr_t)table };
 	unsigned int i;
 
 	v->arch = calloc(1, sizeof(struct x86_cpu));
@@ -156,9 +156,7 @@ void x86_cpu_vcpu_init(struct vmm_vcpu *v)
 		else if (e->function == 0x8000001e)
 			e->eax = v->id;
 	}
-	if (ioctl(v->fd, AXVCPU_SET_CPUID, &c))
-		vmm_die(VMM_EXIT_FAILURE, "vCPU %u: SET_CPUID: %s", v->id,
-			strerror(errno));
+	v->vmm->hv->set_cpuid(v, table, cpuid_nent);
 }
 
 bool arch_sysreg(struct vmm_vcpu *vcpu, bool write, uint64_t id,
@@ -167,7 +165,9 @@ bool arch_sysreg(struct vmm_vcpu *vcpu, bool write, uint64_t id,
 	struct x86_cpu *cpu = vcpu->arch;
 	unsigned int i;
 
-	if (id == MSR_APIC_BASE && lapic_base_msr(vcpu, write, value))
+	if (id == MSR_APIC_BASE)
+		return lapic_base_msr(vcpu, write, value);
+	if (lapic_x2apic_msr(vcpu, write, id, value))
 		return true;
 
 	for (i = 0; i < NR_STORED; i++) {

@@ -8,7 +8,7 @@
  * non-specific EOI, reading IRR/ISR, auto-EOI.
  *
  * The acknowledge cycle happens when the interrupt is handed to the
- * module (AXVCPU_INJECT_INTERRUPT), not when the guest's IDT takes it:
+ * hypervisor (vmm_inject()), not when the guest's IDT takes it:
  * the vector is then the guest's, delivered when its RFLAGS.IF allows, and
  * the in-service bit holds lower priorities back until the EOI, as on the
  * chip. The output goes to vCPU 0 (the bootstrap processor's LINT0).
@@ -80,9 +80,9 @@ static void pic_update(struct i8259 *pic)
 			int sirq = pic_pending(s);
 
 			pic_ack(m, 2);
-			vmm_inject(&pic->vmm->vcpus[0], pic_ack(s, sirq));
+			vmm_inject(&pic->vmm->vcpus[0], pic_ack(s, sirq), false);
 		} else {
-			vmm_inject(&pic->vmm->vcpus[0], pic_ack(m, irq));
+			vmm_inject(&pic->vmm->vcpus[0], pic_ack(m, irq), false);
 		}
 	}
 }

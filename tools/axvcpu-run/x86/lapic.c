@@ -2,14 +2,16 @@
 /*
  * A local APIC per vCPU, in user space: the xAPIC registers at 0xfee00000
  * (Intel SDM vol. 3A, chapter 11: 11.4.1 the page, 11.5 the LVT and the
- * timer, 11.6 the ICR, 11.8 IRR/ISR/TMR, EOI and the priorities) and the
- * IA32_APIC_BASE MSR. Each vCPU's accesses to the page reach its own APIC
- * (vmm_current).
+ * timer, 11.6 the ICR, 11.8 IRR/ISR/TMR, EOI and the priorities), the
+ * IA32_APIC_BASE MSR, and in x2APIC mode (11.12) the same registers as
+ * MSRs 0x800-0x8ff, with the 32-bit APIC ID, the derived logical ID, the
+ * 64-bit ICR and SELF IPI. Each vCPU's accesses to the page reach its own
+ * APIC (vmm_current); the page does not answer in x2APIC mode.
  *
  * An interrupt the APIC accepts is set in IRR; the highest whose priority
- * class is above PPR moves to ISR and is handed to the module
- * (AXVCPU_INJECT_INTERRUPT), which delivers it when the guest's RFLAGS.IF
- * allows, as the CPU would take it from the APIC; EOI clears the highest
+ * class is above PPR moves to ISR and is handed to the hypervisor
+ * (vmm_inject(): AXVCPU_INJECT_INTERRUPT), which delivers it when the
+ * guest's RFLAGS.IF allows, as the CPU would take it from the APIC; EOI clears the highest
  * ISR bit and lets the next one through. The timer counts at 1 GHz before
  * its divider (one-shot and periodic; no TSC-deadline mode, which CPUID
  * does not offer). The ICR sends fixed, lowest-priority (to the first
@@ -18,10 +20,8 @@
  * at the vector's page. External interrupts of the 8259 reach vCPU 0
  * directly, as through its LINT0 in virtual-wire mode.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "x86.h"
 
@@ -45,6 +45,9 @@
 #define APIC_TMICT		0x380
 #define APIC_TMCCT		0x390
 #define APIC_TDCR		0x3e0
+#define APIC_SELF_IPI		0x3f0	/* x2APIC only */
+#define X2APIC_MSR_BASE		0x800
+#define X2APIC_MSR_END		0x900
 
 #define NR_LVT			6
 #define LVT_MASKED		(1U << 16)
@@ -72,6 +75,7 @@
 
 struct lapic {
 	struct vmm_vcpu *vcpu;
+	bool x2apic;			/* IA32_APIC_BASE.EXTD */
 	uint32_t tpr, ldr, dfr, svr, esr, icr_hi, lvt[NR_LVT], lvt_cmci;
 	uint32_t tmict, tdcr;
 	uint32_t irr[8], isr[8], tmr[8];
@@ -123,7 +127,7 @@ static void lapic_deliver(struct lapic *a)
 	       ((uint32_t)v & 0xf0) > (lapic_ppr(a) & 0xf0)) {
 		vec_clear(a->irr, v);
 		vec_set(a->isr, v);
-		vmm_inject(a->vcpu, v);
+		vmm_inject(a->vcpu, v, false);
 	}
 }
 
@@ -197,9 +201,27 @@ static struct lapic_set *lapics(struct vmm *vmm)
 	return x86_machine_lapics(vmm);
 }
 
-/* Whether @a is a destination of @dest in the ICR's mode (SDM 11.6.2). */
-static bool lapic_match(const struct lapic *a, uint32_t dest, bool logical)
+/* x2APIC's logical ID: cluster in 31:16, a bit of the cluster below. */
+static uint32_t x2apic_ldr(const struct lapic *a)
 {
+	return (a->vcpu->id >> 4) << 16 | 1U << (a->vcpu->id & 0xf);
+}
+
+/*
+ * Whether @a is a destination of @dest in the ICR's mode (SDM 11.6.2;
+ * 11.12.10 for the sender in x2APIC mode, @x2).
+ */
+static bool lapic_match(const struct lapic *a, uint32_t dest, bool logical,
+			bool x2)
+{
+	if (x2) {
+		if (dest == 0xffffffff)
+			return true;
+		if (!logical)
+			return dest == a->vcpu->id;
+		return (dest >> 16) == (x2apic_ldr(a) >> 16) &&
+		       (dest & x2apic_ldr(a) & 0xffff);
+	}
 	if (!logical)
 		return dest == 0xff || dest == a->vcpu->id;
 	if (dest == 0xff)
@@ -208,17 +230,6 @@ static bool lapic_match(const struct lapic *a, uint32_t dest, bool logical)
 		return (a->ldr >> 24) & dest;
 	return (a->ldr >> 28) == (dest >> 4) &&	/* cluster */
 	       ((a->ldr >> 24) & dest & 0xf);
-}
-
-static void lapic_nmi(struct lapic *a)
-{
-	struct axvcpu_interrupt irq = { .flags = AXVCPU_INTERRUPT_NMI };
-
-	if (ioctl(a->vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq))
-		vmm_warn("vCPU %u: INJECT_INTERRUPT (NMI): %s", a->vcpu->id,
-			 strerror(errno));
-	a->vcpu->wake_seq++;
-	pthread_cond_broadcast(&a->vcpu->vmm->wake);
 }
 
 static void lapic_ipi_one(struct lapic *t, uint32_t icr)
@@ -230,7 +241,7 @@ static void lapic_ipi_one(struct lapic *t, uint32_t icr)
 		lapic_accept(t, icr & 0xff);
 		break;
 	case DM_NMI:
-		lapic_nmi(t);
+		vmm_inject(v, 0, true);
 		break;
 	case DM_INIT:
 		/* the INIT level de-assert of old CPUs does nothing */
@@ -254,14 +265,14 @@ static void lapic_ipi_one(struct lapic *t, uint32_t icr)
 static void lapic_send_ipi(struct lapic *a, uint32_t icr)
 {
 	struct lapic_set *set = lapics(a->vcpu->vmm);
-	uint32_t dest = a->icr_hi >> 24;
+	uint32_t dest = a->x2apic ? a->icr_hi : a->icr_hi >> 24;
 	unsigned int i, sh = ICR_SHORTHAND(icr);
 
 	for (i = 0; i < set->n; i++) {
 		struct lapic *t = set->apic[i];
 
 		if ((sh == 1 && t != a) || (sh == 3 && t == a) ||
-		    (sh == 0 && !lapic_match(t, dest, icr & ICR_LOGICAL)))
+		    (sh == 0 && !lapic_match(t, dest, icr & ICR_LOGICAL, a->x2apic)))
 			continue;
 		lapic_ipi_one(t, icr);
 		if (ICR_DM(icr) == DM_LOWEST && sh == 0)
@@ -273,7 +284,7 @@ static uint32_t lapic_reg_read(struct lapic *a, unsigned int reg)
 {
 	switch (reg) {
 	case APIC_ID:
-		return a->vcpu->id << 24;
+		return a->x2apic ? a->vcpu->id : a->vcpu->id << 24;
 	case APIC_VERSION:
 		return APIC_VERSION_VALUE;
 	case APIC_TPR:
@@ -281,7 +292,7 @@ static uint32_t lapic_reg_read(struct lapic *a, unsigned int reg)
 	case APIC_PPR:
 		return lapic_ppr(a);
 	case APIC_LDR:
-		return a->ldr;
+		return a->x2apic ? x2apic_ldr(a) : a->ldr;
 	case APIC_DFR:
 		return a->dfr;
 	case APIC_SVR:
@@ -352,7 +363,11 @@ static void lapic_reg_write(struct lapic *a, unsigned int reg, uint32_t v)
 		lapic_send_ipi(a, v);
 		return;
 	case APIC_ICR_HI:
-		a->icr_hi = v & 0xff000000;
+		a->icr_hi = a->x2apic ? v : v & 0xff000000;
+		return;
+	case APIC_SELF_IPI:
+		if (a->x2apic)
+			lapic_accept(a, v & 0xff);
 		return;
 	case APIC_TMICT:
 		a->tmict = v;
@@ -374,11 +389,13 @@ static void lapic_reg_write(struct lapic *a, unsigned int reg, uint32_t v)
 	}
 }
 
+/* The current vCPU's APIC, if it answers on the xAPIC page. */
 static struct lapic *lapic_self(struct vmm *vmm)
 {
 	struct vmm_vcpu *v = vmm_current;
+	struct lapic *a = v ? lapics(vmm)->apic[v->id] : NULL;
 
-	return v ? lapics(vmm)->apic[v->id] : NULL;
+	return a && !a->x2apic && (a->base_msr & APIC_BASE_ENABLE) ? a : NULL;
 }
 
 static void lapic_mmio_read(struct vmm *vmm, void *dev, uint64_t off,
@@ -399,19 +416,72 @@ static void lapic_mmio_write(struct vmm *vmm, void *dev, uint64_t off,
 		lapic_reg_write(a, off, val);
 }
 
+/*
+ * IA32_APIC_BASE (SDM 11.4.4, 11.12.5): the base stays put; EN and EXTD
+ * move between the valid states (disabled, xAPIC, x2APIC; x2APIC goes
+ * back only through disabled), with x2APIC when CPUID offers it.
+ */
 bool lapic_base_msr(struct vmm_vcpu *v, bool write, uint64_t *value)
 {
 	struct lapic *a = lapics(v->vmm)->apic[v->id];
+	uint64_t mode = *value & (APIC_BASE_ENABLE | APIC_BASE_EXTD);
 
 	if (!write) {
 		*value = a->base_msr;
 		return true;
 	}
-	/* the base stays put; x2APIC mode is not offered (#GP) */
-	if ((*value & ~(APIC_BASE_BSP | APIC_BASE_ENABLE)) != X86_LAPIC_BASE ||
-	    (*value & APIC_BASE_BSP) != (a->base_msr & APIC_BASE_BSP))
+	if ((*value & ~(APIC_BASE_BSP | APIC_BASE_ENABLE | APIC_BASE_EXTD)) !=
+	    X86_LAPIC_BASE ||
+	    (*value & APIC_BASE_BSP) != (a->base_msr & APIC_BASE_BSP) ||
+	    mode == APIC_BASE_EXTD ||
+	    (a->x2apic && mode == APIC_BASE_ENABLE))
 		return false;
+	a->x2apic = mode & APIC_BASE_EXTD;
 	a->base_msr = *value;
+	return true;
+}
+
+/*
+ * The x2APIC registers as MSRs (SDM 11.12.1.2): only in x2APIC mode; DFR
+ * and the upper ICR half are gone, the ICR is one 64-bit write, EOI and
+ * SELF IPI take only writes (EOI of 0), and write-only or read-only
+ * registers fault the other way.
+ */
+bool lapic_x2apic_msr(struct vmm_vcpu *v, bool write, uint64_t msr,
+		      uint64_t *value)
+{
+	struct lapic *a;
+	unsigned int reg;
+
+	if (msr < X2APIC_MSR_BASE || msr >= X2APIC_MSR_END)
+		return false;
+	a = lapics(v->vmm)->apic[v->id];
+	reg = (msr - X2APIC_MSR_BASE) << 4;
+	if (!a->x2apic || reg == APIC_DFR || reg == APIC_ICR_HI)
+		return false;
+	if (!write) {
+		if (reg == APIC_EOI || reg == APIC_SELF_IPI)
+			return false;
+		*value = lapic_reg_read(a, reg);
+		if (reg == APIC_ICR)
+			*value |= (uint64_t)a->icr_hi << 32;
+		return true;
+	}
+	switch (reg) {
+	case APIC_ID: case APIC_VERSION: case APIC_PPR: case APIC_LDR:
+	case APIC_TMCCT:
+		return false;
+	case APIC_EOI:
+		if (*value)
+			return false;
+		break;
+	case APIC_ICR:
+		a->icr_hi = *value >> 32;
+		break;
+	}
+	if ((reg >= APIC_ISR && reg < APIC_IRR + 0x80))
+		return false;
+	lapic_reg_write(a, reg, *value);
 	return true;
 }
 

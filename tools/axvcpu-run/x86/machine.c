@@ -64,7 +64,8 @@ void arch_machine_init(struct vmm *vmm)
 
 	if (!m)
 		vmm_die(VMM_EXIT_FAILURE, "out of memory");
-	if (!(vmm->info.arch == AXVCPU_ARCH_X86_SVM ||
+	if (vmm->hv == &vmm_hv_axvcpu &&
+	    !(vmm->info.arch == AXVCPU_ARCH_X86_SVM ||
 	      vmm->info.arch == AXVCPU_ARCH_X86_VMX))
 		vmm_die(VMM_EXIT_FAILURE, "the module's backend (arch %u) is not x86",
 			vmm->info.arch);
@@ -116,7 +117,7 @@ void arch_load(struct vmm *vmm)
 			(unsigned long long)bsp->entry);
 }
 
-void arch_vcpu_init(struct vmm_vcpu *v)
+static void axvcpu_x86_setup(struct vmm_vcpu *v)
 {
 	struct axvcpu_setup s = { .entry = v->entry };
 	unsigned int r;
@@ -138,7 +139,7 @@ void arch_vcpu_init(struct vmm_vcpu *v)
 }
 
 /* HLT with interrupts off never ends (no NMI source in this machine). */
-bool arch_halt(struct vmm_vcpu *vcpu)
+static bool axvcpu_x86_halt_wakeable(struct vmm_vcpu *vcpu)
 {
 	struct axvcpu_regs regs = { 0 };
 
@@ -148,7 +149,7 @@ bool arch_halt(struct vmm_vcpu *vcpu)
 	return regs.x86.rflags & X86_RFLAGS_IF;
 }
 
-bool arch_irq_pending(struct vmm_vcpu *vcpu)
+static bool axvcpu_x86_irq_pending(struct vmm_vcpu *vcpu)
 {
 	struct axvcpu_events ev = { 0 };
 	unsigned int i;
@@ -161,3 +162,40 @@ bool arch_irq_pending(struct vmm_vcpu *vcpu)
 			return true;
 	return ev.x86.injected_valid;
 }
+
+static unsigned int axvcpu_x86_get_cpuid(struct vmm *vmm,
+					 struct axvcpu_cpuid_entry *e,
+					 unsigned int max)
+{
+	struct axvcpu_cpuid c = { .nent = max, .entries = (uintptr_t)e };
+
+	if (ioctl(vmm->sys_fd, AXVCPU_GET_SUPPORTED_CPUID, &c))
+		vmm_die(VMM_EXIT_FAILURE, "GET_SUPPORTED_CPUID: %s",
+			strerror(errno));
+	return c.nent;
+}
+
+static void axvcpu_x86_set_cpuid(struct vmm_vcpu *v,
+				 const struct axvcpu_cpuid_entry *e,
+				 unsigned int n)
+{
+	struct axvcpu_cpuid c = { .nent = n, .entries = (uintptr_t)e };
+
+	if (ioctl(v->fd, AXVCPU_SET_CPUID, &c))
+		vmm_die(VMM_EXIT_FAILURE, "vCPU %u: SET_CPUID: %s", v->id,
+			strerror(errno));
+}
+
+const struct vmm_hv vmm_hv_axvcpu = {
+	.name = "axvcpu",
+	.vm_create = axvcpu_vm_create,
+	.vcpu_create = axvcpu_vcpu_create,
+	.vcpu_setup = axvcpu_x86_setup,
+	.vcpu_bind = axvcpu_vcpu_bind,
+	.vcpu_run = axvcpu_vcpu_run,
+	.inject = axvcpu_inject,
+	.halt_wakeable = axvcpu_x86_halt_wakeable,
+	.irq_pending = axvcpu_x86_irq_pending,
+	.get_cpuid = axvcpu_x86_get_cpuid,
+	.set_cpuid = axvcpu_x86_set_cpuid,
+};

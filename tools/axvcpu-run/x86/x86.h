@@ -54,6 +54,9 @@ void lapic_init(struct vmm *vmm, struct lapic_set **set);
 struct lapic_set *x86_machine_lapics(struct vmm *vmm);
 /* IA32_APIC_BASE; false to fault the access. */
 bool lapic_base_msr(struct vmm_vcpu *v, bool write, uint64_t *value);
+/* An x2APIC register MSR (0x800-0x8ff); false to fault the access. */
+bool lapic_x2apic_msr(struct vmm_vcpu *v, bool write, uint64_t msr,
+		      uint64_t *value);
 
 /* The ISA devices: PIC (i8259.c), PIT (i8254.c), RTC (rtc.c). */
 struct i8259 *i8259_init(struct vmm *vmm);

@@ -7,7 +7,8 @@
  */
 #include <stdint.h>
 
-#define COM1		0x3f8
+#include "../common/io.h"
+
 #define FW_CFG_SEL	0x510
 #define FW_CFG_DATA	0x511
 #define FW_CFG_NB_CPUS	0x05
@@ -22,58 +23,6 @@ struct mb_info {
 struct mb_module {
 	uint32_t mod_start, mod_end, string, reserved;
 };
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	asm volatile("outb %0, %1" :: "a"(v), "Nd"(port));
-}
-
-static inline void outw(uint16_t port, uint16_t v)
-{
-	asm volatile("outw %0, %1" :: "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void cpuid(uint32_t leaf, uint32_t *r)
-{
-	asm volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-		     : "a"(leaf), "c"(0));
-}
-
-static void putc(char c)
-{
-	if (c == '\n')
-		putc('\r');
-	while (!(inb(COM1 + 5) & 0x20))	/* LSR.THRE */
-		;
-	outb(COM1, c);
-}
-
-static void puts(const char *s)
-{
-	while (*s)
-		putc(*s++);
-}
-
-static void putu(uint32_t v)
-{
-	char buf[11];
-	int i = 10;
-
-	buf[i] = 0;
-	do {
-		buf[--i] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	puts(buf + i);
-}
 
 static void put_regs(const uint32_t *r, int n)
 {
@@ -92,9 +41,9 @@ static uint16_t fw_cfg_u16(uint16_t key)
 	return inb(FW_CFG_DATA) | inb(FW_CFG_DATA) << 8;
 }
 
-void hello_main(uint32_t magic, const struct mb_info *mbi);
+void guest_main(uint32_t magic, const struct mb_info *mbi);
 
-void hello_main(uint32_t magic, const struct mb_info *mbi)
+void guest_main(uint32_t magic, const struct mb_info *mbi)
 {
 	uint32_t r[4], vendor[3];
 

@@ -19,7 +19,12 @@
  *     from $AXVCPU_KVM_DIR, loaded for the whole run), interleaved with
  *     axvcpu's in four rounds on the same pinned CPU, and the ratio
  *     axvcpu / KVM; port I/O is the headline (like for like), and the rows
- *     KVM has to emulate on a CPU without next-RIP saving are labelled.
+ *     KVM has to emulate on a CPU without next-RIP saving are labelled;
+ *   - x86: the seconds from the start of the reference VMM, axvcpu-run, to
+ *     its Linux guest's /init (Debian's vmlinuz with one vCPU, beside this
+ *     program in vmm/guests/) and to its power-off, on axvcpu and with
+ *     axvcpu-run --kvm on KVM, the same machine in user space for both,
+ *     alternately, BOOT_ROUNDS times each.
  *
  * A failed RUN or an unexpected exit ends the bench with status 1.
  *
@@ -32,6 +37,10 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -48,6 +57,10 @@
 #include <sched.h>
 
 enum { RT_IO, RT_HLT, RT_HYPERCALL, RT_CPUID, RT_NULL, NR_RT };
+
+/* Linux boots of each hypervisor under axvcpu-run, alternately. */
+#define BOOT_ROUNDS	2
+#define BOOT_TIMEOUT_US	(300 * 1000000.0)
 
 /* CPUIDs per RUN of the RT_CPUID guest (each handled in the kernel). */
 #define CPUID_LOOP	100
@@ -498,6 +511,115 @@ static void bench_vcpu_memory(void)
 	axv_vm_close(&vm);
 }
 
+/*
+ * axvcpu-run (vmm/ beside this program) booting its Linux guest, on KVM
+ * with @kvm: the seconds to the /init marker and to the VMM's exit, or
+ * false with @why.
+ */
+static bool boot_linux(bool kvm, double *to_init, double *total, char *why,
+		       size_t len)
+{
+	char self[4096], dir[4096], vmm[4200], kernel[4200], initrd[4200];
+	char out[65536];
+	size_t n = 0;
+	double t0, now;
+	int p[2], st;
+	ssize_t got;
+	pid_t pid;
+
+	got = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (got <= 0) {
+		snprintf(why, len, "readlink /proc/self/exe");
+		return false;
+	}
+	self[got] = '\0';
+	snprintf(dir, sizeof(dir), "%s", dirname(self));
+	snprintf(vmm, sizeof(vmm), "%s/vmm/axvcpu-run", dir);
+	snprintf(kernel, sizeof(kernel), "%s/vmm/guests/vmlinuz", dir);
+	snprintf(initrd, sizeof(initrd), "%s/vmm/guests/linux-initramfs.cpio", dir);
+	if (access(vmm, X_OK) || access(kernel, R_OK)) {
+		snprintf(why, len, "no vmm/axvcpu-run or vmm/guests/vmlinuz beside the bench");
+		return false;
+	}
+	if (pipe(p)) {
+		snprintf(why, len, "pipe: %s", axv_errno_name(errno));
+		return false;
+	}
+	t0 = now_us();
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(p[1], 1);
+		dup2(null, 2);
+		execl(vmm, vmm, "run", "--kernel", kernel, "--initrd", initrd,
+		      "--mem", "256M", "--cmdline", "console=ttyS0 loglevel=5",
+		      kvm ? "--kvm" : NULL, NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	*to_init = 0;
+	for (;;) {
+		struct pollfd pf = { p[0], POLLIN, 0 };
+
+		now = now_us();
+		if (now - t0 > BOOT_TIMEOUT_US) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(&pf, 1, 100) <= 0)
+			continue;
+		got = read(p[0], out + n, sizeof(out) - 1 - n);
+		if (got <= 0)
+			break;
+		n += got;
+		out[n] = '\0';
+		if (!*to_init && strstr(out, "AXVCPU-LINUX-INIT"))
+			*to_init = (now_us() - t0) / 1e6;
+		if (n > sizeof(out) / 2) {	/* keep the tail */
+			memmove(out, out + n / 2, n - n / 2 + 1);
+			n -= n / 2;
+		}
+	}
+	close(p[0]);
+	waitpid(pid, &st, 0);
+	*total = (now_us() - t0) / 1e6;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) || !*to_init) {
+		snprintf(why, len, "axvcpu-run%s %s (%s /init)", kvm ? " --kvm" : "",
+			 WIFEXITED(st) ? "failed" : "killed",
+			 *to_init ? "after" : "before");
+		return false;
+	}
+	return true;
+}
+
+static void bench_boot(bool have_kvm)
+{
+	double init[2][BOOT_ROUNDS], total[2][BOOT_ROUNDS];
+	int r, k, done[2] = { 0, 0 };
+	char why[2][256] = { "", "" };
+
+	for (r = 0; r < BOOT_ROUNDS; r++)
+		for (k = 0; k < 1 + have_kvm; k++) {
+			progress(k ? "KVM" : "axvcpu", "axvcpu-run Linux boot");
+			if (boot_linux(k, &init[k][done[k]], &total[k][done[k]],
+				       why[k], sizeof(why[k])))
+				done[k]++;
+		}
+	printf("\nLinux guest under axvcpu-run (1 vCPU, 256 MiB): seconds from the VMM's start to /init, to power-off\n");
+	for (k = 0; k < 2; k++) {
+		printf("  %-7s", k ? "KVM" : "axvcpu");
+		if (!done[k]) {
+			printf(" n/a (%s)\n", k && !have_kvm ? "no /dev/kvm" : why[k]);
+			continue;
+		}
+		for (r = 0; r < done[k]; r++)
+			printf("  %.2f, %.2f", init[k][r], total[k][r]);
+		printf("\n");
+	}
+}
+
 static void print_row(const char *who, const char *what, const struct stats *s)
 {
 	if (!s->valid) {
@@ -585,6 +707,10 @@ int main(int argc, char **argv)
 	}
 #else
 	snprintf(why, sizeof(why), "no guest code for this architecture");
+#endif
+#if defined(__x86_64__)
+	if (axv_arch_is_x86(info.arch))
+		bench_boot(have_kvm);
 #endif
 	read_thp_mode();
 	bench_region(sys, REGION_THP);

@@ -3,8 +3,11 @@
  * events_x86_test: what user space gives an x86 guest besides values:
  * a fault as the answer to an MSR exit (run->complete_fault), exceptions
  * with and without an error code (AXVCPU_INJECT_EXCEPTION, #PF with its
- * CR2), and NMIs (AXVCPU_INTERRUPT_NMI), masked from delivery to IRET.
- * Documentation/api.rst, "AXVCPU_INJECT_EXCEPTION" and "Completion".
+ * CR2), NMIs (AXVCPU_INTERRUPT_NMI), masked from delivery to IRET, and an
+ * interrupt taken right after a HLT that exited, before the CLI that
+ * follows it (the instruction the module completes ends the STI's
+ * interrupt shadow). Documentation/api.rst, "AXVCPU_INJECT_EXCEPTION" and
+ * "Completion".
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -13,6 +16,7 @@
 #include "kselftest_harness.h"
 #include "axvcpu_util.h"
 #include "axvcpu_x86.h"
+#include "axvcpu_guest.h"
 
 #define UNKNOWN_MSR	0x4b564dff
 
@@ -158,6 +162,43 @@ static struct axv_vcpu *msr_fault_vcpu(struct axv_vm *vm)
 } while (0)
 
 /* An RDMSR answered with a fault: #GP(0) at the RDMSR, EAX/EDX untouched. */
+static volatile __u64 halt_irqs;
+
+static void count_irq(__u64 vector)
+{
+	halt_irqs++;
+}
+
+/*
+ * STI; HLT; CLI: the HLT is in the STI's shadow, and ends it. An
+ * interrupt sent while the vCPU is halted in user space (a HALT exit) is
+ * taken before the CLI.
+ */
+static void sti_hlt_cli_guest(void)
+{
+	guest_irq_set_handler(count_irq);
+	GUEST_SYNC(1);
+	asm volatile("sti; hlt; cli" ::: "memory");
+	GUEST_ASSERT_EQ(1, halt_irqs);
+	GUEST_DONE();
+}
+
+TEST_F(events, interrupt_after_hlt_exit_before_cli)
+{
+	struct axv_ucall uc;
+	struct axv_vcpu *vcpu;
+
+	self->vcpu = axv_guest_vm(&self->vm, sti_hlt_cli_guest, 0);
+	vcpu = self->vcpu;
+	ASSERT_RUN_SYNC(vcpu, 1);
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
+	ASSERT_EQ(0, axv_inject(vcpu, AXV_GUEST_IRQ_VECTOR));
+	ASSERT_EQ(0, axv_run(vcpu));
+	ASSERT_EQ(AXV_UCALL_DONE, axv_get_ucall(vcpu, &uc))
+		TH_LOG("after the HLT: %s (%s); a HALT exit again means the interrupt waited behind a stale interrupt shadow",
+		       axv_exit_desc(vcpu->run), uc.msg);
+}
+
 TEST_F(events, rdmsr_answered_with_fault)
 {
 	struct axv_vcpu *vcpu;

@@ -14,23 +14,12 @@
 #define LINUX_TIMEOUT_MS	240000
 #define LINUX_CMDLINE		"console=ttyS0 panic=-1 loglevel=6"
 
-static const char *guest_file(const char *name)
-{
-	static char p[2][4200];
-	static int next;
-	char *s = p[next++ % 2];
-
-	find_vmm();
-	snprintf(s, sizeof(p[0]), "%s/%s", guest_dir, name);
-	return s;
-}
-
 static void boot_linux(struct vmm_result *r, const char *cpus)
 {
 	vmm_timeout_ms = LINUX_TIMEOUT_MS;
 	run_vmm(r, NULL, (const char *[]){ "run",
-		"--kernel", guest_file("vmlinuz"),
-		"--initrd", guest_file("linux-initramfs.cpio"),
+		"--kernel", guest_path("vmlinuz"),
+		"--initrd", guest_path("linux-initramfs.cpio"),
 		"--mem", "256M", "--cpus", cpus,
 		"--cmdline", LINUX_CMDLINE, NULL });
 }
@@ -43,9 +32,9 @@ FIXTURE_SETUP(linux_guest)
 {
 	struct stat st;
 
-	ASSERT_EQ(0, stat(guest_file("vmlinuz"), &st))
+	ASSERT_EQ(0, stat(guest_path("vmlinuz"), &st))
 		TH_LOG("no %s: the lane copies Debian's vmlinuz there",
-		       guest_file("vmlinuz"));
+		       guest_path("vmlinuz"));
 }
 
 FIXTURE_TEARDOWN(linux_guest)

@@ -161,13 +161,21 @@ static inline int count_lines(const char *s)
 		TH_LOG("stdout lacks \"%s\":\n%s\nstderr:\n%s", _text,	\
 		       (_r)->out, (_r)->err)
 
-static inline const char *hello(void)
+/* The path of guest image @name (vmm/guests/@name); two at a time. */
+static inline const char *guest_path(const char *name)
 {
-	static char p[4200];
+	static char p[2][4200];
+	static int next;
+	char *s = p[next++ % 2];
 
 	find_vmm();
-	snprintf(p, sizeof(p), "%s/hello.elf", guest_dir);
-	return p;
+	snprintf(s, sizeof(p[0]), "%s/%s", guest_dir, name);
+	return s;
+}
+
+static inline const char *hello(void)
+{
+	return guest_path("hello.elf");
 }
 
 #endif /* AXVCPU_VMM_UTIL_H */

@@ -5,7 +5,8 @@
  * their one-line errors (status 2), unreadable and malformed images
  * (multiboot and bzImage; status 2), the sample multiboot guest of make demo (greeting, CPUID
  * signature, vCPU count from fw_cfg, RAM, command line, its --initrd as
- * the multiboot module, power-off with status 0), and raw guests that end through isa-debug-exit (status
+ * the multiboot module, power-off with status 0), the exits guest (each
+ * kind of exit, one line each), and raw guests that end through isa-debug-exit (status
  * (V << 1) | 1), power off from real mode, read COM1's receiver from the
  * VMM's stdin, and halt for good.
  *
@@ -13,6 +14,7 @@
  * there), or $AXVCPU_VMM.
  */
 #include "vmm_util.h"
+#include "axvcpu_kvm_x86.h"
 
 TEST(help_and_version)
 {
@@ -182,6 +184,66 @@ TEST(hello_guest_module)
 }
 
 /* A raw 32-bit guest: OUT of 0x21 to isa-debug-exit, status 0x43. */
+/*
+ * The exits guest (guests/exits): each kind of exit the VMM sees from an
+ * x86 guest, one line each: IO to an unclaimed port, MMIO to the local
+ * APIC, MSRs kept and one that faults, a hypercall, HLT woken by the PIT
+ * through the 8259 and by the APIC timer, the x2APIC's MSRs and a self
+ * IPI; then SYSTEM_DOWN.
+ */
+/* The lines of the exits guest that every hypervisor under the VMM gives. */
+static void check_exits_guest(struct __test_metadata *_metadata,
+			      const struct vmm_result *r)
+{
+	ASSERT_VMM(r, 0);
+	ASSERT_OUT(r, "io: port 0x2f8 (no COM2) reads 0xff\r\n");
+	ASSERT_OUT(r, "mmio: local APIC version 0x50014, TPR written 0x20 reads 0x20\r\n");
+	ASSERT_OUT(r, "msr: APIC_BASE 0xfee00900, MSR 0x4b564dff faults: 1 #GP\r\n");
+	ASSERT_OUT(r, "hypercall: returns -1000\r\n");
+	ASSERT_OUT(r, "halt: woken by the PIT's IRQ 0 through the 8259\r\n");
+	ASSERT_OUT(r, "halt: woken by the local APIC timer\r\n");
+	ASSERT_OUT(r, "triple fault\r\n");
+	ASSERT_NE(NULL, strstr(r->err, "shut the machine down (x86: a triple fault)"))
+		TH_LOG("stderr: %s", r->err);
+}
+
+TEST(exits_guest)
+{
+	static struct vmm_result r;
+
+	run_vmm(&r, NULL, (const char *[]){ "run", "--kernel",
+		guest_path("exits.elf"), "--mem", "16M", NULL });
+	check_exits_guest(_metadata, &r);
+	/* an MSR the VMM keeps as storage (KVM has its own HWCR) */
+	ASSERT_OUT(&r, "msr: HWCR written 0x1234 reads 0x1234\r\n");
+	ASSERT_OUT(&r, "x2apic: ID 0, version 0x50014, self IPIs taken: 1\r\n");
+}
+
+/*
+ * The same guest with axvcpu-run --kvm, the bench's reference: the machine
+ * in user space behaves the same on KVM. The lane ships KVM's modules
+ * (AXVCPU_KVM_MODULES): not loading them fails the test.
+ */
+TEST(exits_guest_on_kvm)
+{
+	const char *shipped = getenv("AXVCPU_KVM_MODULES");
+	static struct vmm_result r;
+	char why[256] = "";
+
+	if (access("/dev/kvm", R_OK | W_OK) &&
+	    !axv_load_kvm_modules(KVM_X86_DEFAULT_MODULES, why, sizeof(why))) {
+		ASSERT_FALSE(shipped && *shipped)
+			TH_LOG("the lane's KVM modules (%s) did not load: %s",
+			       shipped, why);
+		SKIP(return, "%s", why);
+	}
+	run_vmm(&r, NULL, (const char *[]){ "run", "--kvm", "--kernel",
+		guest_path("exits.elf"), "--mem", "16M", NULL });
+	check_exits_guest(_metadata, &r);
+	/* KVM's MSR filters cannot give the x2APIC MSRs to the VMM */
+	ASSERT_OUT(&r, "x2apic: not offered\r\n");
+}
+
 TEST(debug_exit_status)
 {
 	static const unsigned char code[] = {

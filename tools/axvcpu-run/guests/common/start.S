@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The multiboot v1 entry of the sample guest: the header (The Multiboot
- * Specification 0.6.96, 3.1.1), a stack, then hello_main(magic, info).
+ * The multiboot v1 entry of the sample guests: the header (The Multiboot
+ * Specification 0.6.96, 3.1.1), a stack, then guest_main(magic, info).
  */
 #define MB_MAGIC	0x1badb002
 #define MB_FLAGS	0x00000003	/* page-aligned modules, memory info */
@@ -19,7 +19,7 @@ _start:
 	mov	$stack_top, %esp
 	push	%ebx			/* the multiboot information */
 	push	%eax			/* 0x2badb002 */
-	call	hello_main
+	call	guest_main
 1:	cli
 	hlt
 	jmp	1b

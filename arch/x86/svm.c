@@ -266,7 +266,7 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	u32 int_ctl;
 	int took, ret;
 
-	x86_fpu_enter_guest(svm->x86.fpu, svm->x86.xcr0);
+	x86_fpu_enter_guest(&svm->x86);
 	local_irq_disable();
 	/*
 	 * This CPU is going offline, or it is not the bound one (the
@@ -274,7 +274,7 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	 */
 	if (!svm_cpu_enabled() || !axvcpu_vcpu_load(vcpu)) {
 		local_irq_enable();
-		x86_fpu_leave_guest(svm->x86.fpu, &svm->x86.xcr0);
+		x86_fpu_leave_guest(&svm->x86);
 		return AXVCPU_RUN_REENTER;
 	}
 	tlb_gen = atomic64_read(&vcpu->vm->tlb_gen);
@@ -303,7 +303,7 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	}
 	axvcpu_vcpu_put(vcpu);
 	local_irq_enable();
-	x86_fpu_leave_guest(svm->x86.fpu, &svm->x86.xcr0);
+	x86_fpu_leave_guest(&svm->x86);
 
 	ret = svm_handle_exit(svm, run);
 	if (ret == AXVCPU_RUN_EXIT) {

@@ -92,6 +92,7 @@ struct x86_vcpu {
 	struct x86_pending_read pending;
 	void *fpu;
 	u64 xcr0;
+	u32 host_pkru;
 	u64 dr[4];
 	struct axvcpu_vcpu *vcpu;
 };
@@ -260,8 +261,8 @@ void x86_fpu_get(const void *area, void *buf);
 int x86_fpu_set(void *area, const void *buf);
 void *x86_fpu_alloc(void);
 void x86_fpu_free(void *area);
-void x86_fpu_enter_guest(void *area, u64 xcr0);
-void x86_fpu_leave_guest(void *area, u64 *xcr0);
+void x86_fpu_enter_guest(struct x86_vcpu *xv);
+void x86_fpu_leave_guest(struct x86_vcpu *xv);
 
 /* x86_npt.c: the stage-2 tables in AMD NPT format (host page-table format) */
 struct x86_npt;

@@ -10,12 +10,14 @@
  * before the XSAVE, so that the host never saves or restores state with
  * the guest's XCR0 and the area keeps the host's layout. XSETBV is
  * intercepted (svm_exit.c); where it is not (QEMU's SVM), the value the
- * guest set is read back at the exit.
+ * guest set is read back at the exit. PKRU is the guest's in between
+ * too, and the host's is written back after the XSAVE.
  */
 #include <linux/log2.h>
 #include <linux/slab.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
+#include <asm/pkru.h>
 #include <asm/cpufeature.h>
 #include "x86.h"
 
@@ -222,35 +224,40 @@ void x86_fpu_free(void *area)
 }
 
 /**
- * x86_fpu_enter_guest() - load the guest's FPU state and XCR0
- * @area: the guest's area
- * @xcr0: the guest's XCR0 (x86_fpu_xcr0_valid())
+ * x86_fpu_enter_guest() - load the guest's FPU state, XCR0 and PKRU
+ * @xv: the vCPU: its area, XCR0; the host's PKRU is kept in it
  *
  * Disables preemption until x86_fpu_leave_guest(). Interrupt handlers do
  * not use the FPU meanwhile (kernel_fpu_begin() makes irq_fpu_usable()
- * false), so nothing but the guest runs with its XCR0.
+ * false), so nothing but the guest runs with its XCR0. The XRSTOR loads
+ * the guest's PKRU with the rest (or PKRU's init value, 0, when the area
+ * has none): the host's is read first, for x86_fpu_leave_guest().
  */
-void x86_fpu_enter_guest(void *area, u64 xcr0)
+void x86_fpu_enter_guest(struct x86_vcpu *xv)
 {
 	kernel_fpu_begin_mask(0);
+	xv->host_pkru = read_pkru();
 	if (x86_fpu_xsave) {
-		asm volatile("xrstor64 %0" : : "m" (*(u8 *)area), "a" (-1),
+		asm volatile("xrstor64 %0" : : "m" (*(u8 *)xv->fpu), "a" (-1),
 			     "d" (-1) : "memory");
-		if (xcr0 != x86_host_xcr0)
-			xsetbv(XCR_XFEATURE_ENABLED_MASK, xcr0);
+		if (xv->xcr0 != x86_host_xcr0)
+			xsetbv(XCR_XFEATURE_ENABLED_MASK, xv->xcr0);
 	} else {
-		asm volatile("fxrstor64 %0" : : "m" (*(u8 *)area) : "memory");
+		asm volatile("fxrstor64 %0" : : "m" (*(u8 *)xv->fpu) : "memory");
 	}
 }
 
 /**
- * x86_fpu_leave_guest() - save the guest's FPU state, put the host's XCR0 back
- * @area: the guest's area
- * @xcr0: the guest's XCR0, updated to what the guest left
+ * x86_fpu_leave_guest() - save the guest's FPU state, put the host's back
+ * @xv: the vCPU: its area, its XCR0 (updated to what the guest left)
  *
+ * The host's XCR0 goes back before the XSAVE, the host's PKRU after it:
+ * the kernel does not restore PKRU on the way back to user space (it is
+ * not in XFEATURE_MASK_FPSTATE; switch_to() keeps it right), so without
+ * this the VMM thread would run on with the guest's protection keys.
  * Re-enables preemption.
  */
-void x86_fpu_leave_guest(void *area, u64 *xcr0)
+void x86_fpu_leave_guest(struct x86_vcpu *xv)
 {
 	u64 cur;
 
@@ -262,15 +269,15 @@ void x86_fpu_leave_guest(void *area, u64 *xcr0)
 	 */
 	if (x86_fpu_xsave) {
 		cur = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-		if (unlikely(cur != *xcr0) && x86_fpu_xcr0_valid(cur))
-			*xcr0 = cur;
+		if (unlikely(cur != xv->xcr0) && x86_fpu_xcr0_valid(cur))
+			xv->xcr0 = cur;
 		if (cur != x86_host_xcr0)
 			xsetbv(XCR_XFEATURE_ENABLED_MASK, x86_host_xcr0);
-	}
-	if (x86_fpu_xsave)
-		asm volatile("xsave64 %0" : "=m" (*(u8 *)area) : "a" (-1),
+		asm volatile("xsave64 %0" : "=m" (*(u8 *)xv->fpu) : "a" (-1),
 			     "d" (-1) : "memory");
-	else
-		asm volatile("fxsave64 %0" : "=m" (*(u8 *)area) : : "memory");
+	} else {
+		asm volatile("fxsave64 %0" : "=m" (*(u8 *)xv->fpu) : : "memory");
+	}
+	write_pkru(xv->host_pkru);
 	kernel_fpu_end();
 }

@@ -607,15 +607,19 @@ static void bench_boot(bool have_kvm)
 				       why[k], sizeof(why[k])))
 				done[k]++;
 		}
-	printf("\nLinux guest under axvcpu-run (1 vCPU, 256 MiB): seconds from the VMM's start to /init, to power-off\n");
+	printf("\nLinux guest under axvcpu-run (1 vCPU, 256 MiB): seconds from the VMM's start, each round\n");
 	for (k = 0; k < 2; k++) {
 		printf("  %-7s", k ? "KVM" : "axvcpu");
 		if (!done[k]) {
 			printf(" n/a (%s)\n", k && !have_kvm ? "no /dev/kvm" : why[k]);
 			continue;
 		}
+		printf(" to /init");
 		for (r = 0; r < done[k]; r++)
-			printf("  %.2f, %.2f", init[k][r], total[k][r]);
+			printf(" %6.2f", init[k][r]);
+		printf(", to power-off");
+		for (r = 0; r < done[k]; r++)
+			printf(" %6.2f", total[k][r]);
 		printf("\n");
 	}
 }

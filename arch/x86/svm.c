@@ -85,19 +85,23 @@ static void svm_init_control(struct svm_vcpu *svm)
 	c->intercepts[INTERCEPT_CR] = BIT(INTERCEPT_CR4_WRITE) |
 				      BIT(INTERCEPT_CR8_WRITE);
 	/* #AC and #DB are reflected: a guest looping on them must not starve the host. */
-	c->intercepts[INTERCEPT_EXCEPTION] = BIT(AC_VECTOR) | BIT(DB_VECTOR);
+	/* #MC: a host machine check taken in guest mode is the host's */
+	c->intercepts[INTERCEPT_EXCEPTION] = BIT(AC_VECTOR) | BIT(DB_VECTOR) |
+					     BIT(MC_VECTOR);
 	c->intercepts[INTERCEPT_WORD3] =
 		BIT(INTERCEPT_INTR - 96) | BIT(INTERCEPT_NMI - 96) |
 		BIT(INTERCEPT_SMI - 96) | BIT(INTERCEPT_CPUID - 96) |
 		BIT(INTERCEPT_INVD - 96) | BIT(INTERCEPT_HLT - 96) |
 		BIT(INTERCEPT_INVLPGA - 96) | BIT(INTERCEPT_IOIO_PROT - 96) |
-		BIT(INTERCEPT_MSR_PROT - 96) | BIT(INTERCEPT_SHUTDOWN - 96);
+		BIT(INTERCEPT_MSR_PROT - 96) | BIT(INTERCEPT_SHUTDOWN - 96) |
+		BIT(INTERCEPT_RDPMC - 96);
 	c->intercepts[INTERCEPT_WORD4] =
 		BIT(INTERCEPT_VMRUN - 128) | BIT(INTERCEPT_VMMCALL - 128) |
 		BIT(INTERCEPT_VMLOAD - 128) | BIT(INTERCEPT_VMSAVE - 128) |
 		BIT(INTERCEPT_STGI - 128) | BIT(INTERCEPT_CLGI - 128) |
 		BIT(INTERCEPT_SKINIT - 128) | BIT(INTERCEPT_MONITOR - 128) |
-		BIT(INTERCEPT_MWAIT - 128) | BIT(INTERCEPT_XSETBV - 128);
+		BIT(INTERCEPT_MWAIT - 128) | BIT(INTERCEPT_XSETBV - 128) |
+		BIT(INTERCEPT_WBINVD - 128) | BIT(INTERCEPT_RDPRU - 128);
 	c->iopm_base_pa = __pa(svm_iopm);
 	c->msrpm_base_pa = __pa(svm_msrpm);
 	c->int_ctl = V_INTR_MASKING_MASK;
@@ -262,6 +266,7 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
+	u64 host_tsc_aux;
 	s64 tlb_gen;
 	u32 int_ctl;
 	int took, ret;
@@ -289,7 +294,9 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 		svm->save_backup = vmcb->save;
 	int_ctl = vmcb->control.int_ctl;
 	clgi();
+	host_tsc_aux = x86_tsc_aux_enter(&svm->x86);
 	svm_vmrun(svm->vmcb_pa, svm->x86.gprs, svm_host_save_pa());
+	x86_tsc_aux_leave(&svm->x86, host_tsc_aux);
 	/* #VMEXIT leaves DR7 at its reset value: bring back host breakpoints. */
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();

@@ -7,6 +7,7 @@
  */
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
+#include <asm/mce.h>
 #include <asm/msr-index.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
@@ -36,6 +37,58 @@ static void svm_set_next_rip(struct svm_vcpu *svm, u64 rip)
 static void svm_skip(struct svm_vcpu *svm, unsigned int len)
 {
 	svm_set_next_rip(svm, svm->vmcb->save.rip + len);
+}
+
+/* The guest's execution mode and the bytes of the instruction at its RIP. */
+static int svm_read_insn(struct svm_vcpu *svm, u8 *bytes, unsigned int *len,
+			 enum x86_cpu_mode *mode);
+
+/*
+ * Complete an instruction of @opcode_len bytes that may carry legacy
+ * prefixes (WBNOINVD is F3 0F 09): the next RIP the CPU saved when it
+ * has next-RIP saving, else the prefixes counted in the instruction's
+ * bytes. An instruction that cannot be read is retried (re-entered at
+ * the same RIP) rather than skipped wrongly.
+ */
+static int svm_skip_prefixed(struct svm_vcpu *svm, unsigned int opcode_len)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	enum x86_cpu_mode mode;
+	unsigned int len, i;
+	u8 bytes[15];
+
+	if (c->next_rip > svm->vmcb->save.rip) {
+		svm_set_next_rip(svm, c->next_rip);
+		return AXVCPU_RUN_REENTER;
+	}
+	if (svm_read_insn(svm, bytes, &len, &mode))
+		return AXVCPU_RUN_REENTER;
+	for (i = 0; i < len && i < 14; i++) {
+		switch (bytes[i]) {
+		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64:
+		case 0x65: case 0x66: case 0x67: case 0xf2: case 0xf3:
+			continue;
+		}
+		if (mode == X86_MODE_LONG64 && (bytes[i] & 0xf0) == 0x40)
+			continue;	/* REX */
+		break;
+	}
+	svm_skip(svm, i + opcode_len);
+	return AXVCPU_RUN_REENTER;
+}
+
+/*
+ * The host's machine check handler, for a #MC taken in guest mode (the
+ * exception intercept makes it an exit): as if it had arrived in user
+ * space, the way KVM hands it over.
+ */
+static void svm_machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
+
+	do_machine_check(&regs);
+#endif
 }
 
 void svm_inject_exception(struct svm_vcpu *svm, unsigned int vector,
@@ -97,6 +150,15 @@ static int svm_exit_msr(struct svm_vcpu *svm, struct axvcpu_run *run)
 		else
 			value = s->g_pat;
 		break;
+	case MSR_TSC_AUX:
+		/* x86_tsc_aux.c; bits 63:32 are reserved (SDM vol. 4) */
+		if (write && (value >> 32))
+			goto gp;
+		if (write)
+			xv->tsc_aux = value;
+		else
+			value = xv->tsc_aux;
+		break;
 	default:
 		svm_skip(svm, 2);
 		x86_exit_msr(xv, run, write, s->rip - 2);
@@ -122,7 +184,6 @@ static u32 svm_npf_access(u64 error)
 	return (error & NPF_WRITE) ? AXVCPU_ACCESS_WRITE : AXVCPU_ACCESS_READ;
 }
 
-/* The guest's execution mode and the bytes of the instruction at its RIP. */
 static int svm_read_insn(struct svm_vcpu *svm, u8 *bytes, unsigned int *len,
 			 enum x86_cpu_mode *mode)
 {
@@ -248,7 +309,8 @@ static int svm_exit_write_cr4(struct svm_vcpu *svm)
 
 	if (!svm_mov_to_cr_value(svm, 4, &value, &len))
 		return AXVCPU_RUN_REENTER;
-	if (!x86_long_mode_state_ok(s->efer, s->cr0, value)) {
+	if (!x86_long_mode_state_ok(s->efer, s->cr0, value) ||
+	    !x86_cr4_write_ok(s->cr4, value, s->efer, s->cr3)) {
 		svm_inject_exception(svm, GP_VECTOR, true, 0);
 		return AXVCPU_RUN_REENTER;
 	}
@@ -374,6 +436,26 @@ int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run)
 	case SVM_EXIT_INVD:
 		/* INVD would drop the host's dirty cache lines: do nothing. */
 		svm_skip(svm, 2);
+		return AXVCPU_RUN_REENTER;
+	case SVM_EXIT_WBINVD:
+		/*
+		 * WBINVD and WBNOINVD write back every cache of the socket:
+		 * a guest could stall its neighbours at will. No device of
+		 * the guest needs it (no DMA it is not coherent with): a
+		 * no-op, as KVM makes it without assigned devices.
+		 */
+		return svm_skip_prefixed(svm, 2);
+	case SVM_EXIT_RDPMC:
+		/* No performance counters are offered: #GP, as with CR4.PCE off at CPL 3. */
+		svm_inject_exception(svm, GP_VECTOR, true, 0);
+		return AXVCPU_RUN_REENTER;
+	case SVM_EXIT_RDPRU:
+		/* The host's APERF/MPERF are not the guest's: hidden in CPUID, #UD. */
+		svm_inject_exception(svm, UD_VECTOR, false, 0);
+		return AXVCPU_RUN_REENTER;
+	case SVM_EXIT_EXCP_BASE + MC_VECTOR:
+		/* A machine check of the host, taken while the guest ran. */
+		svm_machine_check();
 		return AXVCPU_RUN_REENTER;
 	case SVM_EXIT_XSETBV:
 		return svm_exit_xsetbv(svm);

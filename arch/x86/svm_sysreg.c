@@ -26,8 +26,8 @@ static const u64 svm_sysreg_id_table[] = {
 	MSR_ID(MSR_LSTAR), MSR_ID(MSR_CSTAR), MSR_ID(MSR_SYSCALL_MASK),
 	MSR_ID(MSR_FS_BASE), MSR_ID(MSR_GS_BASE), MSR_ID(MSR_KERNEL_GS_BASE),
 	MSR_ID(MSR_IA32_SYSENTER_CS), MSR_ID(MSR_IA32_SYSENTER_ESP),
-	MSR_ID(MSR_IA32_SYSENTER_EIP), DR_ID(0), DR_ID(1), DR_ID(2), DR_ID(3),
-	DR_ID(6), DR_ID(7), XCR0_ID,
+	MSR_ID(MSR_IA32_SYSENTER_EIP), MSR_ID(MSR_TSC_AUX), DR_ID(0), DR_ID(1),
+	DR_ID(2), DR_ID(3), DR_ID(6), DR_ID(7), XCR0_ID,
 };
 
 /*
@@ -119,6 +119,10 @@ int svm_get_sysreg(struct axvcpu_vcpu *vcpu, u64 id, u64 *value)
 		*value = to_svm(vcpu)->x86.xcr0;
 		return 0;
 	}
+	if (id == MSR_ID(MSR_TSC_AUX)) {
+		*value = to_svm(vcpu)->x86.tsc_aux;
+		return 0;
+	}
 	if (id == MSR_ID(MSR_EFER)) {
 		*value = s->efer & ~EFER_SVME;
 		return 0;
@@ -158,6 +162,12 @@ int svm_set_sysreg(struct axvcpu_vcpu *vcpu, u64 id, u64 value)
 		if (!x86_fpu_xcr0_valid(value))
 			return -EINVAL;
 		svm->x86.xcr0 = value;
+		return 0;
+	}
+	if (id == MSR_ID(MSR_TSC_AUX)) {
+		if (value >> 32)	/* reserved, as WRMSR says */
+			return -EINVAL;
+		svm->x86.tsc_aux = value;
 		return 0;
 	}
 	if (id == MSR_ID(MSR_EFER)) {

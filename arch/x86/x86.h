@@ -93,6 +93,7 @@ struct x86_vcpu {
 	void *fpu;
 	u64 xcr0;
 	u32 host_pkru;
+	u64 tsc_aux;
 	u64 dr[4];
 	struct axvcpu_vcpu *vcpu;
 };
@@ -232,6 +233,7 @@ void x86_complete(struct x86_vcpu *xv, const struct axvcpu_run *run);
 
 bool x86_efer_valid(u64 efer);
 bool x86_long_mode_state_ok(u64 efer, u64 cr0, u64 cr4);
+bool x86_cr4_write_ok(u64 old, u64 cr4, u64 efer, u64 cr3);
 bool x86_pat_valid(u64 pat);
 bool x86_segs_valid(const struct axvcpu_x86_regs *regs);
 bool x86_tr_valid(u16 attrib, u64 efer);
@@ -253,6 +255,8 @@ void x86_cpuid_free(struct x86_vcpu *xv);
 
 /* x86_fpu.c */
 int x86_fpu_init(void);
+u64 x86_tsc_aux_enter(struct x86_vcpu *xv);
+void x86_tsc_aux_leave(struct x86_vcpu *xv, u64 host);
 u64 x86_fpu_xcr0(void);
 bool x86_fpu_xcr0_valid(u64 xcr0);
 u32 x86_fpu_xstate_size(u64 xcr0);

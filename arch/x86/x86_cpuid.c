@@ -32,6 +32,7 @@
 #define CPUID_7_EDX_AMX		(BIT(22) | BIT(24) | BIT(25))
 #define CPUID_D1_EAX_XSAVES	BIT(3)
 #define CPUID_80000001_ECX_SVM	BIT(2)
+#define CPUID_80000008_EBX_RDPRU	BIT(4)
 #define CPUID_HV_BASE		0x40000000
 #define CPUID_EXT_BASE		0x80000000
 
@@ -117,6 +118,9 @@ static void x86_cpuid_default(u32 leaf, u32 sub, u32 *r)
 		break;
 	case 0x8000000a:
 		memset(r, 0, 4 * sizeof(*r));
+		break;
+	case 0x80000008:
+		r[1] &= ~CPUID_80000008_EBX_RDPRU;	/* intercepted: #UD */
 		break;
 	case 7: case 0xd:
 		x86_cpuid_xsave(leaf, sub, r);

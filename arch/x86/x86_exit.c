@@ -308,6 +308,64 @@ bool x86_long_mode_state_ok(u64 efer, u64 cr0, u64 cr4)
 	return !(efer & EFER_LME) || (cr0 & X86_CR0_PG) || (cr4 & X86_CR4_PAE);
 }
 
+/* The CR4 bits this host's CPU does not have, or the guest may not use. */
+static u64 x86_cr4_reserved(void)
+{
+	/* 15 and 25 on reserved; SMX, KL (19), CET, PKS (24) never offered */
+	u64 r = ~(BIT_ULL(25) - 1) | BIT_ULL(15) | X86_CR4_VMXE |
+		X86_CR4_SMXE | BIT_ULL(19) | X86_CR4_CET | BIT_ULL(24);
+
+	if (!boot_cpu_has(X86_FEATURE_UMIP))
+		r |= X86_CR4_UMIP;
+	if (!boot_cpu_has(X86_FEATURE_LA57))
+		r |= X86_CR4_LA57;
+	if (!boot_cpu_has(X86_FEATURE_FSGSBASE))
+		r |= X86_CR4_FSGSBASE;
+	if (!boot_cpu_has(X86_FEATURE_PCID))
+		r |= X86_CR4_PCIDE;
+	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+		r |= X86_CR4_OSXSAVE;
+	if (!boot_cpu_has(X86_FEATURE_SMEP))
+		r |= X86_CR4_SMEP;
+	if (!boot_cpu_has(X86_FEATURE_SMAP))
+		r |= X86_CR4_SMAP;
+	if (!boot_cpu_has(X86_FEATURE_PKU))
+		r |= X86_CR4_PKE;
+	return r;
+}
+
+/**
+ * x86_cr4_write_ok() - may the guest's MOV to CR4 write @cr4?
+ * @old: CR4 before the write
+ * @cr4: the value written
+ * @efer: the guest's EFER
+ * @cr3: the guest's CR3
+ *
+ * The #GP(0) conditions of MOV to CR4 (SDM vol. 2B, MOV—Move to/from
+ * Control Registers; vol. 3A, 4.5 for LA57, 4.10.1 for PCIDE): a reserved
+ * bit (or a feature this CPU lacks, or one the guest is never offered:
+ * VMX, SMX, CET, key locker, supervisor keys); in IA-32e mode, PAE
+ * cleared or LA57 changed; PCIDE set outside IA-32e mode or with CR3's
+ * bits 11:0 not zero. Checked here because the write is intercepted before
+ * the CPU's own checks (QEMU's SVM checks the intercept first), and a CR4
+ * the CPU would refuse must never reach the VMCB: the next VMRUN would
+ * fail.
+ *
+ * Return: true if the write is legal.
+ */
+bool x86_cr4_write_ok(u64 old, u64 cr4, u64 efer, u64 cr3)
+{
+	if (cr4 & x86_cr4_reserved())
+		return false;
+	if ((efer & EFER_LMA) &&
+	    (!(cr4 & X86_CR4_PAE) || ((cr4 ^ old) & X86_CR4_LA57)))
+		return false;
+	if ((cr4 & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	    (!(efer & EFER_LMA) || (cr3 & 0xfff)))
+		return false;
+	return true;
+}
+
 /**
  * x86_tr_valid() - may the hidden part of TR hold @attrib with @efer?
  * @attrib: packed attributes (type 3:0, S 4, DPL 6:5, P 7, ...)

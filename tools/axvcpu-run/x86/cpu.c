@@ -5,20 +5,17 @@
  * CPUID: the hypervisor's default table (AXVCPU_GET_SUPPORTED_CPUID) less
  * what this machine does not give a guest: the features whose MSRs or
  * state neither the module nor this VMM switches or emulates (machine
- * checks, MTRRs, performance counters, PKU, RDTSCP/RDPID's TSC_AUX, the
- * speculation-control MSRs, TSC_ADJUST, the TSC-deadline timer), with
- * x2APIC offered (the local APIC has it, lapic.c; not on KVM, whose MSR
- * filters cannot send the x2APIC MSRs to user space) and each vCPU's own
- * APIC ID (SDM vol. 2A, CPUID; AMD APM vol. 3,
- * appendix E).
+ * checks, MTRRs, performance counters, PKU, the speculation-control MSRs,
+ * TSC_ADJUST, the TSC-deadline timer), with x2APIC offered (the local APIC
+ * has it, lapic.c; not on KVM, whose MSR filters cannot send the x2APIC
+ * MSRs to user space) and each vCPU's own APIC ID (SDM vol. 2A, CPUID;
+ * AMD APM vol. 3, appendix E).
  *
  * MSRs the module leaves to user space: IA32_APIC_BASE and the x2APIC
- * registers (lapic.c), and the
- * few that Linux reads or writes
- * without a fault handler on the CPUs this table describes are kept here
- * as plain storage; every other one faults (#GP), as on KVM without
- * ignore_msrs. AXVCPU_RUN_DEBUG=1 in the environment names each one the
- * guest touches.
+ * registers (lapic.c), and the few that Linux reads or writes without a
+ * fault handler on the CPUs this table describes, kept here as plain
+ * storage; every other one faults (#GP), as on KVM without ignore_msrs.
+ * AXVCPU_RUN_DEBUG=1 in the environment names each one the guest touches.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +46,6 @@
 #define EBX7_INTEL_PT		(1U << 25)
 #define ECX7_PKU		(1U << 3)
 #define ECX7_WAITPKG		(1U << 5)
-#define ECX7_RDPID		(1U << 22)
 #define EDX7_SPEC_CTRL_ALL	(0xfU << 26 | 1U << 31)	/* 26-29, 31 */
 /* leaf 0x80000001 */
 #define ECX81_EXTAPIC		(1U << 3)
@@ -58,7 +54,6 @@
 #define ECX81_WDT		(1U << 13)
 #define ECX81_LWP		(1U << 15)
 #define ECX81_PERFCTR		(0x3U << 23 | 1U << 28)	/* core, NB, LLC */
-#define EDX81_RDTSCP		(1U << 27)
 /* leaf 0x80000008 EBX: IBPB .. and the SSBD controls */
 #define EBX88_SPEC_CTRL_ALL	(0x7fU << 12 | 0x3U << 24)
 
@@ -115,7 +110,7 @@ void x86_cpu_init(struct vmm *vmm)
 				break;
 			e->ebx &= ~(EBX7_TSC_ADJUST | EBX7_PQM | EBX7_PQE |
 				    EBX7_INTEL_PT);
-			e->ecx &= ~(ECX7_PKU | ECX7_WAITPKG | ECX7_RDPID);
+			e->ecx &= ~(ECX7_PKU | ECX7_WAITPKG);
 			e->edx &= ~EDX7_SPEC_CTRL_ALL;
 			break;
 		case 0xa:	/* architectural performance monitoring */
@@ -124,7 +119,6 @@ void x86_cpu_init(struct vmm *vmm)
 		case 0x80000001:
 			e->ecx &= ~(ECX81_EXTAPIC | ECX81_IBS | ECX81_SKINIT |
 				    ECX81_WDT | ECX81_LWP | ECX81_PERFCTR);
-			e->edx &= ~EDX81_RDTSCP;
 			break;
 		case 0x80000007:	/* only the invariant TSC */
 			e->edx &= 1U << 8;

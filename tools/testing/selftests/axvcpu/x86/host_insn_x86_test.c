@@ -2,8 +2,8 @@
 /*
  * host_insn_x86_test: what the guest sees of the instructions the backend
  * intercepts: CPUID (hypervisor bit, no SVM, "AxVCpuAxVCpu", the vCPU id as
- * APIC ID); VMRUN, VMLOAD, VMSAVE, STGI, CLGI, SKINIT, INVLPGA, MONITOR and
- * MWAIT raise #UD; INVD is a no-op.
+ * APIC ID); VMRUN, VMLOAD, VMSAVE, STGI, CLGI, SKINIT, INVLPGA, MONITOR,
+ * MWAIT and RDPRU (the host's APERF/MPERF) raise #UD; INVD is a no-op.
  */
 #include "host_state.h"
 
@@ -60,6 +60,8 @@ X86_GUEST(ud_guest, ".code32",
 	"mov $" DATA ", %eax\n\t"
 	"ud_monitor: monitor\n\t"
 	"ud_mwait: mwait\n\t"
+	"xor %ecx, %ecx\n\t"
+	"ud_rdpru: .byte 0x0f, 0x01, 0xfd\n\t"
 	"mov $0xaa, %al\n\t"
 	"out %al, $" __stringify(PORT_DONE) "\n\t"
 	"hlt\n\t"
@@ -79,6 +81,7 @@ X86_GUEST_LABEL(ud_skinit);
 X86_GUEST_LABEL(ud_invlpga);
 X86_GUEST_LABEL(ud_monitor);
 X86_GUEST_LABEL(ud_mwait);
+X86_GUEST_LABEL(ud_rdpru);
 X86_GUEST_LABEL(ud_handler);
 
 X86_GUEST(invd_guest, ".code32",
@@ -154,7 +157,7 @@ TEST_F(host_state, svm_instructions_raise_ud)
 		{ "VMSAVE", ud_vmsave }, { "STGI", ud_stgi },
 		{ "CLGI", ud_clgi }, { "SKINIT", ud_skinit },
 		{ "INVLPGA", ud_invlpga }, { "MONITOR", ud_monitor },
-		{ "MWAIT", ud_mwait },
+		{ "MWAIT", ud_mwait }, { "RDPRU", ud_rdpru },
 	};
 	struct axv_vcpu *vcpu;
 	unsigned int i;

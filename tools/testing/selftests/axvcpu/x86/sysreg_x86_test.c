@@ -29,6 +29,7 @@
 #define MSR_SYSENTER_ESP	0x175
 #define MSR_SYSENTER_EIP	0x176
 #define MSR_PAT			0x277
+#define MSR_TSC_AUX		0xc0000103
 #define MSR_APIC_BASE		0x1b
 
 /*
@@ -91,6 +92,7 @@ static const struct {
 	{ MSR_SYSENTER_CS,	0x10,			0x8 },
 	{ MSR_SYSENTER_ESP,	0xffffc90000008000ULL,	0x0000000000009000ULL },
 	{ MSR_SYSENTER_EIP,	0xffffffff81a00000ULL,	0x000000000000a000ULL },
+	{ MSR_TSC_AUX,		0x1001,			0x2 },
 };
 
 FIXTURE(sysreg)
@@ -341,6 +343,7 @@ TEST_F(sysreg, bad_values)
 		{ MSR_LSTAR, 0x8000000000000000ULL },	/* not canonical */
 		{ MSR_FS_BASE, 0x0100000000000000ULL },	/* for 48 and 57 bits */
 		{ MSR_SYSENTER_EIP, 0x7fffffffffffffffULL },
+		{ MSR_TSC_AUX, 1ULL << 32 },		/* bits 63:32 reserved */
 	};
 	struct axvcpu_sysreg r = { .id = MSR(MSR_STAR) };
 	unsigned int i;

@@ -180,6 +180,7 @@ static void svm_vcpu_destroy(struct axvcpu_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 
+	svm_forget_vmcb(svm->vmcb);
 	free_page((unsigned long)svm->vmcb);
 	x86_fpu_free(svm->x86.fpu);
 	x86_cpuid_free(&svm->x86);
@@ -282,6 +283,7 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 		x86_fpu_leave_guest(&svm->x86);
 		return AXVCPU_RUN_REENTER;
 	}
+	svm_switch_vmcb(svm);
 	tlb_gen = atomic64_read(&vcpu->vm->tlb_gen);
 	svm_assign_asid(svm, tlb_gen != svm->tlb_gen);
 	svm->tlb_gen = tlb_gen;

@@ -54,6 +54,8 @@ void svm_hardware_disable(void);
 bool svm_cpu_enabled(void);
 phys_addr_t svm_host_save_pa(void);
 void svm_assign_asid(struct svm_vcpu *svm, bool force_new);
+void svm_switch_vmcb(struct svm_vcpu *svm);
+void svm_forget_vmcb(struct vmcb *vmcb);
 extern u32 svm_max_asid;
 
 /* svm_exit.c */

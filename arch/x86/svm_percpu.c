@@ -16,11 +16,13 @@
 #include <linux/printk.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
+#include <asm/nospec-branch.h>
 #include "svm.h"
 
 struct svm_cpu {
 	void *hsave;
 	void *host_save;
+	struct vmcb *last_vmcb;		/* the VMCB this CPU ran last */
 	u32 next_asid;
 	u64 asid_gen;
 	bool enabled;
@@ -135,6 +137,41 @@ bool svm_cpu_enabled(void)
 phys_addr_t svm_host_save_pa(void)
 {
 	return __pa(this_cpu_ptr(&svm_cpus)->host_save);
+}
+
+/**
+ * svm_switch_vmcb() - a barrier between two vCPUs' branch predictions
+ * @svm: the vCPU about to enter on this CPU
+ *
+ * When this CPU last ran another VMCB, that guest's indirect branch
+ * targets must not steer this one's (Spectre v2 between guests): IBPB, if
+ * the running kernel's mitigation uses it (X86_FEATURE_USE_IBPB, patched
+ * in by the alternative), as KVM does on every VMCB change.
+ * Context: interrupts disabled.
+ */
+void svm_switch_vmcb(struct svm_vcpu *svm)
+{
+	struct svm_cpu *sc = this_cpu_ptr(&svm_cpus);
+
+	if (sc->last_vmcb == svm->vmcb)
+		return;
+	sc->last_vmcb = svm->vmcb;
+	indirect_branch_prediction_barrier();
+}
+
+/**
+ * svm_forget_vmcb() - a freed VMCB is nobody's last
+ * @vmcb: the VMCB about to be freed
+ *
+ * Its page may come back as another vCPU's VMCB: without this, that
+ * vCPU would be taken for the one that ran last and miss its barrier.
+ */
+void svm_forget_vmcb(struct vmcb *vmcb)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		cmpxchg(&per_cpu_ptr(&svm_cpus, cpu)->last_vmcb, vmcb, NULL);
 }
 
 /**

@@ -13,6 +13,8 @@
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/alternative.h>
+#include <asm/cpufeatures.h>
 #include <asm/nospec-branch.h>
 
 #define GPR(n)	((n) * 8)
@@ -87,6 +89,18 @@ SYM_FUNC_START(svm_vmrun)
 	vmsave %rax
 	mov  16(%rsp), %rax
 	vmload %rax
+	/*
+	 * Before the first RET: the guest's return predictions must not
+	 * steer the host's. Refill the return stack buffer where the running
+	 * kernel's Spectre v2 mitigation asks for it at VM exit (RSB
+	 * underflow, SpectreRSB); untrain returns where Retbleed or SRSO
+	 * mitigation needs it (AMD Zen); IBPB where SRSO's mode is "IBPB on
+	 * VMEXIT". Each is an alternative the kernel patched for its CPU:
+	 * nothing runs where the CPU has no such bug.
+	 */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, X86_FEATURE_RSB_VMEXIT_LITE
+	UNTRAIN_RET
+	ALTERNATIVE "", "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT
 
 	/* Do not let guest values linger in registers. */
 	xor  %ecx, %ecx

@@ -44,25 +44,25 @@ static int svm_read_insn(struct svm_vcpu *svm, u8 *bytes, unsigned int *len,
 			 enum x86_cpu_mode *mode);
 
 /*
- * Complete an instruction of @opcode_len bytes that may carry legacy
- * prefixes (WBNOINVD is F3 0F 09): the next RIP the CPU saved when it
- * has next-RIP saving, else the prefixes counted in the instruction's
- * bytes. An instruction that cannot be read is retried (re-entered at
- * the same RIP) rather than skipped wrongly.
+ * The length of the intercepted instruction at RIP, @opcode_len bytes
+ * without prefixes: the next RIP the CPU saved when it has next-RIP saving
+ * (APM vol. 2, 15.7.1), else the legacy and REX prefixes counted in its
+ * bytes (a "66 0f a2" CPUID is three bytes, WBNOINVD is F3 0F 09).
+ * Without either (the bytes cannot be read: a race with a region's
+ * removal), the bare opcode's length.
  */
-static int svm_skip_prefixed(struct svm_vcpu *svm, unsigned int opcode_len)
+static unsigned int svm_insn_len(struct svm_vcpu *svm, unsigned int opcode_len)
 {
 	struct vmcb_control_area *c = &svm->vmcb->control;
+	u64 rip = svm->vmcb->save.rip;
 	enum x86_cpu_mode mode;
 	unsigned int len, i;
 	u8 bytes[15];
 
-	if (c->next_rip > svm->vmcb->save.rip) {
-		svm_set_next_rip(svm, c->next_rip);
-		return AXVCPU_RUN_REENTER;
-	}
+	if (c->next_rip > rip && c->next_rip - rip <= 15)
+		return c->next_rip - rip;
 	if (svm_read_insn(svm, bytes, &len, &mode))
-		return AXVCPU_RUN_REENTER;
+		return opcode_len;
 	for (i = 0; i < len && i < 14; i++) {
 		switch (bytes[i]) {
 		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64:
@@ -73,7 +73,13 @@ static int svm_skip_prefixed(struct svm_vcpu *svm, unsigned int opcode_len)
 			continue;	/* REX */
 		break;
 	}
-	svm_skip(svm, i + opcode_len);
+	return i + opcode_len;
+}
+
+/* Complete an intercepted instruction of @opcode_len bytes and prefixes. */
+static int svm_skip_insn(struct svm_vcpu *svm, unsigned int opcode_len)
+{
+	svm_skip(svm, svm_insn_len(svm, opcode_len));
 	return AXVCPU_RUN_REENTER;
 }
 
@@ -129,6 +135,7 @@ static int svm_exit_msr(struct svm_vcpu *svm, struct axvcpu_run *run)
 	bool write = svm->vmcb->control.exit_info_1;
 	u32 msr = xv->gprs[X86_RCX];
 	u64 value = (xv->gprs[X86_RDX] << 32) | (u32)xv->gprs[X86_RAX];
+	u64 rip;
 
 	/* The MSRs the module owns: EFER and PAT live in the VMCB. */
 	switch (msr) {
@@ -160,16 +167,16 @@ static int svm_exit_msr(struct svm_vcpu *svm, struct axvcpu_run *run)
 			value = xv->tsc_aux;
 		break;
 	default:
-		svm_skip(svm, 2);
-		x86_exit_msr(xv, run, write, s->rip - 2);
+		rip = s->rip;
+		svm_skip(svm, svm_insn_len(svm, 2));
+		x86_exit_msr(xv, run, write, rip);
 		return AXVCPU_RUN_EXIT;
 	}
 	if (!write) {
 		xv->gprs[X86_RAX] = (u32)value;
 		xv->gprs[X86_RDX] = value >> 32;
 	}
-	svm_skip(svm, 2);
-	return AXVCPU_RUN_REENTER;
+	return svm_skip_insn(svm, 2);
 
 gp:
 	/* A fault: RIP stays at the WRMSR. */
@@ -361,7 +368,7 @@ static int svm_exit_xsetbv(struct svm_vcpu *svm)
 		return AXVCPU_RUN_REENTER;
 	}
 	svm->x86.xcr0 = value;
-	svm_skip(svm, 3);
+	svm_skip(svm, svm_insn_len(svm, 3));
 	return AXVCPU_RUN_REENTER;
 }
 
@@ -416,11 +423,11 @@ int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run)
 		svm_nmi_iret(svm);
 		return AXVCPU_RUN_REENTER;
 	case SVM_EXIT_VMMCALL:
-		svm_skip(svm, 3);
+		svm_skip(svm, svm_insn_len(svm, 3));
 		x86_exit_hypercall(&svm->x86, run);
 		return AXVCPU_RUN_EXIT;
 	case SVM_EXIT_HLT:
-		svm_skip(svm, 1);
+		svm_skip(svm, svm_insn_len(svm, 1));
 		run->exit_reason = AXVCPU_EXIT_HALT;
 		return AXVCPU_RUN_EXIT;
 	case SVM_EXIT_IOIO:
@@ -431,12 +438,10 @@ int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run)
 		return svm_exit_npf(svm, run);
 	case SVM_EXIT_CPUID:
 		x86_emulate_cpuid(&svm->x86, svm->vmcb->save.cr4);
-		svm_skip(svm, 2);
-		return AXVCPU_RUN_REENTER;
+		return svm_skip_insn(svm, 2);
 	case SVM_EXIT_INVD:
 		/* INVD would drop the host's dirty cache lines: do nothing. */
-		svm_skip(svm, 2);
-		return AXVCPU_RUN_REENTER;
+		return svm_skip_insn(svm, 2);
 	case SVM_EXIT_WBINVD:
 		/*
 		 * WBINVD and WBNOINVD write back every cache of the socket:
@@ -444,7 +449,7 @@ int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run)
 		 * the guest needs it (no DMA it is not coherent with): a
 		 * no-op, as KVM makes it without assigned devices.
 		 */
-		return svm_skip_prefixed(svm, 2);
+		return svm_skip_insn(svm, 2);
 	case SVM_EXIT_RDPMC:
 		/* No performance counters are offered: #GP, as with CR4.PCE off at CPL 3. */
 		svm_inject_exception(svm, GP_VECTOR, true, 0);

@@ -3,7 +3,9 @@
  * host_insn_x86_test: what the guest sees of the instructions the backend
  * intercepts: CPUID (hypervisor bit, no SVM, "AxVCpuAxVCpu", the vCPU id as
  * APIC ID); VMRUN, VMLOAD, VMSAVE, STGI, CLGI, SKINIT, INVLPGA, MONITOR,
- * MWAIT and RDPRU (the host's APERF/MPERF) raise #UD; INVD is a no-op.
+ * MWAIT and RDPRU (the host's APERF/MPERF) raise #UD; INVD is a no-op;
+ * an intercepted instruction with prefixes (CPUID, RDMSR, HLT) resumes
+ * after its last byte, not after its bare opcode's length.
  */
 #include "host_state.h"
 
@@ -83,6 +85,27 @@ X86_GUEST_LABEL(ud_monitor);
 X86_GUEST_LABEL(ud_mwait);
 X86_GUEST_LABEL(ud_rdpru);
 X86_GUEST_LABEL(ud_handler);
+
+/*
+ * CPUID with an operand-size prefix (66 0F A2), OUT 0xa1; RDMSR of an MSR
+ * user space answers, with a CS override (2E 0F 32), OUT of EAX; a HLT
+ * with a REP prefix (F3 F4), OUT 0xa3.
+ */
+X86_GUEST(prefixed_guest, ".code32",
+	"mov $1, %eax\n\t"
+	"xor %ecx, %ecx\n\t"
+	".byte 0x66, 0x0f, 0xa2\n\t"
+	"mov $0xa1, %al\n\t"
+	"out %al, $" __stringify(PORT_DONE) "\n\t"
+	"mov $0x4b564dff, %ecx\n\t"
+	".byte 0x2e, 0x0f, 0x32\n\t"
+	"out %eax, $" __stringify(PORT_DONE) "\n\t"
+	".byte 0xf3, 0xf4\n\t"
+	"mov $0xa3, %al\n\t"
+	"out %al, $" __stringify(PORT_DONE) "\n\t"
+	"pf_end:\n\t"
+	"hlt\n\t");
+X86_GUEST_LABEL(pf_end);
 
 X86_GUEST(invd_guest, ".code32",
 	"movl $0x12345678, " DATA "\n\t"
@@ -206,6 +229,26 @@ TEST_F(host_state, invd_is_noop)
 	ASSERT_EQ(0x12345678, guest_u32(&self->vm, X86_DATA_GPA))
 		TH_LOG("the store before INVD was lost");
 	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
+}
+
+/*
+ * Without next-RIP saving (QEMU's SVM) the backend counts the prefixes;
+ * skipping the bare opcode's length would resume inside the instruction.
+ */
+TEST_F(host_state, prefixed_instructions_resume_after_them)
+{
+	struct axv_vcpu *vcpu;
+
+	GUEST(prefixed_guest);
+	vcpu = self->vcpu;
+	ASSERT_RUN_IO_WRITE(vcpu, PORT_DONE, 1, 0xa1);
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_SYSREG_READ);
+	ASSERT_EQ(0x4b564dff, vcpu->run->sysreg.addr);
+	vcpu->run->sysreg.value = 0x12345678;
+	ASSERT_RUN_IO_WRITE(vcpu, PORT_DONE, 4, 0x12345678);
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
+	ASSERT_RUN_IO_WRITE(vcpu, PORT_DONE, 1, 0xa3);
+	ASSERT_EQ(X86_GUEST_GPA(prefixed_guest, pf_end), axv_vcpu_rip(vcpu));
 }
 
 TEST_HARNESS_MAIN

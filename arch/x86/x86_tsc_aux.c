@@ -33,6 +33,11 @@ u64 x86_tsc_aux_enter(struct x86_vcpu *xv)
 
 	if (!x86_has_tsc_aux())
 		return 0;
+	/*
+	 * Read, not cached per CPU: KVM on this CPU may have left its own
+	 * guest's value here (it restores the host's only on its thread's
+	 * return to user space), and that is what must come back.
+	 */
 	rdmsrl(MSR_TSC_AUX, host);
 	if (host != xv->tsc_aux)
 		wrmsrl(MSR_TSC_AUX, xv->tsc_aux);

@@ -162,22 +162,12 @@ static int kvm_vcpu_bind(struct vmm_vcpu *v)
 	return 0;	/* KVM runs a vCPU wherever its thread is */
 }
 
-static int kvm_highest(const uint32_t *r)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--)
-		if (r[i])
-			return i * 32 + 31 - __builtin_clz(r[i]);
-	return -1;
-}
-
 /* With vmm->lock held, before KVM_RUN: what the guest can take now. */
 static void kvm_give_interrupts(struct vmm_vcpu *v)
 {
 	struct kvm_vcpu *k = kv(v);
 	struct kvm_run *kr = k->run;
-	int vec = kvm_highest(k->pending);
+	int vec = x86_vec_highest(k->pending);
 
 	if (k->nmi && !ioctl(k->fd, KVM_NMI, 0))
 		k->nmi = false;
@@ -185,11 +175,11 @@ static void kvm_give_interrupts(struct vmm_vcpu *v)
 		struct kvm_interrupt irq = { .irq = vec };
 
 		if (!ioctl(k->fd, KVM_INTERRUPT, &irq)) {
-			k->pending[vec >> 5] &= ~(1U << (vec & 31));
+			x86_vec_clear(k->pending, vec);
 			kr->ready_for_interrupt_injection = 0;
 		}
 	}
-	kr->request_interrupt_window = kvm_highest(k->pending) >= 0;
+	kr->request_interrupt_window = x86_vec_highest(k->pending) >= 0;
 	kr->immediate_exit = v->run->immediate_exit;
 }
 
@@ -292,7 +282,7 @@ static void kvm_inject(struct vmm_vcpu *v, unsigned int vector, bool nmi)
 	if (nmi)
 		k->nmi = true;
 	else
-		k->pending[vector >> 5] |= 1U << (vector & 31);
+		x86_vec_set(k->pending, vector);
 	if (vmm_current != v && v->started) {
 		k->run->immediate_exit = 1;
 		pthread_kill(v->thread, SIGUSR1);
@@ -315,7 +305,7 @@ static bool kvm_irq_pending(struct vmm_vcpu *v)
 	bool pending;
 
 	pthread_mutex_lock(&v->vmm->lock);
-	pending = k->nmi || kvm_highest(k->pending) >= 0;
+	pending = k->nmi || x86_vec_highest(k->pending) >= 0;
 	pthread_mutex_unlock(&v->vmm->lock);
 	return pending;
 }

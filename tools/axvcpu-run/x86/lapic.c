@@ -90,29 +90,9 @@ struct lapic_set {
 	unsigned int n;
 };
 
-static void vec_set(uint32_t *r, unsigned int v)
-{
-	r[v >> 5] |= 1U << (v & 31);
-}
-
-static void vec_clear(uint32_t *r, unsigned int v)
-{
-	r[v >> 5] &= ~(1U << (v & 31));
-}
-
-static int vec_highest(const uint32_t *r)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--)
-		if (r[i])
-			return i * 32 + 31 - __builtin_clz(r[i]);
-	return -1;
-}
-
 static uint32_t lapic_ppr(const struct lapic *a)
 {
-	int isr = vec_highest(a->isr);
+	int isr = x86_vec_highest(a->isr);
 	uint32_t isr_class = isr < 0 ? 0 : (uint32_t)isr & 0xf0;
 
 	return (a->tpr & 0xf0) >= isr_class ? a->tpr & 0xff : isr_class;
@@ -123,10 +103,10 @@ static void lapic_deliver(struct lapic *a)
 {
 	int v;
 
-	while ((v = vec_highest(a->irr)) >= 0 &&
+	while ((v = x86_vec_highest(a->irr)) >= 0 &&
 	       ((uint32_t)v & 0xf0) > (lapic_ppr(a) & 0xf0)) {
-		vec_clear(a->irr, v);
-		vec_set(a->isr, v);
+		x86_vec_clear(a->irr, v);
+		x86_vec_set(a->isr, v);
 		vmm_inject(a->vcpu, v, false);
 	}
 }
@@ -139,7 +119,7 @@ static void lapic_accept(struct lapic *a, unsigned int vector)
 	}
 	if (!(a->svr & SVR_ENABLED))
 		return;		/* a software-disabled APIC takes nothing */
-	vec_set(a->irr, vector);
+	x86_vec_set(a->irr, vector);
 	lapic_deliver(a);
 }
 
@@ -333,10 +313,10 @@ static void lapic_reg_write(struct lapic *a, unsigned int reg, uint32_t v)
 		lapic_deliver(a);
 		return;
 	case APIC_EOI: {
-		int isr = vec_highest(a->isr);
+		int isr = x86_vec_highest(a->isr);
 
 		if (isr >= 0)
-			vec_clear(a->isr, isr);
+			x86_vec_clear(a->isr, isr);
 		lapic_deliver(a);
 		return;
 	}

@@ -58,6 +58,28 @@ bool lapic_base_msr(struct vmm_vcpu *v, bool write, uint64_t *value);
 bool lapic_x2apic_msr(struct vmm_vcpu *v, bool write, uint64_t msr,
 		      uint64_t *value);
 
+/* A 256-bit map of interrupt vectors (IRR/ISR, a queue): bit v of word v / 32. */
+static inline void x86_vec_set(uint32_t *map, unsigned int v)
+{
+	map[v >> 5] |= 1U << (v & 31);
+}
+
+static inline void x86_vec_clear(uint32_t *map, unsigned int v)
+{
+	map[v >> 5] &= ~(1U << (v & 31));
+}
+
+/* The highest vector set in @map, -1 for none. */
+static inline int x86_vec_highest(const uint32_t *map)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		if (map[i])
+			return i * 32 + 31 - __builtin_clz(map[i]);
+	return -1;
+}
+
 /* The ISA devices: PIC (i8259.c), PIT (i8254.c), RTC (rtc.c). */
 struct i8259 *i8259_init(struct vmm *vmm);
 void i8259_set_irq(struct i8259 *pic, unsigned int irq, bool level);

@@ -114,19 +114,25 @@ static __u64 vcpu_xcr0(struct axv_vcpu *vcpu)
 }
 
 /*
- * Run xsetbv_guest with @other as its second XSETBV: its first, of the
- * XCR0 it reads, is accepted. *@port is the port of the exit after the
+ * Run xsetbv_guest with @other as its second XSETBV (*@xcr0_out: the
+ * host's XCR0): its first, of the XCR0 it reads, is accepted. *@port is the port of the exit after the
  * second (PORT_GP when it raised #GP, whose report is then taken), 0 when
  * the test was skipped.
  */
 static void run_xsetbv_guest(struct __test_metadata *_metadata,
 			     FIXTURE_DATA(host_state) *self,
-			     __u64 xcr0, __u64 other, unsigned int *port)
+			     __u64 *xcr0_out, __u64 other, unsigned int *port)
 {
-	struct axv_vcpu *vcpu = self->vcpu;
-	__u64 seen;
+	struct axv_vcpu *vcpu;
+	__u64 seen, xcr0;
 
 	*port = 0;
+	AXV_REQUIRE_X86(&self->info);
+	if (!host_has_osxsave())
+		SKIP(return, "the host kernel does not use XSAVE (CR4.OSXSAVE clear)");
+	xcr0 = *xcr0_out = host_xcr0();
+	GUEST(xsetbv_guest);
+	vcpu = self->vcpu;
 	xsetbv_vcpu_prepare(&self->vm, vcpu, X86_GUEST_GPA(xsetbv_guest, xs_gp_handler),
 			    X86_GUEST_GPA(xsetbv_guest, xs_ud_handler), other);
 	if (axv_run(vcpu))
@@ -175,12 +181,7 @@ TEST_F(host_state, xsetbv_subset_is_the_guests)
 	unsigned int port;
 	__u64 xcr0, seen;
 
-	AXV_REQUIRE_X86(&self->info);
-	if (!host_has_osxsave())
-		SKIP(return, "the host kernel does not use XSAVE (CR4.OSXSAVE clear)");
-	xcr0 = host_xcr0();
-	GUEST(xsetbv_guest);
-	run_xsetbv_guest(_metadata, self, xcr0, 0x3, &port);
+	run_xsetbv_guest(_metadata, self, &xcr0, 0x3, &port);
 	if (!port)
 		return;
 	ASSERT_EQ(PORT_XSETBV, port)
@@ -200,12 +201,7 @@ TEST_F(host_state, xsetbv_invalid_raises_gp)
 	unsigned int port;
 	__u64 xcr0, seen;
 
-	AXV_REQUIRE_X86(&self->info);
-	if (!host_has_osxsave())
-		SKIP(return, "the host kernel does not use XSAVE (CR4.OSXSAVE clear)");
-	xcr0 = host_xcr0();
-	GUEST(xsetbv_guest);
-	run_xsetbv_guest(_metadata, self, xcr0, 0x2, &port);
+	run_xsetbv_guest(_metadata, self, &xcr0, 0x2, &port);
 	if (!port)
 		return;
 	ASSERT_EQ(PORT_GP, port)

@@ -5,15 +5,19 @@
 # cached outside the checkout; prints the cache directory as its last line.
 #
 # NAME picks the config fragment tools/testing/kconfig/NAME.config (and the
-# architecture: x86-* is x86_64), merged onto "make tinyconfig" with
+# architecture: x86-* is x86_64 with the host's gcc; riscv64 and riscv64-*
+# are ARCH=riscv with CROSS_COMPILE=riscv64-linux-gnu-), merged onto
+# "make tinyconfig" with
 # scripts/kconfig/merge_config.sh, then "make olddefconfig". Every option
 # of the fragment must survive that, or the build fails naming the option.
 #
 # The cache directory, ${XDG_CACHE_HOME:-$HOME/.cache}/axvcpu/kernel-NAME-KEY/,
-# KEY being a hash of the fragment's options, the base config, the linux-source
-# package version, the compiler and this recipe, holds:
+# KEY being a hash of the fragment's options, the base config, the
+# architecture, the linux-source package version, the compiler (the cross
+# compiler's for a cross build) and this recipe, holds:
 #   linux/       the source, built in place: the KDIR of "make -C KDIR M=..."
-#   bzImage      the kernel image
+#                (with the kernel's ARCH= and CROSS_COMPILE= for a cross build)
+#   bzImage      the kernel image (x86; Image on riscv)
 #   modules/     the kernel's modules (the KVM ones), with modules.order
 #   config       the final .config
 #   build.log    the whole build's output; build-secs its wall time
@@ -32,8 +36,13 @@ FRAGMENT=$TESTING_DIR/kconfig/$NAME.config
 BASE=tinyconfig
 RECIPE=1	# bump when the steps below change what gets built
 JOBS=${AXVCPU_KERNEL_JOBS:-2}
+# CROSS: the CROSS_COMPILE prefix, empty for a native build (its key then
+# is what it was before cross builds existed: the cached x86 kernels stay).
+CROSS=
 case $NAME in
 x86-*)	KARCH=x86_64 IMAGE=arch/x86/boot/bzImage ;;
+riscv64|riscv64-*)
+	KARCH=riscv IMAGE=arch/riscv/boot/Image CROSS=riscv64-linux-gnu- ;;
 *)	echo "build-kernel: no architecture known for '$NAME'" >&2; exit 2 ;;
 esac
 
@@ -42,10 +51,11 @@ die() { log "ERROR: $*"; exit 1; }
 
 [ -f "$FRAGMENT" ] || die "no fragment $FRAGMENT"
 [ -r "$LINUX_SOURCE_TARBALL" ] || die "missing $LINUX_SOURCE_TARBALL (deps.sh)"
+command -v "${CROSS}gcc" >/dev/null || die "no ${CROSS}gcc (deps.sh)"
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || echo unknown)
 key=$({
 	echo "recipe $RECIPE base $BASE arch $KARCH linux-source-6.1 $srcver"
-	gcc --version | head -n 1
+	"${CROSS}gcc" --version | head -n 1
 	grep -E '^(# )?CONFIG_' "$FRAGMENT"	# the options, not the comments
 } | sha256sum | cut -c1-12)
 D=$CACHE_DIR/kernel-$NAME-$key
@@ -82,7 +92,8 @@ else
 fi
 
 # The config: tinyconfig + the fragment, and nothing of it lost.
-mk() { nice make -C "$L" ARCH="$KARCH" "$@"; }
+MAKE_ARGS=(ARCH="$KARCH" ${CROSS:+CROSS_COMPILE="$CROSS"})
+mk() { nice make -C "$L" "${MAKE_ARGS[@]}" "$@"; }
 {
 	echo "== $(date -u '+%F %T') $NAME key $key: $BASE + $FRAGMENT (linux-source-6.1 $srcver)"
 	mk "$BASE" &&

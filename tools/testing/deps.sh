@@ -15,49 +15,60 @@ BUILD_PKGS=(make gcc libc6-dev kmod xz-utils)
 X86_PKGS=(qemu-system-x86 seabios linux-image-amd64 linux-headers-amd64
 	  busybox-static linux-source-6.1 cpio gzip "${BUILD_PKGS[@]}")
 LINT_PKGS=(perl sparse g++ linux-headers-amd64 linux-source-6.1 "${BUILD_PKGS[@]}")
-# A kernel built from linux-source-6.1 (lane x86-svm-debug): kconfig needs
+# The riscv64 lanes: no Debian riscv64 kernel or busybox, so a kernel built
+# from linux-source-6.1 with the cross compiler, static test programs and a
+# static C /init (tools/testing/init/) built with it, Debian 12's QEMU for
+# riscv64 (qemu-system-misc: the libraries of the bookworm-backports one the
+# lanes run, and AXVCPU_QEMU_RISCV's default) and OpenSBI as its firmware.
+RISCV_PKGS=(gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-system-misc opensbi
+	    cpio gzip "${BUILD_PKGS[@]}")
+# A kernel built from linux-source-6.1 (x86-svm-debug, riscv64-*): kconfig needs
 # flex and bison, objtool libelf-dev, the build bc, perl and openssl's
 # headers; the module tools (modinfo) are in kmod.
 KERNEL_BUILD_PKGS=(build-essential bc bison flex libelf-dev libssl-dev perl
 		   linux-source-6.1 xz-utils "${BUILD_PKGS[@]}")
 
-# qemu_x86_backports: Debian's qemu-system-x86 from bookworm-backports,
-# unpacked (dpkg -x, not installed: Debian 12's own QEMU stays as it is)
-# into $QEMU_X86_DIR, with apt state of its own under the cache.
-qemu_x86_backports() {
-	local a=$CACHE_DIR/apt-$QEMU_X86_SUITE tmp f
+# qemu_backports PACKAGE DIR BINARY: Debian's PACKAGE (qemu-system-x86,
+# qemu-system-riscv) from $QEMU_SUITE and the common and data packages it
+# needs, unpacked (dpkg -x, not installed: Debian 12's own QEMU stays as it
+# is) into DIR, with apt state of its own under the cache (shared by the
+# packages). BINARY (under DIR/usr/bin) prints its version at the end.
+qemu_backports() {
+	local pkg=$1 dir=$2 bin=$3 a=$CACHE_DIR/apt-$QEMU_SUITE tmp f
 	local opts=(-o "Dir::Etc::sourcelist=$a/sources.list" -o Dir::Etc::sourceparts=-
 		    -o "Dir::State::Lists=$a/lists" -o "Dir::Cache::Archives=$a/archives"
 		    -o APT::Get::List-Cleanup=0)
 
-	[ -f "$QEMU_X86_DIR/complete" ] && return 0
+	[ -f "$dir/complete" ] && return 0
 	mkdir -p "$CACHE_DIR" "$a/lists/partial" "$a/archives/partial"
-	echo "deb http://deb.debian.org/debian $QEMU_X86_SUITE main" >"$a/sources.list"
-	echo "deps: fetching qemu-system-x86 from $QEMU_X86_SUITE into $QEMU_X86_DIR"
+	echo "deb http://deb.debian.org/debian $QEMU_SUITE main" >"$a/sources.list"
+	echo "deps: fetching $pkg from $QEMU_SUITE into $dir"
 	apt-get "${opts[@]}" update -q >"$a/update.log" 2>&1 ||
 		{ tail -n 5 "$a/update.log" >&2; return 1; }
-	tmp=$(mktemp -d "$CACHE_DIR/qemu-x86.XXXXXX")
+	tmp=$(mktemp -d "$CACHE_DIR/$pkg.XXXXXX")
 	(cd "$tmp" && apt-get "${opts[@]}" download -q \
-		"qemu-system-x86/$QEMU_X86_SUITE" "qemu-system-common/$QEMU_X86_SUITE" \
-		"qemu-system-data/$QEMU_X86_SUITE") >"$a/download.log" 2>&1 ||
+		"$pkg/$QEMU_SUITE" "qemu-system-common/$QEMU_SUITE" \
+		"qemu-system-data/$QEMU_SUITE") >"$a/download.log" 2>&1 ||
 		{ tail -n 5 "$a/download.log" >&2; rm -rf "$tmp"; return 1; }
 	for f in "$tmp"/*.deb; do
 		dpkg-deb -x "$f" "$tmp/root"
 	done
-	rm -rf "$QEMU_X86_DIR"
-	mv "$tmp/root" "$QEMU_X86_DIR"
-	(cd "$tmp" && ls ./*.deb) >"$QEMU_X86_DIR/complete"
+	rm -rf "$dir"
+	mv "$tmp/root" "$dir"
+	(cd "$tmp" && ls ./*.deb) >"$dir/complete"
 	rm -rf "$tmp"
-	"$QEMU_X86_DIR/usr/bin/qemu-system-x86_64" --version | head -n 1
+	"$dir/usr/bin/$bin" --version | head -n 1
 }
 
 want=()
 x86=false
+riscv=false
 for job in "$@"; do
 	case $job in
 	lint)	want+=("${LINT_PKGS[@]}") ;;
 	x86-*-debug) want+=("${X86_PKGS[@]}" "${KERNEL_BUILD_PKGS[@]}"); x86=true ;;
 	x86-*)	want+=("${X86_PKGS[@]}"); x86=true ;;
+	riscv64-*) want+=("${RISCV_PKGS[@]}" "${KERNEL_BUILD_PKGS[@]}"); riscv=true ;;
 	*)	echo "deps: unknown lane or job '$job' (lanes: $(lane_names | xargs))" >&2
 		exit 2 ;;
 	esac
@@ -80,7 +91,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 if $x86 && qemu_x86_uses_backports; then
-	qemu_x86_backports || { echo "deps: cannot fetch qemu-system-x86 from $QEMU_X86_SUITE" >&2; exit 1; }
+	qemu_backports qemu-system-x86 "$QEMU_X86_DIR" qemu-system-x86_64 ||
+		{ echo "deps: cannot fetch qemu-system-x86 from $QEMU_SUITE" >&2; exit 1; }
+fi
+if $riscv && qemu_riscv_uses_backports; then
+	qemu_backports qemu-system-riscv "$QEMU_RISCV_DIR" qemu-system-riscv64 ||
+		{ echo "deps: cannot fetch qemu-system-riscv from $QEMU_SUITE" >&2; exit 1; }
 fi
 [ "${#missing[@]}" -eq 0 ] && echo "deps: all present ($*)"
 exit 0

@@ -40,6 +40,8 @@
 #                          it needs (e.g. -L for its firmware); default:
 #                          the bookworm-backports one deps.sh unpacks
 #                          (qemu-system-x86_64 for Debian 12's 7.2)
+#   AXVCPU_QEMU_RISCV      the same for the riscv64 lanes'
+#                          qemu-system-riscv64
 
 TESTING_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_ROOT=$(cd "$TESTING_DIR/../.." && pwd -P)
@@ -50,13 +52,19 @@ LINUX_SOURCE_TARBALL=/usr/src/linux-source-6.1.tar.xz
 KSFT_CACHE=$CACHE_DIR/ksft-6.1
 CHECKPATCH_CACHE=$CACHE_DIR/checkpatch-6.1
 EMU_LOCK=/tmp/axvcpu-emu.lock
-# The x86 lanes' QEMU: Debian's qemu-system-x86 from bookworm-backports
-# (10.0), unpacked into the cache by deps.sh and run from there, beside
-# Debian 12's 7.2 (whose libraries and SeaBIOS it uses): 7.2's
-# multi-threaded TCG livelocks guests that patch their own kernel text
+# The lanes' QEMU: Debian's qemu-system-x86 and qemu-system-riscv (10.0
+# split riscv64 out of qemu-system-misc, where Debian 12's 7.2 has it)
+# from bookworm-backports (10.0), each unpacked into a directory of the
+# cache by deps.sh and run from there, beside Debian 12's 7.2 (whose
+# libraries, SeaBIOS and OpenSBI they use): 7.2's multi-threaded TCG
+# livelocks guests that patch their own kernel text
 # (Documentation/reliability.rst).
-QEMU_X86_SUITE=bookworm-backports
-QEMU_X86_DIR=$CACHE_DIR/qemu-x86-$QEMU_X86_SUITE
+QEMU_SUITE=bookworm-backports
+QEMU_X86_DIR=$CACHE_DIR/qemu-x86-$QEMU_SUITE
+QEMU_RISCV_DIR=$CACHE_DIR/qemu-riscv-$QEMU_SUITE
+# The riscv64 lanes' firmware (-bios): Debian's opensbi package, the
+# file QEMU's own data directory would link to.
+OPENSBI_FW=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 BENCH_PROGRAM=axvcpu_bench
 # make demo's program: tools/axvcpu-run/demo.sh, run in demo mode only
 DEMO_PROGRAM=axvcpu_demo
@@ -79,17 +87,28 @@ LANE_ONLY_PROGRAMS="nohw_test"
 # linux-source-6.1 with kconfig/NAME.config (build-kernel.sh). KDEBUG names
 # the kernel debug features the guest must report as active (write_init);
 # TEST_TIMEOUT the seconds per test program (300; AXVCPU_TEST_TIMEOUT wins).
-# LANE_PROGRAMS, when set, is the whole list of programs the lane runs.
+# LANE_PROGRAMS, when set, is the whole list of programs the lane runs
+# (comma-separated).
 # x86-nosvm and x86-nonpt boot CPUs without SVM and without nested paging:
 # the module must load, report no backend and refuse CREATE_VM (nohw_test).
+# riscv64-h boots QEMU's virt machine with the H extension on a kernel built
+# from linux-source-6.1 (Debian 12 has no riscv64 kernel), riscv64-noh a
+# CPU without H (nohw_test); their /init is the C one (no riscv64 busybox).
+# riscv64-h-qemu72 runs the riscv64 exit tests on Debian 12's QEMU 7.2
+# (QEMU_RISCV=debian), which leaves htinst 0 on guest-page faults: the
+# module's own instruction fetch (HLVX) decodes MMIO there, where QEMU 10
+# hands it the transformed instruction.
 LANES_TABLE='
 x86-svm         x86-svm.sh   QEMU_CPU=max
 x86-svm-4level  x86-svm.sh   QEMU_CPU=EPYC
 x86-svm-debug   x86-svm.sh   QEMU_CPU=max KERNEL=x86-debug QEMU_MEM=2G TEST_TIMEOUT=600 KDEBUG=kasan,kfence,lockdep,kmemleak,failslab,fail_page_alloc
 x86-nosvm       x86-svm.sh   QEMU_CPU=max,-svm LANE_PROGRAMS=nohw_test
 x86-nonpt       x86-svm.sh   QEMU_CPU=EPYC,-npt LANE_PROGRAMS=nohw_test
+riscv64-h       riscv64-h.sh QEMU_CPU=rv64 KERNEL=riscv64
+riscv64-noh     riscv64-h.sh QEMU_CPU=rv64,h=false KERNEL=riscv64 LANE_PROGRAMS=nohw_test
+riscv64-h-qemu72 riscv64-h.sh QEMU_CPU=rv64 KERNEL=riscv64 QEMU_RISCV=debian LANE_PROGRAMS=exits_riscv_test,guest_test,memory_test
 '
-DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt"
+DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt riscv64-h riscv64-noh riscv64-h-qemu72"
 DEFAULT_BENCH_LANES="x86-svm x86-svm-4level"
 DEFAULT_DEMO_LANES="x86-svm"
 DEFAULT_FUZZ_LANES="x86-svm-debug"
@@ -232,6 +251,21 @@ qemu_x86_cmd() {
 	fi
 }
 
+# qemu_riscv_uses_backports, qemu_riscv_cmd: the same for the riscv64
+# lanes (AXVCPU_QEMU_RISCV; qemu-system-riscv64 for Debian 12's 7.2). The
+# firmware is an option of the lane (-bios), not part of the command.
+qemu_riscv_uses_backports() {
+	[ -z "${AXVCPU_QEMU_RISCV:-}" ]
+}
+
+qemu_riscv_cmd() {
+	if qemu_riscv_uses_backports; then
+		echo "$QEMU_RISCV_DIR/usr/bin/qemu-system-riscv64 -L $QEMU_RISCV_DIR/usr/share/qemu"
+	else
+		echo "$AXVCPU_QEMU_RISCV"
+	fi
+}
+
 # ---- lane state: a lane script calls lane_begin first, then the steps.
 # The result file ($W/result) is what check.sh reads: "counts P F S", then
 # one "fail TEXT" or "skip TEXT" line per failure or skip.
@@ -304,7 +338,9 @@ build_module() {
 
 # build_tests: the kselftests into $W/tests (static binaries), or a copy of
 # AXVCPU_TESTS_OVERRIDE. Needs $W/src (build_module). Extra make arguments
-# (e.g. a cross CC) come from the array TEST_MAKE_ARGS.
+# (e.g. a cross CC) come from the array TEST_MAKE_ARGS. BUILD_VMM=0 leaves
+# out the reference VMM (tools/axvcpu-run), for an arch it has no machine
+# for.
 build_tests() {
 	local t0 dir=$W/src/tools/testing/selftests/axvcpu
 	t0=$(now)
@@ -320,12 +356,14 @@ build_tests() {
 	run_logged "$W/build-tests.log" make -C "$dir" -j"$(nproc)" \
 		OUTPUT="$W/tests" KSFT_DIR="$KSFT_CACHE" ${TEST_MAKE_ARGS[@]+"${TEST_MAKE_ARGS[@]}"} ||
 		lane_abort "selftest build failed (log: $W/build-tests.log)"
-	# the reference VMM and its sample guests, for vmm_test and make demo
-	run_logged "$W/build-vmm.log" make -C "$W/src/tools/axvcpu-run" \
-		OUTPUT="$W/tests/vmm" ${TEST_MAKE_ARGS[@]+"${TEST_MAKE_ARGS[@]}"} ||
-		lane_abort "axvcpu-run build failed (log: $W/build-vmm.log)"
-	rm -rf "$W/tests/vmm/.obj"
-	install -m 755 "$W/src/tools/axvcpu-run/demo.sh" "$W/tests/$DEMO_PROGRAM"
+	if [ "${BUILD_VMM:-1}" = 1 ]; then
+		# the reference VMM and its sample guests, for vmm_test and make demo
+		run_logged "$W/build-vmm.log" make -C "$W/src/tools/axvcpu-run" \
+			OUTPUT="$W/tests/vmm" ${TEST_MAKE_ARGS[@]+"${TEST_MAKE_ARGS[@]}"} ||
+			lane_abort "axvcpu-run build failed (log: $W/build-vmm.log)"
+		rm -rf "$W/tests/vmm/.obj"
+		install -m 755 "$W/src/tools/axvcpu-run/demo.sh" "$W/tests/$DEMO_PROGRAM"
+	fi
 	say "tests built in $(elapsed "$t0") s"
 }
 
@@ -358,7 +396,7 @@ test_programs() {
 			[ "$n" != "$BENCH_PROGRAM" ] || continue
 		fi
 		if [ -n "${LANE_PROGRAMS:-}" ]; then
-			case " $LANE_PROGRAMS " in *" $n "*) ;; *) continue ;; esac
+			case " ${LANE_PROGRAMS//,/ } " in *" $n "*) ;; *) continue ;; esac
 		else
 			case " $LANE_ONLY_PROGRAMS " in *" $n "*) continue ;; esac
 		fi
@@ -376,11 +414,25 @@ test_programs() {
 		END { for (i = 1; i <= n; i++) if (held[i] != "") print held[i] }'
 }
 
-# initramfs_skeleton ROOT: busybox and the directory layout.
+# initramfs_skeleton ROOT [INIT]: the directory layout and busybox, or,
+# with INIT (a static binary: build_c_init), that as /init and no busybox.
 initramfs_skeleton() {
 	rm -rf "$1"
-	mkdir -p "$1"/{bin,sbin,dev,proc,sys,tmp,run,lib/axvcpu/kvm,tests}
-	cp /bin/busybox "$1/bin/busybox"
+	mkdir -p "$1"/{bin,sbin,dev,etc,proc,sys,tmp,run,lib/axvcpu/kvm,tests}
+	if [ -n "${2:-}" ]; then
+		install -m 755 "$2" "$1/init"
+	else
+		cp /bin/busybox "$1/bin/busybox"
+	fi
+}
+
+# build_c_init CC: the C /init (tools/testing/init/axvcpu-init.c, for
+# guests without busybox) built static with CC into $W/init. Aborts the
+# lane on failure.
+build_c_init() {
+	run_logged "$W/build-init.log" "$1" -O2 -Wall -Wextra -Werror -static \
+		-o "$W/init" "$TESTING_DIR/init/axvcpu-init.c" ||
+		lane_abort "building the C /init failed (log: $W/build-init.log)"
 }
 
 # write_init ROOT PROGRAM...: the guest's /init. It prints, on the console:
@@ -407,17 +459,7 @@ initramfs_skeleton() {
 write_init() {
 	local root=$1 timeout
 	shift
-	if [ "$MODE" = bench ]; then
-		timeout=${AXVCPU_BENCH_TIMEOUT:-1200}
-	elif [ "$MODE" = demo ]; then
-		timeout=300
-	elif [ "$MODE" = fuzz ]; then
-		timeout=$(fuzz_program_timeout)
-	elif [ "$MODE" = stress ]; then
-		timeout=${AXVCPU_TEST_TIMEOUT:-900}
-	else
-		timeout=${AXVCPU_TEST_TIMEOUT:-${TEST_TIMEOUT:-300}}
-	fi
+	timeout=$(program_timeout)
 	{
 		echo '#!/bin/busybox sh'
 		echo "# generated by tools/testing/lib.sh for lane $LANE"
@@ -530,17 +572,66 @@ EOF
 	echo "$timeout" >"$W/test-timeout"
 }
 
-# guest_env_exports: "export AXVCPU_FUZZ_X='v'" lines for the guest's /init,
-# one per AXVCPU_FUZZ_*, AXVCPU_TORTURE_* and AXVCPU_COEXIST_* variable of
-# this environment
-# (values limited to characters that need no quoting).
-guest_env_exports() {
+# program_timeout: the seconds each program gets in the guest in this mode.
+program_timeout() {
+	if [ "$MODE" = bench ]; then
+		echo "${AXVCPU_BENCH_TIMEOUT:-1200}"
+	elif [ "$MODE" = demo ]; then
+		echo 300
+	elif [ "$MODE" = fuzz ]; then
+		fuzz_program_timeout
+	elif [ "$MODE" = stress ]; then
+		echo "${AXVCPU_TEST_TIMEOUT:-900}"
+	else
+		echo "${AXVCPU_TEST_TIMEOUT:-${TEST_TIMEOUT:-300}}"
+	fi
+}
+
+# write_init_conf ROOT PROGRAM...: for a guest whose /init is the C one
+# (build_c_init): its parameters, in ROOT/etc/axvcpu-init.conf, one
+# KEY=VALUE a line, for the same run write_init's script would make (the
+# markers are the same; tools/testing/init/axvcpu-init.c).
+write_init_conf() {
+	local root=$1 timeout
+	shift
+	timeout=$(program_timeout)
+	mkdir -p "$root/etc"
+	{
+		echo "# generated by tools/testing/lib.sh for lane $LANE"
+		echo "LANE=$LANE"
+		echo "PROGRAMS=$*"
+		echo "TIMEOUT=$timeout"
+		echo "KVM_MODULES=${KVM_MODULES:-}"
+		echo "TEST_CPUS=${TEST_CPUS:-}"
+		if [ "$MODE" = stress ]; then
+			echo "STRESS_SECONDS=${AXVCPU_STRESS_SECONDS:-1800}"
+		else
+			echo "STRESS_SECONDS="
+		fi
+		guest_env_vars
+	} >"$root/etc/axvcpu-init.conf"
+	echo "$timeout" >"$W/test-timeout"
+}
+
+# guest_env_vars: "AXVCPU_FUZZ_X=v" lines, one per AXVCPU_FUZZ_*,
+# AXVCPU_TORTURE_* and AXVCPU_COEXIST_* variable of this environment
+# (values limited to characters that need no quoting), for the guest.
+guest_env_vars() {
 	local v
 	for v in $(compgen -e | grep -E '^AXVCPU_(FUZZ|TORTURE|COEXIST)_' || true); do
 		case ${!v} in
 		*[!A-Za-z0-9_.+-]*) say "ignoring $v: only [A-Za-z0-9_.+-] is forwarded" >&2 ;;
-		*) echo "export $v='${!v}'" ;;
+		*) echo "$v=${!v}" ;;
 		esac
+	done
+}
+
+# guest_env_exports: the same as "export AXVCPU_FUZZ_X='v'" lines, for the
+# busybox /init.
+guest_env_exports() {
+	local l
+	guest_env_vars | while IFS= read -r l; do
+		echo "export ${l%%=*}='${l#*=}'"
 	done
 }
 

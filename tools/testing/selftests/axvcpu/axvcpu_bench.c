@@ -74,7 +74,7 @@ static const char *const rt_names[NR_RT] = {
 };
 
 /* RT_CPUID runs are ~CPUID_LOOP times longer: fewer of them. */
-static const unsigned int rt_divisor[NR_RT] = {
+static const unsigned int rt_divisor[NR_RT] __attribute__((unused)) = {
 	[RT_IO] = 1, [RT_HLT] = 1, [RT_HYPERCALL] = 1, [RT_CPUID] = 10,
 	[RT_NULL] = 1,
 };
@@ -145,7 +145,7 @@ typedef int (*round_trip_fn)(void *ctx);
  * unexpected exit ends the bench with status 1: a figure taken around a
  * failure would measure something else.
  */
-static void measure(round_trip_fn fn, void *ctx, const char *who,
+static void __attribute__((unused)) measure(round_trip_fn fn, void *ctx, const char *who,
 		    const char *what, unsigned long warm, unsigned long n,
 		    double *t)
 {
@@ -594,7 +594,7 @@ static bool boot_linux(bool kvm, double *to_init, double *total, char *why,
 	return true;
 }
 
-static void bench_boot(bool have_kvm)
+static void __attribute__((unused)) bench_boot(bool have_kvm)
 {
 	double init[2][BOOT_ROUNDS], total[2][BOOT_ROUNDS];
 	int r, k, done[2] = { 0, 0 };
@@ -652,7 +652,7 @@ int main(int argc, char **argv)
 	struct axvcpu_info info;
 	char why[512] = "";
 	int opt, sys, i;
-	int kvm_fd = -1;
+	int kvm_fd __attribute__((unused)) = -1;
 	cpu_set_t cpus;
 
 	while ((opt = getopt(argc, argv, "n:w:m:c:h")) != -1) {

@@ -8,7 +8,8 @@
  *
  * Runs only in the lanes that boot such a CPU (LANE_ONLY_PROGRAMS in
  * tools/testing/lib.sh): x86-nosvm (-cpu max,-svm) expects "no AMD SVM or
- * Intel VMX", x86-nonpt (-cpu EPYC,-npt) "SVM without nested paging".
+ * Intel VMX", x86-nonpt (-cpu EPYC,-npt) "SVM without nested paging",
+ * riscv64-noh (-cpu rv64,h=false) "no H extension".
  */
 #include <regex.h>
 #include <stdlib.h>
@@ -33,6 +34,8 @@ static const char *expected_line(void)
 		return "axvcpu: SVM without nested paging is not supported";
 	if (strstr(lane, "nosvm"))
 		return "axvcpu: no AMD SVM or Intel VMX on this CPU";
+	if (strstr(lane, "noh"))
+		return "axvcpu: no H extension on this CPU";
 	return NULL;
 }
 

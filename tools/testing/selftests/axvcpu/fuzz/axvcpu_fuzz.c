@@ -33,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/ucontext.h>
 #include <sys/wait.h>
 
 #include <linux/axvcpu.h>
@@ -885,11 +886,19 @@ static void sig_nop(int sig)
 /* A worker's own crash: say where, for the FINDING its parent reports. */
 static void sig_crash(int sig, siginfo_t *si, void *uc)
 {
-	char b[160];
-	int n = snprintf(b, sizeof(b),
-			 "# worker pid %d: signal %d code %d at address %p\n",
-			 (int)getpid(), sig, si->si_code, si->si_addr);
+	const ucontext_t *u = uc;
+	unsigned long pc = 0;
+	char b[200];
+	int n;
 
+#if defined(__x86_64__)
+	pc = u->uc_mcontext.gregs[REG_RIP];
+#elif defined(__riscv)
+	pc = u->uc_mcontext.__gregs[REG_PC];
+#endif
+	n = snprintf(b, sizeof(b),
+		     "# worker pid %d: signal %d code %d at address %p, pc %#lx\n",
+		     (int)getpid(), sig, si->si_code, si->si_addr, pc);
 	unsigned long a = (unsigned long)si->si_addr, lo, hi;
 	char line[256];
 	FILE *f;
@@ -901,6 +910,8 @@ static void sig_crash(int sig, siginfo_t *si, void *uc)
 	while (f && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && a >= lo && a < hi)
 			printf("# worker pid %d: mapped there: %s", (int)getpid(), line);
+		else if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && pc >= lo && pc < hi)
+			printf("# worker pid %d: pc in: %s", (int)getpid(), line);
 	}
 	fflush(stdout);
 	signal(sig, SIG_DFL);

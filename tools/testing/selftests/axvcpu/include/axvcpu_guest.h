@@ -40,6 +40,8 @@
 
 #if defined(__x86_64__)
 #include "x86_64/guest_arch.h"
+#elif defined(__riscv) && __riscv_xlen == 64
+#include "riscv64/guest_arch.h"
 #else
 #error "no guest library for this architecture: add include/<arch>/guest_arch.h"
 #endif

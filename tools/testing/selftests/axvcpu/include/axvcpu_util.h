@@ -120,6 +120,12 @@ __u64 axv_get_gpr(struct axv_vcpu *vcpu, __u32 reg);
 void axv_set_gpr(struct axv_vcpu *vcpu, __u32 reg, __u64 value);
 void axv_get_regs(struct axv_vcpu *vcpu, struct axvcpu_regs *regs);
 void axv_set_regs(struct axv_vcpu *vcpu, struct axvcpu_regs *regs);
+/*
+ * The test's interrupt: x86, AXVCPU_INJECT_INTERRUPT of @vector; arm64 and
+ * riscv64, AXVCPU_SET_IRQ_LINE asserting line @vector (their guests take
+ * levels; the guest library's handler lowers the line it acknowledges).
+ * 0 or -errno.
+ */
 int axv_inject(struct axv_vcpu *vcpu, __u32 vector);
 /* AXVCPU_INTERRUPT_NMI; AXVCPU_INJECT_EXCEPTION. 0 or -errno, as axv_inject(). */
 int axv_inject_nmi(struct axv_vcpu *vcpu);

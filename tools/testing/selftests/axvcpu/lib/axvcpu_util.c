@@ -451,7 +451,10 @@ void axv_set_regs(struct axv_vcpu *vcpu, struct axvcpu_regs *regs)
 int axv_inject(struct axv_vcpu *vcpu, __u32 vector)
 {
 	struct axvcpu_interrupt irq = { .vector = vector };
+	struct axvcpu_irq_line line = { .line = vector, .level = 1 };
 
+	if (vcpu->vm->info.flags & AXVCPU_FEATURE_IRQ_LINES)
+		return ioctl(vcpu->fd, AXVCPU_SET_IRQ_LINE, &line) ? -errno : 0;
 	return ioctl(vcpu->fd, AXVCPU_INJECT_INTERRUPT, &irq) ? -errno : 0;
 }
 

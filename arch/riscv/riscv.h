@@ -114,6 +114,7 @@ struct riscv_vcpu {
 	s64 tlb_gen;
 	struct hrtimer wfi_timer;	/* wakes a WFI wait at vstimecmp */
 	u32 mode;			/* AXVCPU_RISCV_MODE_* */
+	bool fp_on;			/* the last entry ran with the FP state */
 	unsigned long exit_insn;	/* the trapping instruction, or 0 */
 };
 

@@ -270,6 +270,16 @@ int riscv_handle_exit(struct riscv_vcpu *rv, struct axvcpu_run *run)
 		return riscv_exit_guest_fault(rv, run, true);
 	case EXC_VIRTUAL_INST_FAULT:
 		return riscv_exit_virtual_insn(rv, run);
+	case EXC_INST_ILLEGAL:
+		/*
+		 * The guest turned its sstatus.FS on during an entry that ran
+		 * with FP off (sstatus.FS too gates FP while V=1, 8.2.1): the
+		 * next entry loads its FP state, and the instruction runs.
+		 */
+		if (!rv->fp_on && (rv->csr.vsstatus & SR_FS) != SR_FS_OFF)
+			return AXVCPU_RUN_REENTER;
+		riscv_redirect_trap(rv, c->scause, c->stval);
+		return AXVCPU_RUN_REENTER;
 	default:
 		/* access faults (PMP) and the like: the guest's to handle */
 		riscv_redirect_trap(rv, c->scause, c->stval);

@@ -33,9 +33,13 @@
 /* vsie / vsip: the VS interrupts, seen at their S-mode bit positions */
 #define RISCV_VS_S_BITS		(BIT(IRQ_S_SOFT) | BIT(IRQ_S_TIMER) | \
 				 BIT(IRQ_S_EXT))
-/* Exceptions of the guest its own trap handler takes (hedeleg) */
+/*
+ * Exceptions of the guest its own trap handler takes (hedeleg). Not
+ * illegal instructions: one may be the guest's first FP instruction after
+ * it turned sstatus.FS on while the entry ran with FP off (riscv_exit.c).
+ */
 #define RISCV_HEDELEG		(BIT(EXC_INST_MISALIGNED) | \
-				 BIT(EXC_INST_ILLEGAL) | BIT(EXC_BREAKPOINT) | \
+				 BIT(EXC_BREAKPOINT) | \
 				 BIT(4) /* load misaligned */ | \
 				 BIT(6) /* store misaligned */ | \
 				 BIT(EXC_SYSCALL) | BIT(EXC_INST_PAGE_FAULT) | \
@@ -193,6 +197,7 @@ static int riscv_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	riscv_swap_in(rv, rvm, &host, hvip);
 	riscv_tlb_before_entry(rv, rvm, atomic64_read(&vcpu->vm->tlb_gen));
 	fp = riscv_fp_enter(rv);
+	rv->fp_on = fp;
 	c->sstatus = (csr_read(CSR_SSTATUS) & ~(SR_SPP | SR_SPIE | SR_SIE |
 						SR_FS | RISCV_SR_VS)) |
 		     (rv->mode == AXVCPU_RISCV_MODE_VS ? SR_SPP : 0) |

@@ -35,7 +35,7 @@ void axvcpu_vm_create(struct vmm *vmm)
 		vmm_die(VMM_EXIT_FAILURE, "CREATE_VM: %s%s", strerror(errno),
 			errno == ENODEV ? " (no usable hardware: see dmesg)" : "");
 	r.slot = 0;
-	r.guest_phys_addr = 0;
+	r.guest_phys_addr = arch_ram_base;
 	r.memory_size = vmm->ram_size;
 	r.userspace_addr = (uintptr_t)vmm->ram;
 	if (ioctl(vmm->vm_fd, AXVCPU_SET_MEMORY_REGION, &r))
@@ -43,12 +43,16 @@ void axvcpu_vm_create(struct vmm *vmm)
 			(unsigned long long)(vmm->ram_size >> 20), strerror(errno));
 }
 
-/* HLT comes to the VMM (no HALT_IN_KERNEL), which knows what can wake it. */
+/*
+ * x86: HLT comes to the VMM (no HALT_IN_KERNEL), which knows what can wake
+ * it; riscv64: WFI waits in the kernel, which sees the guest's timer.
+ */
 void axvcpu_vcpu_create(struct vmm_vcpu *v)
 {
 	struct vmm *vmm = v->vmm;
 	struct axvcpu_create_vcpu args = { .vcpu_id = v->id,
-					   .vm_fd = vmm->vm_fd };
+					   .vm_fd = vmm->vm_fd,
+					   .flags = arch_vcpu_flags };
 
 	v->fd = ioctl(vmm->sys_fd, AXVCPU_CREATE_VCPU, &args);
 	if (v->fd < 0)

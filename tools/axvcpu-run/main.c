@@ -46,6 +46,9 @@ void vmm_warn(const char *fmt, ...)
 
 void *vmm_gpa(struct vmm *vmm, uint64_t gpa, uint64_t len)
 {
+	if (gpa < arch_ram_base)
+		return NULL;
+	gpa -= arch_ram_base;
 	if (gpa >= vmm->ram_size || len > vmm->ram_size - gpa)
 		return NULL;
 	return vmm->ram + gpa;

@@ -123,8 +123,11 @@ static bool handle_exit(struct vmm_vcpu *v)
 {
 	struct axvcpu_run *run = v->run;
 	struct vmm *vmm = v->vmm;
+	bool cont = true;
 	uint64_t val;
 
+	if (arch_handle_exit(v, &cont))
+		return cont;
 	switch (run->exit_reason) {
 	case AXVCPU_EXIT_NOTHING:
 	case AXVCPU_EXIT_EXTERNAL_INTERRUPT:

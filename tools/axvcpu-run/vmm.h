@@ -67,6 +67,8 @@ struct vmm_hv {
 	bool (*halt_wakeable)(struct vmm_vcpu *v);
 	/* an interrupt sent and not yet taken by the guest */
 	bool (*irq_pending)(struct vmm_vcpu *v);
+	/* arm64, riscv64: the level of the vCPU's interrupt line @line */
+	void (*irq_line)(struct vmm_vcpu *v, unsigned int line, bool level);
 	/* x86: the hypervisor's CPUID table (room for @max); a vCPU's own */
 	unsigned int (*get_cpuid)(struct vmm *vmm,
 				  struct axvcpu_cpuid_entry *e, unsigned int max);
@@ -128,6 +130,8 @@ struct vmm_vcpu {
 	__u32 mode;
 	uint64_t gprs[AXVCPU_X86_NR_GPRS];
 	bool set_gprs;
+	/* riscv64: a1 at the start (the device tree, or hart_start's opaque) */
+	uint64_t boot_arg;
 	/* bumped under vmm->lock by each interrupt sent to it (vmm_inject) */
 	uint64_t wake_seq;
 	void *arch;			/* the architecture's per-vCPU state */
@@ -195,7 +199,11 @@ void vmm_timer_add(struct vmm *vmm, struct vmm_timer *t);
 void vmm_timer_set(struct vmm *vmm, struct vmm_timer *t, uint64_t deadline);
 void vmm_timers_start(struct vmm *vmm);
 
-/* The architecture's part (x86/machine.c). */
+/* The architecture's part (x86/machine.c, riscv/machine.c). */
+/* Where RAM starts in the guest's physical space (x86 0, riscv64 2 GiB). */
+extern const uint64_t arch_ram_base;
+/* AXVCPU_VCPU_* flags of the arch's vCPUs (riscv64 waits for WFI in the kernel). */
+extern const __u32 arch_vcpu_flags;
 void arch_machine_init(struct vmm *vmm);
 /* Load the images of the configuration and set vCPU 0's entry. */
 void arch_load(struct vmm *vmm);
@@ -205,9 +213,17 @@ bool arch_sysreg(struct vmm_vcpu *vcpu, bool write, uint64_t id,
 		 uint64_t *value);
 /* A device's interrupt line @irq (x86: the ISA IRQ) goes to @level. */
 void arch_irq_line(struct vmm *vmm, unsigned int irq, bool level);
+/*
+ * An exit the arch answers (riscv64: HYPERCALL for SBI, CPU_UP, CPU_DOWN,
+ * SEND_IPI): true when it did, with *@cont false when the vCPU's thread
+ * is done; false leaves it to the generic loop.
+ */
+bool arch_handle_exit(struct vmm_vcpu *vcpu, bool *cont);
 
 /* Devices (devices/ and <arch>/). */
-void uart16550_init(struct vmm *vmm, uint64_t base, unsigned int irq);
+/* @mmio: memory-mapped (riscv64), else a PC's port-mapped COM port */
+void uart16550_init(struct vmm *vmm, uint64_t base, unsigned int irq,
+		    bool mmio);
 void fw_cfg_init(struct vmm *vmm, uint64_t base);
 
 #endif /* AXVCPU_RUN_VMM_H */

@@ -109,7 +109,7 @@ riscv64-noh     riscv64-h.sh QEMU_CPU=rv64,h=false KERNEL=riscv64 LANE_PROGRAMS=
 riscv64-h-qemu72 riscv64-h.sh QEMU_CPU=rv64 KERNEL=riscv64 QEMU_RISCV=debian LANE_PROGRAMS=exits_riscv_test,guest_test,memory_test
 '
 DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt riscv64-h riscv64-noh riscv64-h-qemu72"
-DEFAULT_BENCH_LANES="x86-svm x86-svm-4level"
+DEFAULT_BENCH_LANES="x86-svm x86-svm-4level riscv64-h"
 DEFAULT_DEMO_LANES="x86-svm"
 DEFAULT_FUZZ_LANES="x86-svm-debug"
 DEFAULT_STRESS_LANES="x86-svm-debug"

@@ -7,7 +7,8 @@
  * interrupt enabled. Interrupts (data sheet section 8.6, IIR table): data
  * ready, and transmitter empty, which is raised when THR empties or the
  * interrupt is enabled and cleared by reading IIR or writing THR; the
- * line is the arch's IRQ, gated by MCR.OUT2 as on a PC.
+ * line is the arch's IRQ, gated by MCR.OUT2 on a PC's port-mapped COM1
+ * (not on riscv64's memory-mapped one, which has no such gate).
  * Registers: the National Semiconductor PC16550D data sheet, table II.
  */
 #include <poll.h>
@@ -33,6 +34,7 @@
 struct uart {
 	struct vmm *vmm;
 	unsigned int irq;
+	bool out2_gate;		/* a PC's COM port: MCR.OUT2 gates the line */
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
 	int rx;			/* the byte waiting in RBR, -1 for none */
 	bool stdin_eof;
@@ -52,7 +54,8 @@ static uint8_t uart_iir(const struct uart *u)
 
 static void uart_update(struct uart *u)
 {
-	bool line = uart_iir(u) != IIR_NONE && (u->mcr & MCR_OUT2);
+	bool line = uart_iir(u) != IIR_NONE &&
+		    (!u->out2_gate || (u->mcr & MCR_OUT2));
 
 	if (line != u->line) {
 		u->line = line;
@@ -179,11 +182,12 @@ static void uart_rx_poll(struct vmm *vmm, void *arg)
 	uart_update(u);
 }
 
-void uart16550_init(struct vmm *vmm, uint64_t base, unsigned int irq)
+void uart16550_init(struct vmm *vmm, uint64_t base, unsigned int irq,
+		    bool mmio)
 {
 	struct uart *u = calloc(1, sizeof(*u));
 	struct vmm_device d = {
-		.name = "uart16550", .base = base, .len = 8,
+		.name = "uart16550", .mmio = mmio, .base = base, .len = 8,
 		.read = uart_read, .write = uart_write,
 	};
 
@@ -192,6 +196,7 @@ void uart16550_init(struct vmm *vmm, uint64_t base, unsigned int irq)
 	u->rx = -1;
 	u->vmm = vmm;
 	u->irq = irq;
+	u->out2_gate = !mmio;
 	u->rx_poll.fire = uart_rx_poll;
 	u->rx_poll.arg = u;
 	vmm_timer_add(vmm, &u->rx_poll);

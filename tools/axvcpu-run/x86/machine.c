@@ -74,11 +74,20 @@ void arch_machine_init(struct vmm *vmm)
 	lapic_init(vmm, &m->lapics);
 	i8254_init(vmm);
 	rtc_init(vmm);
-	uart16550_init(vmm, COM1_BASE, COM1_IRQ);
+	uart16550_init(vmm, COM1_BASE, COM1_IRQ, false);
 	fw_cfg_init(vmm, FW_CFG_PORT);
 	vmm_add_device(vmm, &debug_exit);
 	acpi_init(vmm);
 	x86_cpu_init(vmm);
+}
+
+const uint64_t arch_ram_base;		/* RAM from GPA 0, as on a PC */
+const __u32 arch_vcpu_flags;
+
+/* x86 answers no exit of its own: HYPERCALL gets the generic answer. */
+bool arch_handle_exit(struct vmm_vcpu *vcpu, bool *cont)
+{
+	return false;
 }
 
 void arch_irq_line(struct vmm *vmm, unsigned int irq, bool level)

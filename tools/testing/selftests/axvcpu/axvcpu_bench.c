@@ -53,6 +53,8 @@
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include "axvcpu_kvm_x86.h"
+#elif defined(__riscv)
+#include "axvcpu_kvm_riscv.h"
 #endif
 #include <sched.h>
 
@@ -65,6 +67,15 @@ enum { RT_IO, RT_HLT, RT_HYPERCALL, RT_CPUID, RT_NULL, NR_RT };
 /* CPUIDs per RUN of the RT_CPUID guest (each handled in the kernel). */
 #define CPUID_LOOP	100
 
+#if defined(__riscv)
+static const char *const rt_names[NR_RT] = {
+	"MMIO exit (store)",
+	"WFI exit",
+	"hypercall exit (ECALL)",
+	"100 SBI calls in kernel + MMIO",
+	"null ioctl (no entry)",
+};
+#else
 static const char *const rt_names[NR_RT] = {
 	"port I/O exit (OUT)",
 	"HLT exit",
@@ -72,9 +83,10 @@ static const char *const rt_names[NR_RT] = {
 	"100 CPUID in kernel + OUT",
 	"null ioctl (no entry)",
 };
+#endif
 
 /* RT_CPUID runs are ~CPUID_LOOP times longer: fewer of them. */
-static const unsigned int rt_divisor[NR_RT] __attribute__((unused)) = {
+static const unsigned int rt_divisor[NR_RT] = {
 	[RT_IO] = 1, [RT_HLT] = 1, [RT_HYPERCALL] = 1, [RT_CPUID] = 10,
 	[RT_NULL] = 1,
 };
@@ -145,7 +157,7 @@ typedef int (*round_trip_fn)(void *ctx);
  * unexpected exit ends the bench with status 1: a figure taken around a
  * failure would measure something else.
  */
-static void __attribute__((unused)) measure(round_trip_fn fn, void *ctx, const char *who,
+static void measure(round_trip_fn fn, void *ctx, const char *who,
 		    const char *what, unsigned long warm, unsigned long n,
 		    double *t)
 {
@@ -331,6 +343,184 @@ static int open_kvm(char *why, size_t len)
 	return kvm;
 }
 
+#elif defined(__riscv)
+/*
+ * The riscv64 guests, position independent, at BENCH_RV_GPA in both
+ * hypervisors (KVM_RISCV_GPA: VS mode, vsatp bare): a store to a GPA with
+ * no memory (MMIO), WFI, an ECALL of an SBI extension neither answers
+ * (the experimental range: KVM_EXIT_RISCV_SBI on KVM, HYPERCALL here), and
+ * CPUID_LOOP SBI base calls both answer in the kernel, then the store.
+ */
+#define BENCH_RV_GPA	KVM_RISCV_GPA
+#define BENCH_RV_GUEST(name, body)					\
+	extern const char name##_start[], name##_end[];			\
+	asm(".pushsection .rodata\n.balign 4\n"				\
+	    ".option push\n.option norvc\n"				\
+	    #name "_start:\n"						\
+	    "	li t0, 0x10000000\n"					\
+	    body							\
+	    #name "_end:\n"						\
+	    ".option pop\n.popsection\n")
+
+BENCH_RV_GUEST(bench_mmio_guest,
+	"1: sw zero, 0(t0)\n"
+	"	j 1b\n");
+BENCH_RV_GUEST(bench_wfi_guest,
+	"1: wfi\n"
+	"	j 1b\n");
+BENCH_RV_GUEST(bench_ecall_guest,
+	"	li a7, 0x08000000\n"
+	"	li a6, 0\n"
+	"1: ecall\n"
+	"	j 1b\n");
+BENCH_RV_GUEST(bench_sbi_guest,
+	"1: li s0, " __stringify(CPUID_LOOP) "\n"
+	"2: li a7, 0x10\n"
+	"	li a6, 0\n"
+	"	ecall\n"
+	"	addi s0, s0, -1\n"
+	"	bnez s0, 2b\n"
+	"	sw zero, 0(t0)\n"
+	"	j 1b\n");
+
+static const struct {
+	const char *start, *end;
+	__u32 exit_reason;
+} guests[NR_RT] = {
+	[RT_IO] = { bench_mmio_guest_start, bench_mmio_guest_end, AXVCPU_EXIT_MMIO_WRITE },
+	[RT_HLT] = { bench_wfi_guest_start, bench_wfi_guest_end, AXVCPU_EXIT_HALT },
+	[RT_HYPERCALL] = { bench_ecall_guest_start, bench_ecall_guest_end, AXVCPU_EXIT_HYPERCALL },
+	[RT_CPUID] = { bench_sbi_guest_start, bench_sbi_guest_end, AXVCPU_EXIT_MMIO_WRITE },
+	[RT_NULL] = { bench_mmio_guest_start, bench_mmio_guest_end, AXVCPU_EXIT_NOTHING },
+};
+
+struct axv_ctx {
+	struct axv_vm vm;
+	struct axv_vcpu *vcpu;
+	__u32 want;
+};
+
+static int axv_round_trip(void *arg)
+{
+	struct axv_ctx *c = arg;
+	int rc = axv_run(c->vcpu);
+
+	if (rc || c->vcpu->run->exit_reason != c->want) {
+		snprintf(fn_failure, sizeof(fn_failure), "RUN: %s, exit %s",
+			 axv_errno_name(-rc), axv_exit_desc(c->vcpu->run));
+		return -1;
+	}
+	return 0;
+}
+
+static int axv_null_ioctl(void *arg)
+{
+	struct axv_ctx *c = arg;
+	long st = ioctl(c->vcpu->fd, AXVCPU_GET_STATE, 0);
+
+	if (st != AXVCPU_STATE_READY) {
+		snprintf(fn_failure, sizeof(fn_failure), "GET_STATE: %ld", st);
+		return -1;
+	}
+	return 0;
+}
+
+static void axv_block(int rt, unsigned long warm, unsigned long n, double *t)
+{
+	struct axv_ctx c;
+	void *mem;
+
+	axv_vm_create(&c.vm);
+	mem = axv_mem_add(&c.vm, 0, BENCH_RV_GPA, KVM_RISCV_MEM_SIZE, 0, NULL);
+	memcpy(mem, guests[rt].start, guests[rt].end - guests[rt].start);
+	c.vcpu = axv_vcpu_create(&c.vm, 0, 0);
+	axv_vcpu_setup(c.vcpu, BENCH_RV_GPA, 0);
+	axv_vcpu_bind(c.vcpu);
+	c.want = guests[rt].exit_reason;
+	measure(rt == RT_NULL ? axv_null_ioctl : axv_round_trip, &c, "axvcpu",
+		rt_names[rt], warm, n, t);
+	axv_vcpu_close(c.vcpu);
+	axv_vm_close(&c.vm);
+}
+
+struct kvm_ctx {
+	struct kvm_riscv_vm k;
+	int kvm;
+	__u32 want;
+};
+
+static int kvm_round_trip(void *arg)
+{
+	struct kvm_ctx *c = arg;
+	int rc = ioctl(c->k.vcpu, KVM_RUN, 0);
+
+	if (rc || c->k.run->exit_reason != c->want) {
+		snprintf(fn_failure, sizeof(fn_failure),
+			 "KVM_RUN: %s, exit_reason %u",
+			 rc ? axv_errno_name(errno) : "0",
+			 c->k.run->exit_reason);
+		return -1;
+	}
+	if (c->want == KVM_EXIT_RISCV_SBI) {
+		c->k.run->riscv_sbi.ret[0] = -2;	/* NOT_SUPPORTED */
+		c->k.run->riscv_sbi.ret[1] = 0;
+	}
+	return 0;
+}
+
+static int kvm_null_ioctl(void *arg)
+{
+	struct kvm_ctx *c = arg;
+
+	if (ioctl(c->kvm, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) <= 0) {
+		snprintf(fn_failure, sizeof(fn_failure), "KVM_CHECK_EXTENSION");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * KVM waits for an interrupt in the kernel on WFI (it has no exit for it):
+ * that row is axvcpu's alone.
+ */
+static bool kvm_block(int kvm, int rt, unsigned long warm, unsigned long n,
+		      double *t, char *note, size_t len)
+{
+	struct kvm_ctx c;
+
+	if (rt == RT_HLT) {
+		snprintf(note, len, "KVM handles WFI in the kernel");
+		return false;
+	}
+	c.kvm = kvm;
+	c.want = rt == RT_HYPERCALL ? KVM_EXIT_RISCV_SBI : KVM_EXIT_MMIO;
+	if (kvm_riscv_vm_create(&c.k, kvm, guests[rt].start, guests[rt].end, 0,
+				note, len)) {
+		kvm_riscv_vm_close(&c.k);
+		return false;
+	}
+	measure(rt == RT_NULL ? kvm_null_ioctl : kvm_round_trip, &c, "KVM",
+		rt_names[rt], warm, n, t);
+	kvm_riscv_vm_close(&c.k);
+	return true;
+}
+
+static int open_kvm(char *why, size_t len)
+{
+	int kvm;
+
+	progress("KVM", "loading the modules");
+	if (access("/dev/kvm", R_OK | W_OK) &&
+	    !axv_load_kvm_modules(KVM_RISCV_DEFAULT_MODULES, why, len))
+		return -1;
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		snprintf(why, len, "open /dev/kvm: %s", axv_errno_name(errno));
+	return kvm;
+}
+#endif
+
+#if defined(__x86_64__) || defined(__riscv)
 /*
  * The round trips of both, interleaved: ROUNDS rounds, each a block of
  * every row on axvcpu and on KVM (which goes first alternates), so that
@@ -384,6 +574,9 @@ static void bench_round_trips(struct stats *axv, struct stats *kvm_s,
 	}
 }
 
+#endif
+
+#if defined(__x86_64__)
 /* CPUID 0x8000000A EDX bit 3: the CPU saves the next RIP on #VMEXIT. */
 static bool cpu_has_nrips(void)
 {
@@ -652,7 +845,7 @@ int main(int argc, char **argv)
 	struct axvcpu_info info;
 	char why[512] = "";
 	int opt, sys, i;
-	int kvm_fd __attribute__((unused)) = -1;
+	int kvm_fd = -1;
 	cpu_set_t cpus;
 
 	while ((opt = getopt(argc, argv, "n:w:m:c:h")) != -1) {
@@ -709,6 +902,16 @@ int main(int argc, char **argv)
 	} else {
 		snprintf(why, sizeof(why), "no guest code for this backend");
 	}
+#elif defined(__riscv)
+	if (info.arch == AXVCPU_ARCH_RISCV_H) {
+		kvm_fd = open_kvm(why, sizeof(why));
+		have_kvm = kvm_fd >= 0;
+		bench_round_trips(axv, kvm, kvm_fd);
+		if (have_kvm)
+			close(kvm_fd);
+	} else {
+		snprintf(why, sizeof(why), "no guest code for this backend");
+	}
 #else
 	snprintf(why, sizeof(why), "no guest code for this architecture");
 #endif
@@ -733,7 +936,7 @@ int main(int argc, char **argv)
 			snprintf(kvm[i].note, sizeof(kvm[i].note),
 				 "  (KVM emulates: no NRIPS)");
 	}
-	printf("\nheadline, like for like: port I/O round trip (OUT), median\n");
+	printf("\nheadline, like for like: %s round trip, median\n", rt_names[RT_IO]);
 	if (axv[RT_IO].valid && have_kvm && kvm[RT_IO].valid)
 		printf("  axvcpu %.2f us, KVM %.2f us, ratio axvcpu / KVM %.2f\n",
 		       axv[RT_IO].median_us, kvm[RT_IO].median_us,
@@ -753,8 +956,8 @@ int main(int argc, char **argv)
 		}
 		print_row("KVM", rt_names[i], &kvm[i]);
 	}
-	printf("\nin-kernel exit (CPUID, no return to user space), per exit: (CPUID row - OUT row) / %d\n",
-	       CPUID_LOOP);
+	printf("\nin-kernel exit (no return to user space), per exit: (\"%s\" - \"%s\") / %d\n",
+	       rt_names[RT_CPUID], rt_names[RT_IO], CPUID_LOOP);
 	print_in_kernel_exit("axvcpu", axv);
 	if (have_kvm)
 		print_in_kernel_exit("KVM", kvm);

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmm_linux_riscv_test: Linux boots under the reference VMM on the riscv64
+ * backend (Documentation/vmm.rst, "Linux guests"): the lane's own riscv64
+ * kernel, which the lane copies to vmm/guests/Image, loaded by
+ * axvcpu-run's Image loader with a device tree it writes (16550, PLIC,
+ * Sstc timer) and the initramfs of guests/linux (a static /init that
+ * prints AXVCPU-LINUX-INIT through the kernel log and a line through the
+ * console's tty, then powers off). The kernel must reach /init with the
+ * harts asked for (the second started through SBI HSM, the exits CPU_UP
+ * and SEND_IPI) and power off through SBI SRST (SYSTEM_DOWN, status 0).
+ */
+#include "vmm_util.h"
+
+#define LINUX_TIMEOUT_MS	240000
+#define LINUX_CMDLINE		"console=ttyS0 panic=-1 loglevel=6"
+
+static void boot_linux(struct vmm_result *r, const char *cpus)
+{
+	vmm_timeout_ms = LINUX_TIMEOUT_MS;
+	run_vmm(r, NULL, (const char *[]){ "run",
+		"--kernel", guest_path("Image"),
+		"--initrd", guest_path("linux-initramfs.cpio"),
+		"--mem", "256M", "--cpus", cpus,
+		"--cmdline", LINUX_CMDLINE, NULL });
+}
+
+FIXTURE(linux_guest) {
+	struct vmm_result r;
+};
+
+FIXTURE_SETUP(linux_guest)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(guest_path("Image"), &st))
+		TH_LOG("no %s: the lane copies its kernel there",
+		       guest_path("Image"));
+}
+
+FIXTURE_TEARDOWN(linux_guest)
+{
+}
+
+TEST_F_TIMEOUT(linux_guest, boots_to_init, 300)
+{
+	boot_linux(&self->r, "1");
+	ASSERT_VMM(&self->r, 0);
+	ASSERT_OUT(&self->r, "AXVCPU-LINUX-INIT cpus=1 online=0 ");
+	/* the console's tty: the 16550's interrupt through the PLIC */
+	ASSERT_OUT(&self->r, "AXVCPU-LINUX-TTY hello from /init");
+	ASSERT_OUT(&self->r, "reboot: Power down");
+}
+
+/* The boot hart starts the second through SBI HSM hart_start. */
+TEST_F_TIMEOUT(linux_guest, boots_two_harts, 300)
+{
+	boot_linux(&self->r, "2");
+	ASSERT_VMM(&self->r, 0);
+	ASSERT_OUT(&self->r, "AXVCPU-LINUX-INIT cpus=2 online=0-1 ");
+	ASSERT_OUT(&self->r, "AXVCPU-LINUX-TTY hello from /init");
+	ASSERT_OUT(&self->r, "reboot: Power down");
+}
+
+TEST_HARNESS_MAIN

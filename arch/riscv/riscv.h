@@ -112,7 +112,7 @@ struct riscv_vcpu {
 	u64 id;				/* unique for the module's life */
 	int last_cpu;			/* the hart it last entered on */
 	s64 tlb_gen;
-	struct hrtimer wfi_timer;	/* wakes a WFI wait at vstimecmp */
+	struct hrtimer wfi_timer;	/* the guest timer: wakes WFI, ends an entry */
 	u32 mode;			/* AXVCPU_RISCV_MODE_* */
 	bool fp_on;			/* the last entry ran with the FP state */
 	unsigned long exit_insn;	/* the trapping instruction, or 0 */

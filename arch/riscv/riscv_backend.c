@@ -53,24 +53,20 @@ const struct axvcpu_arch_ops *axvcpu_arch_init(void)
 		pr_info("axvcpu: no H extension on this CPU\n");
 		return NULL;
 	}
-	if (!riscv_isa_extension_available(NULL, SSTC)) {
-		/* the guest timer is vstimecmp (the hrtimer path is not there yet) */
-		pr_info("axvcpu: the H extension without Sstc is not supported yet\n");
-		return NULL;
-	}
 	gpa_bits = riscv_gstage_probe();
 	if (!gpa_bits) {
 		pr_info("axvcpu: the H extension offers no Sv39x4/Sv48x4/Sv57x4 G-stage\n");
 		return NULL;
 	}
-	riscv_has_sstc = true;
+	/* the guest timer: vstimecmp with Sstc, else an hrtimer and hvip */
+	riscv_has_sstc = riscv_isa_extension_available(NULL, SSTC);
 	/* as KVM decides whether it has VMIDs to give (riscv_tlb.c) */
 	bits = riscv_vmid_bits();
 	riscv_flush_always = !bits || (1UL << bits) < num_possible_cpus();
 	riscv_ops = riscv_h_ops;
 	riscv_ops.guest_phys_bits = gpa_bits;
-	pr_info("axvcpu: riscv64 H backend, %u-bit guest physical addresses, %u VMID bits\n",
-		gpa_bits, bits);
+	pr_info("axvcpu: riscv64 H backend, %u-bit guest physical addresses, %u VMID bits, guest timer %s\n",
+		gpa_bits, bits, riscv_has_sstc ? "Sstc" : "hrtimer");
 	return &riscv_ops;
 }
 

@@ -173,6 +173,51 @@ static bool riscv_exit_needs_insn(const struct riscv_ctx *c)
 	}
 }
 
+/**
+ * riscv_timer_pending() - the guest's timer compare has passed
+ * @rv: the vCPU
+ *
+ * Return: true when time (with the guest's htimedelta) >= its vstimecmp.
+ */
+bool riscv_timer_pending(struct riscv_vcpu *rv)
+{
+	return get_cycles64() + rv->csr.htimedelta >= rv->csr.vstimecmp;
+}
+
+/*
+ * The guest's timer compare passed: a vCPU waiting in WFI wakes; one in
+ * the guest was interrupted by this very interrupt (the timer is pinned to
+ * its CPU) and gets hvip.VSTIP at its next entry (no Sstc).
+ */
+static enum hrtimer_restart riscv_timer_fired(struct hrtimer *t)
+{
+	struct riscv_vcpu *rv = container_of(t, struct riscv_vcpu, wfi_timer);
+
+	wake_up_interruptible(&rv->vcpu->wq);
+	return HRTIMER_NORESTART;
+}
+
+static void riscv_arm_timer(struct riscv_vcpu *rv, enum hrtimer_mode mode)
+{
+	u64 now = get_cycles64() + rv->csr.htimedelta;
+	u64 delta, ns;
+
+	delta = rv->csr.vstimecmp > now ? rv->csr.vstimecmp - now : 0;
+	ns = mul_u64_u64_div_u64(delta, NSEC_PER_SEC, riscv_timebase);
+	hrtimer_start(&rv->wfi_timer, ns_to_ktime(ns), mode);
+}
+
+/**
+ * riscv_arm_wfi_timer() - wake an in-kernel WFI wait when the timer fires
+ * @rv: the vCPU about to wait (HALT_IN_KERNEL)
+ */
+void riscv_arm_wfi_timer(struct riscv_vcpu *rv)
+{
+	if (!(rv->csr.vsie & BIT(IRQ_S_TIMER)) || rv->csr.vstimecmp == ~0ULL)
+		return;
+	riscv_arm_timer(rv, HRTIMER_MODE_REL);
+}
+
 static int riscv_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 {
 	struct riscv_vcpu *rv = to_rv(vcpu);
@@ -193,6 +238,16 @@ static int riscv_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	if (changed)
 		atomic_long_or(changed, (atomic_long_t *)&rv->lines);
 	hvip = READ_ONCE(rv->lines) & RISCV_LINES_MASK;
+	/*
+	 * Without Sstc the guest's timer is ours to raise: pending now, or an
+	 * hrtimer on this CPU whose interrupt ends the entry in time.
+	 */
+	if (!riscv_has_sstc) {
+		if (riscv_timer_pending(rv))
+			hvip |= BIT(IRQ_VS_TIMER);
+		else if (rv->csr.vstimecmp != ~0UL)
+			riscv_arm_timer(rv, HRTIMER_MODE_REL_PINNED);
+	}
 
 	riscv_swap_in(rv, rvm, &host, hvip);
 	riscv_tlb_before_entry(rv, rvm, atomic64_read(&vcpu->vm->tlb_gen));
@@ -233,42 +288,6 @@ static int riscv_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	return ret;
 }
 
-/**
- * riscv_timer_pending() - the guest's timer compare has passed
- * @rv: the vCPU
- *
- * Return: true when time (with the guest's htimedelta) >= its vstimecmp.
- */
-bool riscv_timer_pending(struct riscv_vcpu *rv)
-{
-	return get_cycles64() + rv->csr.htimedelta >= rv->csr.vstimecmp;
-}
-
-static enum hrtimer_restart riscv_wfi_wakeup(struct hrtimer *t)
-{
-	struct riscv_vcpu *rv = container_of(t, struct riscv_vcpu, wfi_timer);
-
-	wake_up_interruptible(&rv->vcpu->wq);
-	return HRTIMER_NORESTART;
-}
-
-/**
- * riscv_arm_wfi_timer() - wake an in-kernel WFI wait when the timer fires
- * @rv: the vCPU about to wait (HALT_IN_KERNEL)
- */
-void riscv_arm_wfi_timer(struct riscv_vcpu *rv)
-{
-	u64 now = get_cycles64() + rv->csr.htimedelta;
-	u64 delta, ns;
-
-	if (!riscv_has_sstc || !(rv->csr.vsie & BIT(IRQ_S_TIMER)) ||
-	    rv->csr.vstimecmp == ~0ULL)
-		return;
-	delta = rv->csr.vstimecmp > now ? rv->csr.vstimecmp - now : 0;
-	ns = mul_u64_u64_div_u64(delta, NSEC_PER_SEC, riscv_timebase);
-	hrtimer_start(&rv->wfi_timer, ns_to_ktime(ns), HRTIMER_MODE_REL);
-}
-
 /* The architectural reset of what SETUP leaves to the backend. */
 static void riscv_reset(struct riscv_vcpu *rv, u64 entry)
 {
@@ -297,7 +316,7 @@ static int riscv_vcpu_create(struct axvcpu_vcpu *vcpu)
 	rv->id = riscv_new_id();
 	rv->last_cpu = -1;
 	hrtimer_init(&rv->wfi_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	rv->wfi_timer.function = riscv_wfi_wakeup;
+	rv->wfi_timer.function = riscv_timer_fired;
 	vcpu->arch = rv;
 	riscv_reset(rv, 0);
 	return 0;
@@ -393,7 +412,7 @@ static unsigned long riscv_vsip(struct riscv_vcpu *rv)
 {
 	unsigned long p = READ_ONCE(rv->lines) & RISCV_LINES_MASK;
 
-	if (riscv_has_sstc && riscv_timer_pending(rv))
+	if (riscv_timer_pending(rv))
 		p |= BIT(IRQ_VS_TIMER);
 	return p >> 1;
 }
@@ -473,7 +492,7 @@ static bool riscv_vcpu_has_interrupt(struct axvcpu_vcpu *vcpu)
 	struct riscv_vcpu *rv = to_rv(vcpu);
 	unsigned long p = READ_ONCE(rv->lines) | READ_ONCE(rv->lines_changed);
 
-	if (riscv_has_sstc && riscv_timer_pending(rv))
+	if (riscv_timer_pending(rv))
 		p |= BIT(IRQ_VS_TIMER);
 	/* WFI ends on a pending interrupt that vsie enables (3.3.3) */
 	return p & (READ_ONCE(rv->csr.vsie) << 1) & RISCV_LINES_MASK;

@@ -97,7 +97,9 @@ LANE_ONLY_PROGRAMS="nohw_test"
 # riscv64-h-qemu72 runs the riscv64 exit tests on Debian 12's QEMU 7.2
 # (QEMU_RISCV=debian), which leaves htinst 0 on guest-page faults: the
 # module's own instruction fetch (HLVX) decodes MMIO there, where QEMU 10
-# hands it the transformed instruction.
+# hands it the transformed instruction. riscv64-h-nosstc runs the timer,
+# interrupt and Linux tests on a hart without Sstc, where the guest timer
+# is the module's hrtimer and hvip.VSTIP.
 LANES_TABLE='
 x86-svm         x86-svm.sh   QEMU_CPU=max
 x86-svm-4level  x86-svm.sh   QEMU_CPU=EPYC
@@ -107,8 +109,9 @@ x86-nonpt       x86-svm.sh   QEMU_CPU=EPYC,-npt LANE_PROGRAMS=nohw_test
 riscv64-h       riscv64-h.sh QEMU_CPU=rv64 KERNEL=riscv64
 riscv64-noh     riscv64-h.sh QEMU_CPU=rv64,h=false KERNEL=riscv64 LANE_PROGRAMS=nohw_test
 riscv64-h-qemu72 riscv64-h.sh QEMU_CPU=rv64 KERNEL=riscv64 QEMU_RISCV=debian LANE_PROGRAMS=exits_riscv_test,guest_test,memory_test
+riscv64-h-nosstc riscv64-h.sh QEMU_CPU=rv64,sstc=false KERNEL=riscv64 LANE_PROGRAMS=exits_riscv_test,guest_test,run_test,vmm_linux_riscv_test
 '
-DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt riscv64-h riscv64-noh riscv64-h-qemu72"
+DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt riscv64-h riscv64-noh riscv64-h-qemu72 riscv64-h-nosstc"
 DEFAULT_BENCH_LANES="x86-svm x86-svm-4level riscv64-h"
 DEFAULT_DEMO_LANES="x86-svm"
 DEFAULT_FUZZ_LANES="x86-svm-debug"

@@ -142,7 +142,7 @@ static uint32_t host_timebase(void)
 }
 
 void *rv_make_fdt(struct vmm *vmm, uint64_t initrd_start, uint64_t initrd_end,
-		  size_t *size)
+		  bool sstc, size_t *size)
 {
 	struct fdt f = { 0 };
 	uint32_t hdr[10], irqs[2 * VMM_MAX_CPUS];
@@ -185,8 +185,11 @@ void *rv_make_fdt(struct vmm *vmm, uint64_t initrd_start, uint64_t initrd_end,
 		prop_u32(&f, "reg", i);
 		prop_str(&f, "status", "okay");
 		prop_str(&f, "compatible", "riscv");
-		/* no H for the guest; Sstc: its timer is its own stimecmp */
-		prop_str(&f, "riscv,isa", "rv64imafdc_sstc");
+		/*
+		 * no H for the guest; with Sstc its timer is its own stimecmp,
+		 * else SBI set_timer, which the module answers
+		 */
+		prop_str(&f, "riscv,isa", sstc ? "rv64imafdc_sstc" : "rv64imafdc");
 		prop_str(&f, "mmu-type", "riscv,sv48");
 		begin(&f, "interrupt-controller");
 		prop_u32(&f, "#interrupt-cells", 1);

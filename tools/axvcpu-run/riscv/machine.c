@@ -70,6 +70,16 @@ static void *ram_at(struct vmm *vmm, uint64_t gpa, uint64_t len,
 	return p;
 }
 
+/* Does the module let the guest use stimecmp (henvcfg.STCE, bit 63)? */
+static bool rv_guest_sstc(struct vmm *vmm)
+{
+	struct axvcpu_sysreg sr = { .id = AXVCPU_SYSREG_RISCV_CSR | 0x60a };
+
+	if (vmm->cfg.kvm || ioctl(vmm->vcpus[0].fd, AXVCPU_GET_SYSREG, &sr))
+		return false;
+	return sr.value >> 63;
+}
+
 /*
  * A Linux Image (its header says where) or any other file, taken as a raw
  * image to run from its first byte, at RAM + 2 MiB; the initrd and the
@@ -130,7 +140,7 @@ void arch_load(struct vmm *vmm)
 				(unsigned long long)bsp->entry,
 				(unsigned long long)RV_RAM_BASE);
 	}
-	fdt = rv_make_fdt(vmm, initrd, initrd_end, &fdt_size);
+	fdt = rv_make_fdt(vmm, initrd, initrd_end, rv_guest_sstc(vmm), &fdt_size);
 	bsp->boot_arg = (RV_RAM_BASE + vmm->ram_size - 0x10000) & ~7ULL;
 	if (initrd && bsp->boot_arg < initrd_end)
 		vmm_die(VMM_EXIT_FAILURE, "the device tree overlaps the initrd");

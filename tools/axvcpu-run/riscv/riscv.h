@@ -24,8 +24,11 @@
 void plic_init(struct vmm *vmm);
 void plic_set_source(struct vmm *vmm, unsigned int src, bool level);
 
-/* fdt.c: the machine's device tree, in a buffer of @size bytes */
+/*
+ * fdt.c: the machine's device tree, in a buffer of @size bytes; @sstc:
+ * the guest may use stimecmp (the module set henvcfg.STCE)
+ */
 void *rv_make_fdt(struct vmm *vmm, uint64_t initrd_start, uint64_t initrd_end,
-		  size_t *size);
+		  bool sstc, size_t *size);
 
 #endif /* AXVCPU_RUN_RISCV_H */

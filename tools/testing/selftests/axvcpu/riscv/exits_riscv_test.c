@@ -360,11 +360,22 @@ static void ext_handler(__u64 cause)
 	asm volatile("csrc sie, %0" : : "r"(1UL << 9));
 }
 
+/* Sstc offered (henvcfg.STCE): the guest writes stimecmp, else SBI */
+static bool guest_sstc;
+
+static void set_timer(unsigned long when)
+{
+	if (guest_sstc)
+		asm volatile("csrw stimecmp, %0" : : "r"(when));
+	else
+		sbi_call(SBI_EXT_TIME, 0, when, 0, 0);
+}
+
 /* The timer stays pending until stimecmp moves: the handler moves it. */
 static void timer_handler(__u64 cause)
 {
 	trap_cause = cause;
-	asm volatile("csrw stimecmp, %0" : : "r"(-1UL));
+	set_timer(-1UL);
 }
 
 static void csr_guest(void)
@@ -493,8 +504,8 @@ static void timer_guest(void)
 
 	guest_irq_set_handler(timer_handler);
 	asm volatile("rdtime %0" : "=r"(now));
-	/* stimecmp is the guest's vstimecmp (Sstc): 1 ms at 10 MHz */
-	asm volatile("csrw stimecmp, %0" : : "r"(now + 10000));
+	/* 1 ms at 10 MHz: stimecmp is the guest's vstimecmp with Sstc */
+	set_timer(now + 10000);
 	guest_safe_halt();
 	guest_irq_disable();
 	GUEST_SYNC(trap_cause);
@@ -508,8 +519,13 @@ static void timer_guest(void)
 
 TEST_F(rv, timer_wakes_wfi_in_kernel)
 {
+	struct axvcpu_sysreg sr = { .id = AXVCPU_SYSREG_RISCV_CSR | 0x60a };
+
 	self->vcpu = axv_guest_vm(&self->vm, timer_guest,
 				  AXVCPU_VCPU_HALT_IN_KERNEL);
+	ASSERT_EQ(0, ioctl(self->vcpu->fd, AXVCPU_GET_SYSREG, &sr));
+	guest_sstc = sr.value >> 63;
+	axv_guest_sync_global(&self->vm, guest_sstc);
 	ASSERT_RUN_SYNC(self->vcpu, 5);
 	/* the same through SBI set_timer */
 	ASSERT_RUN_SYNC(self->vcpu, 5);

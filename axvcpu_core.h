@@ -144,6 +144,9 @@ enum axvcpu_run_result {
  * @vcpu_unbind: AxArchVCpu::unbind
  * @vcpu_run: AxArchVCpu::run: enter the guest once and handle the exit;
  *	called with preemption enabled on the bound thread
+ * @vcpu_run_end: RUN is returning to user space (any way it does), on the
+ *	bound thread with preemption enabled; state the backend kept on the
+ *	CPU between entries goes back. NULL when none is kept
  * @vcpu_complete: apply the completion of the exit in @run (a read's value
  *	or a hypercall's return value); with @fault (only after a SYSREG
  *	exit) raise the access's fault in the guest instead
@@ -205,6 +208,7 @@ struct axvcpu_arch_ops {
 	int (*vcpu_bind)(struct axvcpu_vcpu *vcpu, int cpu);
 	int (*vcpu_unbind)(struct axvcpu_vcpu *vcpu);
 	int (*vcpu_run)(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run);
+	void (*vcpu_run_end)(struct axvcpu_vcpu *vcpu);
 	void (*vcpu_complete)(struct axvcpu_vcpu *vcpu,
 			      const struct axvcpu_run *run, bool fault);
 	int (*vcpu_set_gpr)(struct axvcpu_vcpu *vcpu, u32 reg, u64 value);

@@ -330,6 +330,8 @@ static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 
 	axvcpu_complete_exit(vcpu);
 	ret = axvcpu_run_loop(vcpu, vcpu->run, &no_cpu);
+	if (axvcpu_ops->vcpu_run_end)
+		axvcpu_ops->vcpu_run_end(vcpu);
 	if (ret < 0 && ret != -EINTR && !no_cpu) {
 		/* An internal error of the arch step: the vCPU is unusable. */
 		axvcpu_state_set_invalid(vcpu);

@@ -34,6 +34,7 @@
 #ifndef __ASSEMBLY__
 
 #include <linux/hrtimer.h>
+#include <linux/preempt.h>
 #include <linux/types.h>
 #include <asm/csr.h>
 #include "axvcpu_core.h"
@@ -94,6 +95,12 @@ struct riscv_pending {
 	unsigned long insn;	/* it, for a SYSREG fault's stval */
 };
 
+/* The hart's values of the CSRs the guest's replace while it is loaded. */
+struct riscv_host_csrs {
+	unsigned long hedeleg, hideleg, hcounteren, henvcfg, hgatp, hvip;
+	unsigned long htimedelta, vstimecmp, scounteren, vsie;
+};
+
 struct riscv_vm {
 	u64 *root;		/* 16 KiB x4 root table */
 	unsigned int levels;
@@ -115,6 +122,11 @@ struct riscv_vcpu {
 	struct hrtimer wfi_timer;	/* the guest timer: wakes WFI, ends an entry */
 	u32 mode;			/* AXVCPU_RISCV_MODE_* */
 	bool fp_on;			/* the last entry ran with the FP state */
+	int loaded_cpu;			/* the hart holding its CSRs, or -1 */
+	bool csr_dirty;			/* rv->csr changed: write it at entry */
+	struct riscv_host_csrs host;	/* the loaded hart's own values */
+	struct preempt_notifier pn;	/* gives the hart back on preemption */
+	bool pn_registered;
 	unsigned long exit_insn;	/* the trapping instruction, or 0 */
 };
 

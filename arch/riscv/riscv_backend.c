@@ -63,6 +63,8 @@ const struct axvcpu_arch_ops *axvcpu_arch_init(void)
 	/* as KVM decides whether it has VMIDs to give (riscv_tlb.c) */
 	bits = riscv_vmid_bits();
 	riscv_flush_always = !bits || (1UL << bits) < num_possible_cpus();
+	/* the vCPUs' CSRs stay loaded between entries (riscv_vcpu.c) */
+	preempt_notifier_inc();
 	riscv_ops = riscv_h_ops;
 	riscv_ops.guest_phys_bits = gpa_bits;
 	pr_info("axvcpu: riscv64 H backend, %u-bit guest physical addresses, %u VMID bits, guest timer %s\n",
@@ -71,8 +73,11 @@ const struct axvcpu_arch_ops *axvcpu_arch_init(void)
 }
 
 /**
- * axvcpu_arch_exit() - nothing to free: the backend keeps no global state
+ * axvcpu_arch_exit() - drop what axvcpu_arch_init() took
  */
 void axvcpu_arch_exit(void)
 {
+	if (riscv_ops.arch)
+		preempt_notifier_dec();
+	riscv_ops.arch = 0;
 }

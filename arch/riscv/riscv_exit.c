@@ -49,6 +49,7 @@ void riscv_redirect_trap(struct riscv_vcpu *rv, unsigned long cause,
 	rv->csr.vsepc = rv->ctx.sepc;
 	rv->ctx.sepc = rv->csr.vstvec & ~3UL;
 	rv->mode = AXVCPU_RISCV_MODE_VS;
+	rv->csr_dirty = true;
 }
 
 static unsigned int insn_len(unsigned long insn)

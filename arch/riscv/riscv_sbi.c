@@ -95,6 +95,7 @@ static int riscv_sbi_legacy(struct riscv_vcpu *rv, struct axvcpu_run *run,
 	switch (eid) {
 	case SBI_LEGACY_SET_TIMER:
 		rv->csr.vstimecmp = A(0);
+		rv->csr_dirty = true;
 		A(0) = 0;
 		return AXVCPU_RUN_REENTER;
 	case SBI_LEGACY_CLEAR_IPI:
@@ -167,6 +168,7 @@ int riscv_sbi_call(struct riscv_vcpu *rv, struct axvcpu_run *run)
 			return AXVCPU_RUN_REENTER;
 		}
 		rv->csr.vstimecmp = A(0);
+		rv->csr_dirty = true;
 		riscv_sbi_ret(rv, 0, 0);
 		return AXVCPU_RUN_REENTER;
 	case SBI_EXT_RFENCE:

@@ -52,33 +52,17 @@
 
 bool riscv_has_sstc;
 
-/* The hart's H CSRs an entry replaces (see the top of this file). */
-struct riscv_host_csrs {
-	unsigned long hedeleg, hideleg, hcounteren, henvcfg, hgatp, hvip;
-	unsigned long htimedelta, vstimecmp, scounteren, vsie;
-};
-
-static void riscv_swap_in(struct riscv_vcpu *rv, struct riscv_vm *rvm,
-			  struct riscv_host_csrs *h, unsigned long hvip)
+/* The guest's values of the CSRs it has its own of, into the hart. */
+static void riscv_write_guest_csrs(struct riscv_vcpu *rv)
 {
-	h->hedeleg = csr_swap(CSR_HEDELEG, RISCV_HEDELEG);
-	h->hideleg = csr_swap(CSR_HIDELEG, RISCV_HIDELEG);
-	h->hcounteren = csr_swap(CSR_HCOUNTEREN, rv->csr.hcounteren);
-	h->henvcfg = csr_swap(CSR_HENVCFG, rv->csr.henvcfg);
-	h->hgatp = csr_swap(CSR_HGATP, riscv_hgatp(rvm));
-	h->hvip = csr_swap(CSR_HVIP, hvip);
-	h->htimedelta = csr_swap(CSR_HTIMEDELTA, rv->csr.htimedelta);
+	csr_write(CSR_HCOUNTEREN, rv->csr.hcounteren);
+	csr_write(CSR_HENVCFG, rv->csr.henvcfg);
+	csr_write(CSR_HTIMEDELTA, rv->csr.htimedelta);
 	if (riscv_has_sstc)
-		h->vstimecmp = csr_swap(CSR_VSTIMECMP, rv->csr.vstimecmp);
+		csr_write(CSR_VSTIMECMP, rv->csr.vstimecmp);
 	/* not banked for VS mode (8.2): the guest's is the hart's own */
-	h->scounteren = csr_swap(CSR_SCOUNTEREN, rv->csr.scounteren);
-
-	/*
-	 * vsie is hie's VS bits (8.2.12): left set, a VS interrupt pending at
-	 * the hart (the host's vstimecmp passed) would trap to HS mode once
-	 * hideleg is the host's again.
-	 */
-	h->vsie = csr_swap(CSR_VSIE, rv->csr.vsie);
+	csr_write(CSR_SCOUNTEREN, rv->csr.scounteren);
+	csr_write(CSR_VSIE, rv->csr.vsie);
 	csr_write(CSR_VSSTATUS, rv->csr.vsstatus);
 	csr_write(CSR_VSTVEC, rv->csr.vstvec);
 	csr_write(CSR_VSSCRATCH, rv->csr.vsscratch);
@@ -88,28 +72,143 @@ static void riscv_swap_in(struct riscv_vcpu *rv, struct riscv_vm *rvm,
 	csr_write(CSR_VSATP, rv->csr.vsatp);
 }
 
-static void riscv_swap_out(struct riscv_vcpu *rv,
-			   const struct riscv_host_csrs *h)
+/* After an exit: what the guest may have changed of them. */
+static void riscv_read_guest_csrs(struct riscv_vcpu *rv)
 {
 	rv->csr.vsstatus = csr_read(CSR_VSSTATUS);
-	rv->csr.vsie = csr_swap(CSR_VSIE, h->vsie);
+	rv->csr.vsie = csr_read(CSR_VSIE);
 	rv->csr.vstvec = csr_read(CSR_VSTVEC);
 	rv->csr.vsscratch = csr_read(CSR_VSSCRATCH);
 	rv->csr.vsepc = csr_read(CSR_VSEPC);
 	rv->csr.vscause = csr_read(CSR_VSCAUSE);
 	rv->csr.vstval = csr_read(CSR_VSTVAL);
 	rv->csr.vsatp = csr_read(CSR_VSATP);
+	if (riscv_has_sstc)
+		rv->csr.vstimecmp = csr_read(CSR_VSTIMECMP);
+	rv->csr.scounteren = csr_read(CSR_SCOUNTEREN);
+	rv->hvip = csr_read(CSR_HVIP);
+}
 
+/*
+ * The hart's values of the CSRs KVM sets once per CPU when it loads
+ * (kvm_arch_hardware_enable): hedeleg, hideleg, hcounteren, hvip.
+ */
+static void riscv_save_percpu(struct riscv_vcpu *rv)
+{
+	struct riscv_host_csrs *h = &rv->host;
+
+	h->hedeleg = csr_swap(CSR_HEDELEG, RISCV_HEDELEG);
+	h->hideleg = csr_swap(CSR_HIDELEG, RISCV_HIDELEG);
+	h->hcounteren = csr_read(CSR_HCOUNTEREN);
+	h->hvip = csr_read(CSR_HVIP);
+}
+
+/*
+ * Make the hart the guest's: save what the host (or KVM) has in every CSR
+ * the guest needs, write the guest's. Interrupts off; undone by
+ * riscv_unload() before anything else may run a guest on this hart.
+ */
+static void riscv_load(struct riscv_vcpu *rv, struct riscv_vm *rvm)
+{
+	struct riscv_host_csrs *h = &rv->host;
+
+	riscv_save_percpu(rv);
+	h->henvcfg = csr_read(CSR_HENVCFG);
+	h->hgatp = csr_swap(CSR_HGATP, riscv_hgatp(rvm));
+	h->htimedelta = csr_read(CSR_HTIMEDELTA);
+	if (riscv_has_sstc)
+		h->vstimecmp = csr_read(CSR_VSTIMECMP);
+	h->scounteren = csr_read(CSR_SCOUNTEREN);
+	/*
+	 * vsie is hie's VS bits (8.2.12), read once hideleg is ours (it shows
+	 * only the bits hideleg delegates): left set once hideleg is the
+	 * host's again, a VS interrupt pending at the hart (the host's
+	 * vstimecmp passed) would trap to HS mode.
+	 */
+	h->vsie = csr_read(CSR_VSIE);
+	riscv_write_guest_csrs(rv);
+	rv->loaded_cpu = smp_processor_id();
+}
+
+/* The host's values back (the guest's were read at its last exit). */
+static void riscv_unload(struct riscv_vcpu *rv)
+{
+	const struct riscv_host_csrs *h = &rv->host;
+
+	/*
+	 * vsie first: its bits read as zero, and ignore writes, where hideleg
+	 * is clear (8.2.12), and the host's hideleg may have them clear.
+	 */
+	csr_write(CSR_VSIE, h->vsie);
 	csr_write(CSR_HEDELEG, h->hedeleg);
 	csr_write(CSR_HIDELEG, h->hideleg);
 	csr_write(CSR_HCOUNTEREN, h->hcounteren);
 	csr_write(CSR_HENVCFG, h->henvcfg);
 	csr_write(CSR_HGATP, h->hgatp);
-	rv->hvip = csr_swap(CSR_HVIP, h->hvip);
+	csr_write(CSR_HVIP, h->hvip);
 	csr_write(CSR_HTIMEDELTA, h->htimedelta);
 	if (riscv_has_sstc)
-		rv->csr.vstimecmp = csr_swap(CSR_VSTIMECMP, h->vstimecmp);
-	rv->csr.scounteren = csr_swap(CSR_SCOUNTEREN, h->scounteren);
+		csr_write(CSR_VSTIMECMP, h->vstimecmp);
+	csr_write(CSR_SCOUNTEREN, h->scounteren);
+	rv->loaded_cpu = -1;
+}
+
+/*
+ * Before an entry (interrupts off): the guest's CSRs on this hart. They
+ * stay from one entry to the next of a RUN; the thread's preemption
+ * (riscv_sched_out()) and the end of RUN (riscv_vcpu_run_end()) give the
+ * hart back. KVM loading meanwhile (its per-CPU set-up runs in an IPI,
+ * when interrupts are on between two entries) rewrites hedeleg and its
+ * kin: that shows as a hedeleg of KVM's, and those are saved anew.
+ */
+static void riscv_enter_csrs(struct riscv_vcpu *rv, struct riscv_vm *rvm)
+{
+	if (rv->loaded_cpu != smp_processor_id()) {
+		riscv_load(rv, rvm);
+	} else if (unlikely(csr_read(CSR_HEDELEG) != RISCV_HEDELEG)) {
+		riscv_save_percpu(rv);
+		riscv_write_guest_csrs(rv);
+	} else if (rv->csr_dirty) {
+		riscv_write_guest_csrs(rv);
+	}
+	rv->csr_dirty = false;
+}
+
+static void riscv_sched_in(struct preempt_notifier *pn, int cpu)
+{
+}
+
+/* The thread leaves the CPU: the hart is the host's again. */
+static void riscv_sched_out(struct preempt_notifier *pn,
+			    struct task_struct *next)
+{
+	struct riscv_vcpu *rv = container_of(pn, struct riscv_vcpu, pn);
+
+	if (rv->loaded_cpu == smp_processor_id())
+		riscv_unload(rv);
+}
+
+static struct preempt_ops riscv_preempt_ops = {
+	.sched_in = riscv_sched_in,
+	.sched_out = riscv_sched_out,
+};
+
+/* The end of RUN: the hart is the host's again; no more notifications. */
+static void riscv_vcpu_run_end(struct axvcpu_vcpu *vcpu)
+{
+	struct riscv_vcpu *rv = to_rv(vcpu);
+	unsigned long flags;
+
+	preempt_disable();
+	local_irq_save(flags);
+	if (rv->loaded_cpu == smp_processor_id())
+		riscv_unload(rv);
+	if (rv->pn_registered) {
+		preempt_notifier_unregister(&rv->pn);
+		rv->pn_registered = false;
+	}
+	local_irq_restore(flags);
+	preempt_enable();
 }
 
 /*
@@ -223,7 +322,6 @@ static int riscv_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	struct riscv_vcpu *rv = to_rv(vcpu);
 	struct riscv_vm *rvm = to_rv_vm(vcpu->vm);
 	struct riscv_ctx *c = &rv->ctx;
-	struct riscv_host_csrs host;
 	unsigned long changed, hvip, insn = 0;
 	bool fp;
 	int ret;
@@ -249,7 +347,12 @@ static int riscv_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 			riscv_arm_timer(rv, HRTIMER_MODE_REL_PINNED);
 	}
 
-	riscv_swap_in(rv, rvm, &host, hvip);
+	if (!rv->pn_registered) {
+		preempt_notifier_register(&rv->pn);
+		rv->pn_registered = true;
+	}
+	riscv_enter_csrs(rv, rvm);
+	csr_write(CSR_HVIP, hvip);
 	riscv_tlb_before_entry(rv, rvm, atomic64_read(&vcpu->vm->tlb_gen));
 	fp = riscv_fp_enter(rv);
 	rv->fp_on = fp;
@@ -270,7 +373,7 @@ static int riscv_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	if (riscv_exit_needs_insn(c) && riscv_read_guest_insn(c->sepc, &insn))
 		insn = 0;
 	rv->exit_insn = insn;
-	riscv_swap_out(rv, &host);
+	riscv_read_guest_csrs(rv);
 	if (fp)
 		riscv_fp_leave(rv);
 	axvcpu_vcpu_put(vcpu);
@@ -298,6 +401,7 @@ static void riscv_reset(struct riscv_vcpu *rv, u64 entry)
 	/* the SBI boot convention: a0 = hart id (a1, the FDT, is the VMM's) */
 	rv->ctx.x[10] = rv->vcpu->vcpu_id;
 	rv->mode = AXVCPU_RISCV_MODE_VS;
+	rv->csr_dirty = true;
 	rv->csr = (struct riscv_guest_csrs) {
 		.vsstatus = SR_UXL_64,
 		.vstimecmp = ~0UL,
@@ -315,6 +419,8 @@ static int riscv_vcpu_create(struct axvcpu_vcpu *vcpu)
 	rv->vcpu = vcpu;
 	rv->id = riscv_new_id();
 	rv->last_cpu = -1;
+	rv->loaded_cpu = -1;
+	preempt_notifier_init(&rv->pn, &riscv_preempt_ops);
 	hrtimer_init(&rv->wfi_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	rv->wfi_timer.function = riscv_timer_fired;
 	vcpu->arch = rv;
@@ -478,6 +584,7 @@ static int riscv_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
 	else
 		clear_bit(IRQ_VS_SOFT, &rv->lines);
 	memset(&rv->pending, 0, sizeof(rv->pending));
+	rv->csr_dirty = true;
 	return 0;
 }
 
@@ -557,17 +664,21 @@ static int riscv_vcpu_set_sysreg(struct axvcpu_vcpu *vcpu, u64 id, u64 value)
 		if (value >> 32)
 			return -EINVAL;
 		rv->csr.scounteren = value;
+		rv->csr_dirty = true;
 		return 0;
 	case AXVCPU_SYSREG_RISCV_CSR | CSR_STIMECMP:
 		rv->csr.vstimecmp = value;
+		rv->csr_dirty = true;
 		return 0;
 	case AXVCPU_SYSREG_RISCV_CSR | CSR_HTIMEDELTA:
 		rv->csr.htimedelta = value;
+		rv->csr_dirty = true;
 		return 0;
 	case AXVCPU_SYSREG_RISCV_CSR | CSR_HENVCFG:
 		if (value & ~(riscv_has_sstc ? RISCV_ENVCFG_STCE : 0))
 			return -EINVAL;
 		rv->csr.henvcfg = value;
+		rv->csr_dirty = true;
 		return 0;
 	default:
 		return -ENOENT;
@@ -633,6 +744,7 @@ const struct axvcpu_arch_ops riscv_h_ops = {
 	.vcpu_unbind = riscv_vcpu_unbind,
 	.vcpu_run = riscv_vcpu_run,
 	.vcpu_complete = riscv_vcpu_complete,
+	.vcpu_run_end = riscv_vcpu_run_end,
 	.vcpu_set_gpr = riscv_vcpu_set_gpr,
 	.vcpu_get_gpr = riscv_vcpu_get_gpr,
 	.vcpu_set_return_value = riscv_vcpu_set_return_value,

@@ -3,15 +3,17 @@
  * The riscv64 vCPU: its state, the ops the core calls, and one entry into
  * VS mode (riscv_vcpu_run()).
  *
- * Around each entry, with interrupts off, the H CSRs the guest needs are
- * swapped with the hart's (the host's, or what KVM left there: it sets
- * hedeleg, hideleg and hcounteren once per CPU and loads henvcfg, hgatp,
- * hvip and the timer CSRs at each vCPU load, so none of these may stay
- * ours once interrupts are on again). So is vsie, which enables VS-level
- * interrupts at the hart. The other VS CSRs (vsstatus, vstvec, ...,
- * vsatp) are written at entry and read back at exit but not given back:
- * they mean nothing while V=0, and KVM writes all of them at its next vCPU
- * load, having saved its own at its last vCPU put.
+ * The H CSRs the guest needs replace the hart's (the host's, or what KVM
+ * left there: it sets hedeleg, hideleg and hcounteren once per CPU and
+ * loads henvcfg, hgatp, hvip and the timer CSRs at each vCPU load) from
+ * the first entry of a RUN until the RUN returns or the thread is
+ * preempted (riscv_load(), riscv_unload()): nothing else runs a guest on
+ * the hart in between. So does vsie, which enables VS-level interrupts at
+ * the hart. The other VS CSRs (vsstatus, vstvec, ..., vsatp) are read
+ * back at each exit and written again only when the exit handling changed
+ * them, and not given back: they mean nothing while V=0, and KVM writes
+ * all of them at its next vCPU load, having saved its own at its last
+ * vCPU put.
  */
 #include <linux/hrtimer.h>
 #include <linux/math64.h>

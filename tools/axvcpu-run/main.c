@@ -54,6 +54,20 @@ void *vmm_gpa(struct vmm *vmm, uint64_t gpa, uint64_t len)
 	return vmm->ram + gpa;
 }
 
+/* Guest RAM for [gpa, gpa + len), or exit 2 naming @what. */
+void *vmm_ram(struct vmm *vmm, uint64_t gpa, uint64_t len, const char *what)
+{
+	void *p = vmm_gpa(vmm, gpa, len);
+
+	if (!p)
+		vmm_die(VMM_EXIT_USAGE,
+			"%s: [%#llx, %#llx) is not in the guest's %llu MiB of RAM",
+			what, (unsigned long long)gpa,
+			(unsigned long long)(gpa + len),
+			(unsigned long long)(vmm->ram_size >> 20));
+	return p;
+}
+
 void *vmm_read_file(const char *path, size_t *size, size_t max)
 {
 	struct stat st;

@@ -169,6 +169,8 @@ void __attribute__((format(printf, 1, 2))) vmm_warn(const char *fmt, ...);
 void vmm_add_device(struct vmm *vmm, const struct vmm_device *d);
 /* Guest physical -> host address of @len bytes of RAM, or NULL. */
 void *vmm_gpa(struct vmm *vmm, uint64_t gpa, uint64_t len);
+/* The same, or exit with status 2 naming @what (an image that does not fit). */
+void *vmm_ram(struct vmm *vmm, uint64_t gpa, uint64_t len, const char *what);
 /* Read a whole file (at most @max bytes); exits with status 2 on error. */
 void *vmm_read_file(const char *path, size_t *size, size_t max);
 /* End the VM: every vCPU stops, the VMM exits with @status. */

@@ -59,17 +59,6 @@ bool arch_sysreg(struct vmm_vcpu *vcpu, bool write, uint64_t id,
 	return false;
 }
 
-static void *ram_at(struct vmm *vmm, uint64_t gpa, uint64_t len,
-		    const char *what)
-{
-	void *p = vmm_gpa(vmm, gpa, len);
-
-	if (!p)
-		vmm_die(VMM_EXIT_USAGE, "%s (%llu bytes at %#llx) does not fit in guest RAM (--mem)",
-			what, (unsigned long long)len, (unsigned long long)gpa);
-	return p;
-}
-
 /* Does the module let the guest use stimecmp (henvcfg.STCE, bit 63)? */
 static bool rv_guest_sstc(struct vmm *vmm)
 {
@@ -97,7 +86,7 @@ void arch_load(struct vmm *vmm)
 
 	for (i = 0; i < vmm->cfg.nr_loads; i++) {
 		img = vmm_read_file(vmm->cfg.loads[i].file, &size, vmm->ram_size);
-		memcpy(ram_at(vmm, vmm->cfg.loads[i].gpa, size, vmm->cfg.loads[i].file),
+		memcpy(vmm_ram(vmm, vmm->cfg.loads[i].gpa, size, vmm->cfg.loads[i].file),
 		       img, size);
 		free(img);
 	}
@@ -108,7 +97,7 @@ void arch_load(struct vmm *vmm)
 		if (size + 0x10000 > vmm->ram_size)
 			vmm_die(VMM_EXIT_USAGE, "--initrd %s: bigger than guest RAM",
 				vmm->cfg.initrd);
-		memcpy(ram_at(vmm, initrd, size, "the initrd"), img, size);
+		memcpy(vmm_ram(vmm, initrd, size, "the initrd"), img, size);
 		initrd_end = initrd + size;
 		top = initrd;
 		free(img);
@@ -130,7 +119,7 @@ void arch_load(struct vmm *vmm)
 			vmm_die(VMM_EXIT_USAGE, "--kernel %s: needs %llu MiB of RAM from %#llx, below the initrd and device tree (--mem)",
 				vmm->cfg.kernel, (unsigned long long)(need >> 20),
 				(unsigned long long)load);
-		memcpy(ram_at(vmm, load, size, vmm->cfg.kernel), img, size);
+		memcpy(vmm_ram(vmm, load, size, vmm->cfg.kernel), img, size);
 		free(img);
 		bsp->entry = load;
 	} else {
@@ -144,7 +133,7 @@ void arch_load(struct vmm *vmm)
 	bsp->boot_arg = (RV_RAM_BASE + vmm->ram_size - 0x10000) & ~7ULL;
 	if (initrd && bsp->boot_arg < initrd_end)
 		vmm_die(VMM_EXIT_FAILURE, "the device tree overlaps the initrd");
-	memcpy(ram_at(vmm, bsp->boot_arg, fdt_size, "the device tree"), fdt,
+	memcpy(vmm_ram(vmm, bsp->boot_arg, fdt_size, "the device tree"), fdt,
 	       fdt_size);
 	free(fdt);
 }

@@ -55,26 +55,12 @@ struct mb_mmap {
 	struct x86_e820 e;
 } __attribute__((packed));
 
-/* Guest RAM for [gpa, gpa + len), or exit 2 naming @what. */
-static void *ram(struct vmm *vmm, uint64_t gpa, uint64_t len, const char *what)
-{
-	void *p = vmm_gpa(vmm, gpa, len);
-
-	if (!p)
-		vmm_die(VMM_EXIT_USAGE,
-			"%s: [%#llx, %#llx) is not in the guest's %llu MiB of RAM",
-			what, (unsigned long long)gpa,
-			(unsigned long long)(gpa + len),
-			(unsigned long long)(vmm->ram_size >> 20));
-	return p;
-}
-
 void x86_load_raw(struct vmm *vmm, const char *file, uint64_t gpa)
 {
 	size_t size;
 	void *buf = vmm_read_file(file, &size, vmm->ram_size);
 
-	memcpy(ram(vmm, gpa, size, file), buf, size);
+	memcpy(vmm_ram(vmm, gpa, size, file), buf, size);
 	free(buf);
 }
 
@@ -153,7 +139,7 @@ static uint64_t mb_load_elf(struct vmm *vmm, const char *file,
 			vmm_die(VMM_EXIT_USAGE,
 				"%s: segment %u at %#llx overlaps the boot information below 64 KiB",
 				file, i, (unsigned long long)paddr);
-		memcpy(ram(vmm, paddr, memsz, file), img + off, filesz);
+		memcpy(vmm_ram(vmm, paddr, memsz, file), img + off, filesz);
 		memset((uint8_t *)vmm_gpa(vmm, paddr, memsz) + filesz, 0,
 		       memsz - filesz);
 		if (paddr + memsz > *end)
@@ -194,7 +180,7 @@ static uint64_t mb_load_aout(struct vmm *vmm, const char *file,
 			"%s: load address %#x overlaps the boot information below 64 KiB",
 			file, h->load_addr);
 	len = load_end - h->load_addr;
-	memcpy(ram(vmm, h->load_addr, bss_end - h->load_addr, file),
+	memcpy(vmm_ram(vmm, h->load_addr, bss_end - h->load_addr, file),
 	       img + start, len);
 	memset((uint8_t *)vmm_gpa(vmm, h->load_addr + len, bss_end - load_end),
 	       0, bss_end - load_end);
@@ -206,8 +192,8 @@ void x86_load_multiboot(struct vmm *vmm, struct vmm_vcpu *bsp,
 			const uint8_t *img, size_t size)
 {
 	const char *file = vmm->cfg.kernel;
-	struct mb_info *mbi = ram(vmm, MBI_GPA, sizeof(*mbi), "boot information");
-	struct mb_mmap *mmap = ram(vmm, MBI_MMAP_GPA,
+	struct mb_info *mbi = vmm_ram(vmm, MBI_GPA, sizeof(*mbi), "boot information");
+	struct mb_mmap *mmap = vmm_ram(vmm, MBI_MMAP_GPA,
 				   X86_E820_MAX * sizeof(*mmap), "memory map");
 	const char *name = VMM_NAME " " VMM_VERSION;
 	size_t cmdlen = strlen(vmm->cfg.cmdline) + 1;
@@ -242,22 +228,22 @@ void x86_load_multiboot(struct vmm *vmm, struct vmm_vcpu *bsp,
 	}
 	mbi->mmap_addr = MBI_MMAP_GPA;
 	mbi->mmap_length = n * sizeof(*mmap);
-	strcpy(ram(vmm, MBI_NAME_GPA, strlen(name) + 1, "loader name"), name);
+	strcpy(vmm_ram(vmm, MBI_NAME_GPA, strlen(name) + 1, "loader name"), name);
 	mbi->boot_loader_name = MBI_NAME_GPA;
 	if (cmdlen > MBI_END - MBI_CMDLINE_GPA)
 		vmm_die(VMM_EXIT_USAGE, "--cmdline: longer than %d bytes",
 			MBI_END - MBI_CMDLINE_GPA - 1);
-	memcpy(ram(vmm, MBI_CMDLINE_GPA, cmdlen, "--cmdline"),
+	memcpy(vmm_ram(vmm, MBI_CMDLINE_GPA, cmdlen, "--cmdline"),
 	       vmm->cfg.cmdline, cmdlen);
 	mbi->cmdline = MBI_CMDLINE_GPA;
 
 	if (vmm->cfg.initrd) {
-		struct mb_module *mod = ram(vmm, MBI_MODS_GPA, sizeof(*mod), "modules");
+		struct mb_module *mod = vmm_ram(vmm, MBI_MODS_GPA, sizeof(*mod), "modules");
 		uint64_t at = (end + 0xfff) & ~0xfffULL;
 		size_t msize;
 		void *buf = vmm_read_file(vmm->cfg.initrd, &msize, vmm->ram_size);
 
-		memcpy(ram(vmm, at, msize, vmm->cfg.initrd), buf, msize);
+		memcpy(vmm_ram(vmm, at, msize, vmm->cfg.initrd), buf, msize);
 		free(buf);
 		if (at + msize > 0xffffffffULL)
 			vmm_die(VMM_EXIT_USAGE, "%s: past 4 GiB", vmm->cfg.initrd);
@@ -265,7 +251,7 @@ void x86_load_multiboot(struct vmm *vmm, struct vmm_vcpu *bsp,
 		mod->mod_end = at + msize;
 		/* the module's string: its file name, as QEMU gives it */
 		mod->string = MBI_NAME_GPA + 0x80;
-		strncpy(ram(vmm, mod->string, 0x80, "module name"),
+		strncpy(vmm_ram(vmm, mod->string, 0x80, "module name"),
 			vmm->cfg.initrd, 0x7f);
 		mod->reserved = 0;
 		mbi->mods_count = 1;

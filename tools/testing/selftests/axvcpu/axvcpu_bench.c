@@ -178,6 +178,61 @@ static void measure(round_trip_fn fn, void *ctx, const char *who,
 	}
 }
 
+#if defined(__x86_64__) || defined(__riscv)
+#if defined(__x86_64__)
+#define BENCH_KVM_MODULES	KVM_X86_DEFAULT_MODULES
+#else
+#define BENCH_KVM_MODULES	KVM_RISCV_DEFAULT_MODULES
+#endif
+
+struct axv_ctx {
+	struct axv_vm vm;
+	struct axv_vcpu *vcpu;
+	__u32 want;
+};
+
+static int axv_round_trip(void *arg)
+{
+	struct axv_ctx *c = arg;
+	int rc = axv_run(c->vcpu);
+
+	if (rc || c->vcpu->run->exit_reason != c->want) {
+		snprintf(fn_failure, sizeof(fn_failure), "RUN: %s, exit %s",
+			 axv_errno_name(-rc), axv_exit_desc(c->vcpu->run));
+		return -1;
+	}
+	return 0;
+}
+
+/* AXVCPU_GET_STATE: no mutex, no guest entry; the system call's floor. */
+static int axv_null_ioctl(void *arg)
+{
+	struct axv_ctx *c = arg;
+	long st = ioctl(c->vcpu->fd, AXVCPU_GET_STATE, 0);
+
+	if (st != AXVCPU_STATE_READY) {
+		snprintf(fn_failure, sizeof(fn_failure), "GET_STATE: %ld", st);
+		return -1;
+	}
+	return 0;
+}
+
+/* /dev/kvm, loading Debian's modules first; -1 with @why when not. */
+static int open_kvm(char *why, size_t len)
+{
+	int kvm;
+
+	progress("KVM", "loading the modules");
+	if (access("/dev/kvm", R_OK | W_OK) &&
+	    !axv_load_kvm_modules(BENCH_KVM_MODULES, why, len))
+		return -1;
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		snprintf(why, len, "open /dev/kvm: %s", axv_errno_name(errno));
+	return kvm;
+}
+#endif
+
 #if defined(__x86_64__)
 X86_GUEST(bench_io_guest, ".code32",
 	"1: out %al, $0x10\n\t"
@@ -218,38 +273,6 @@ static const struct {
 	[RT_CPUID] = { bench_cpuid_guest_start, bench_cpuid_guest_end, AXVCPU_EXIT_IO_WRITE },
 	[RT_NULL] = { bench_io_guest_start, bench_io_guest_end, AXVCPU_EXIT_NOTHING },
 };
-
-struct axv_ctx {
-	struct axv_vm vm;
-	struct axv_vcpu *vcpu;
-	__u32 want;
-};
-
-static int axv_round_trip(void *arg)
-{
-	struct axv_ctx *c = arg;
-	int rc = axv_run(c->vcpu);
-
-	if (rc || c->vcpu->run->exit_reason != c->want) {
-		snprintf(fn_failure, sizeof(fn_failure), "RUN: %s, exit %s",
-			 axv_errno_name(-rc), axv_exit_desc(c->vcpu->run));
-		return -1;
-	}
-	return 0;
-}
-
-/* AXVCPU_GET_STATE: no mutex, no guest entry; the system call's floor. */
-static int axv_null_ioctl(void *arg)
-{
-	struct axv_ctx *c = arg;
-	long st = ioctl(c->vcpu->fd, AXVCPU_GET_STATE, 0);
-
-	if (st != AXVCPU_STATE_READY) {
-		snprintf(fn_failure, sizeof(fn_failure), "GET_STATE: %ld", st);
-		return -1;
-	}
-	return 0;
-}
 
 /* One block of round trip @rt on a fresh axvcpu VM, closed again. */
 static void axv_block(int rt, unsigned long warm, unsigned long n, double *t)
@@ -328,21 +351,6 @@ static bool kvm_block(int kvm, int rt, unsigned long warm, unsigned long n,
 	return true;
 }
 
-/* /dev/kvm, loading Debian's modules first; -1 with @why when not. */
-static int open_kvm(char *why, size_t len)
-{
-	int kvm;
-
-	progress("KVM", "loading the modules");
-	if (access("/dev/kvm", R_OK | W_OK) &&
-	    !axv_load_kvm_modules(KVM_X86_DEFAULT_MODULES, why, len))
-		return -1;
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0)
-		snprintf(why, len, "open /dev/kvm: %s", axv_errno_name(errno));
-	return kvm;
-}
-
 #elif defined(__riscv)
 /*
  * The riscv64 guests, position independent, at BENCH_RV_GPA in both
@@ -393,37 +401,6 @@ static const struct {
 	[RT_CPUID] = { bench_sbi_guest_start, bench_sbi_guest_end, AXVCPU_EXIT_MMIO_WRITE },
 	[RT_NULL] = { bench_mmio_guest_start, bench_mmio_guest_end, AXVCPU_EXIT_NOTHING },
 };
-
-struct axv_ctx {
-	struct axv_vm vm;
-	struct axv_vcpu *vcpu;
-	__u32 want;
-};
-
-static int axv_round_trip(void *arg)
-{
-	struct axv_ctx *c = arg;
-	int rc = axv_run(c->vcpu);
-
-	if (rc || c->vcpu->run->exit_reason != c->want) {
-		snprintf(fn_failure, sizeof(fn_failure), "RUN: %s, exit %s",
-			 axv_errno_name(-rc), axv_exit_desc(c->vcpu->run));
-		return -1;
-	}
-	return 0;
-}
-
-static int axv_null_ioctl(void *arg)
-{
-	struct axv_ctx *c = arg;
-	long st = ioctl(c->vcpu->fd, AXVCPU_GET_STATE, 0);
-
-	if (st != AXVCPU_STATE_READY) {
-		snprintf(fn_failure, sizeof(fn_failure), "GET_STATE: %ld", st);
-		return -1;
-	}
-	return 0;
-}
 
 static void axv_block(int rt, unsigned long warm, unsigned long n, double *t)
 {
@@ -505,19 +482,6 @@ static bool kvm_block(int kvm, int rt, unsigned long warm, unsigned long n,
 	return true;
 }
 
-static int open_kvm(char *why, size_t len)
-{
-	int kvm;
-
-	progress("KVM", "loading the modules");
-	if (access("/dev/kvm", R_OK | W_OK) &&
-	    !axv_load_kvm_modules(KVM_RISCV_DEFAULT_MODULES, why, len))
-		return -1;
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0)
-		snprintf(why, len, "open /dev/kvm: %s", axv_errno_name(errno));
-	return kvm;
-}
 #endif
 
 #if defined(__x86_64__) || defined(__riscv)

@@ -46,7 +46,7 @@ lint:
 	tools/testing/lint.sh
 
 demo:
-	tools/testing/check.sh --demo
+	tools/testing/check.sh --demo $(if $(LANES),--lanes "$(LANES)")
 
 tools:
 	$(MAKE) -C tools/axvcpu-run

@@ -133,7 +133,15 @@ enum axvcpu_run_result {
  * @vm_init: allocate the VM's stage-2 root (set_ept_root's source)
  * @vm_destroy: free what @vm_init and @map_page allocated
  * @map_page: map one guest page at @gpa to @page (read-only if @readonly)
- * @unmap_page: remove the mapping of the guest page at @gpa
+ * @block_orders: bit n set: @map_block maps 2^n pages with one stage-2
+ *	entry (a block, superpage or large page); 0 when the backend maps
+ *	pages only
+ * @map_block: map the 2^@order physically contiguous pages from @page at
+ *	@gpa, both aligned to their size, with one entry; -EEXIST when a
+ *	table already sits where the entry would go (the core maps those
+ *	pages one by one then). NULL when @block_orders is 0
+ * @unmap_page: remove the mapping of the guest page at @gpa; a block that
+ *	holds it goes whole (the core unmaps a slot's blocks whole only)
  * @vcpu_create: AxArchVCpu::new
  * @vcpu_destroy: free what @vcpu_create allocated
  * @vcpu_check_setup: validate the arch part of a SETUP argument
@@ -196,6 +204,9 @@ struct axvcpu_arch_ops {
 	void (*vm_destroy)(struct axvcpu_vm *vm);
 	int (*map_page)(struct axvcpu_vm *vm, u64 gpa, struct page *page,
 			bool readonly);
+	unsigned long block_orders;
+	int (*map_block)(struct axvcpu_vm *vm, u64 gpa, struct page *page,
+			 unsigned int order, bool readonly);
 	void (*unmap_page)(struct axvcpu_vm *vm, u64 gpa);
 
 	int (*vcpu_create)(struct axvcpu_vcpu *vcpu);

@@ -77,23 +77,68 @@ static int axvcpu_memslot_pin(struct axvcpu_memslot *slot)
 	return ret;
 }
 
+/*
+ * The largest block the backend offers that maps the slot's pages from
+ * @i with one entry: the guest address and the first page's frame aligned
+ * to it, and the pages behind it physically contiguous (as a huge page of
+ * hugetlbfs or THP is). Every page stays pinned on its own, so a block
+ * over pages that merely happen to be contiguous is as safe. 0: none.
+ */
+static unsigned int axvcpu_block_order(const struct axvcpu_memslot *slot,
+				       unsigned long i)
+{
+	unsigned long orders = axvcpu_ops->block_orders;
+	unsigned long pfn = page_to_pfn(slot->pages[i]), k, n;
+	unsigned int order;
+
+	while (orders) {
+		order = __fls(orders);
+		orders &= ~BIT(order);
+		n = 1UL << order;
+		if (!IS_ALIGNED((slot->gpa >> PAGE_SHIFT) + i, n) ||
+		    !IS_ALIGNED(pfn, n) || i + n > slot->npages)
+			continue;
+		for (k = 1; k < n; k++)
+			if (page_to_pfn(slot->pages[i + k]) != pfn + k)
+				break;
+		if (k == n)
+			return order;
+	}
+	return 0;
+}
+
 static int axvcpu_memslot_map(struct axvcpu_vm *vm, struct axvcpu_memslot *slot)
 {
 	bool ro = slot->flags & AXVCPU_MEM_READONLY;
-	unsigned long i;
+	unsigned long i, n, next_resched = AXVCPU_PIN_BATCH;
+	unsigned int order;
 	int ret;
 
-	for (i = 0; i < slot->npages; i++) {
-		ret = axvcpu_ops->map_page(vm, slot->gpa + i * PAGE_SIZE,
-					   slot->pages[i], ro);
+	for (i = 0; i < slot->npages; i += n) {
+		u64 gpa = slot->gpa + i * PAGE_SIZE;
+
+		order = axvcpu_block_order(slot, i);
+		n = 1UL << order;
+		ret = order ? axvcpu_ops->map_block(vm, gpa, slot->pages[i],
+						    order, ro) : -EEXIST;
+		if (ret == -EEXIST) {
+			n = 1;
+			ret = axvcpu_ops->map_page(vm, gpa, slot->pages[i], ro);
+		}
 		if (ret) {
-			/* Nothing ran on these entries: no flush needed yet, but be safe. */
+			/*
+			 * The pages before @i are mapped (whole blocks and
+			 * pages). Nothing ran on them: no flush needed yet,
+			 * but be safe.
+			 */
 			axvcpu_unmap_pages(vm, slot->gpa, i);
 			axvcpu_vm_flush_tlbs(vm);
 			return ret;
 		}
-		if (!(i % AXVCPU_PIN_BATCH))
+		if (i + n >= next_resched) {
+			next_resched = i + n + AXVCPU_PIN_BATCH;
 			cond_resched();
+		}
 	}
 	return 0;
 }

@@ -155,6 +155,10 @@ int riscv_vm_init(struct axvcpu_vm *vm);
 void riscv_vm_destroy(struct axvcpu_vm *vm);
 int riscv_map_page(struct axvcpu_vm *vm, u64 gpa, struct page *page,
 		   bool readonly);
+/* 2 MiB and 1 GiB leaves, in every hgatp mode (Sv39x4 and wider) */
+#define RISCV_GSTAGE_BLOCK_ORDERS	(BIT(9) | BIT(18))
+int riscv_map_block(struct axvcpu_vm *vm, u64 gpa, struct page *page,
+		    unsigned int order, bool readonly);
 void riscv_unmap_page(struct axvcpu_vm *vm, u64 gpa);
 unsigned long riscv_hgatp(const struct riscv_vm *rvm);
 

@@ -4,9 +4,12 @@
  * Address Translation"): the VM's guest-physical to host-physical tables,
  * in the widest hgatp mode the hart has (Sv57x4, Sv48x4 or Sv39x4). The
  * root table is 16 KiB (two more GPA bits than the mode's VA) and 16 KiB
- * aligned; leaves are 4 KiB with U set (G-stage accesses are user
- * accesses, 8.5.1) and A and D preset (no hardware A/D update is assumed).
- * Intermediate tables live until the VM goes. Callers serialize map and
+ * aligned; leaves are 4 KiB, or 2 MiB and 1 GiB superpages where the
+ * slot's pages are physically contiguous (a huge page behind them), with
+ * U set (G-stage accesses are user accesses, 8.5.1) and A and D preset
+ * (no hardware A/D update is assumed). Intermediate tables live until the
+ * VM goes; a superpage never replaces one (a hart may still hold a walk
+ * through it), the pages go one by one there instead. Callers serialize map and
  * unmap (the VM's slots_lock); harts walk concurrently, so entries are
  * written with WRITE_ONCE().
  */
@@ -33,6 +36,12 @@ unsigned int riscv_gstage_levels;
 static u64 gpte_of(phys_addr_t pa, u64 flags)
 {
 	return ((pa >> PAGE_SHIFT) << GPTE_PPN_SHIFT) | flags;
+}
+
+/* A leaf: R, W or X set; V alone points to the next table (4.3.1). */
+static bool gpte_leaf(u64 pte)
+{
+	return pte & (GPTE_R | GPTE_W | GPTE_X);
 }
 
 static u64 *gpte_table(u64 pte)
@@ -100,7 +109,7 @@ static void gstage_free_tables(u64 *table, unsigned int level, unsigned int n)
 	if (level == 0)
 		return;
 	for (i = 0; i < n; i++) {
-		if (!(table[i] & GPTE_V))
+		if (!(table[i] & GPTE_V) || gpte_leaf(table[i]))
 			continue;
 		gstage_free_tables(gpte_table(table[i]), level - 1, 512);
 		free_page((unsigned long)gpte_table(table[i]));
@@ -127,15 +136,25 @@ static unsigned int gstage_index(const struct riscv_vm *rvm, u64 gpa,
 	return (gpa >> (PAGE_SHIFT + 9 * level)) & mask;
 }
 
-/* The leaf entry for @gpa, allocating tables on the way if @alloc. */
-static u64 *gstage_walk(struct riscv_vm *rvm, u64 gpa, bool alloc)
+/*
+ * The entry for @gpa at @level (0: 4 KiB, 1: 2 MiB, 2: 1 GiB), allocating
+ * tables on the way if @alloc; or the superpage above @level that holds
+ * @gpa (*@at says which level the entry is at). NULL: no table there, or
+ * no memory for one.
+ */
+static u64 *gstage_walk(struct riscv_vm *rvm, u64 gpa, unsigned int level,
+			bool alloc, unsigned int *at)
 {
 	u64 *table = rvm->root;
-	unsigned int level;
+	unsigned int l;
 
-	for (level = rvm->levels - 1; level > 0; level--) {
-		u64 *e = &table[gstage_index(rvm, gpa, level)];
+	for (l = rvm->levels - 1; l > level; l--) {
+		u64 *e = &table[gstage_index(rvm, gpa, l)];
 
+		if (gpte_leaf(*e)) {
+			*at = l;
+			return e;
+		}
 		if (!(*e & GPTE_V)) {
 			u64 *next;
 
@@ -149,26 +168,53 @@ static u64 *gstage_walk(struct riscv_vm *rvm, u64 gpa, bool alloc)
 		}
 		table = gpte_table(*e);
 	}
-	return &table[gstage_index(rvm, gpa, 0)];
+	*at = level;
+	return &table[gstage_index(rvm, gpa, level)];
 }
 
-int riscv_map_page(struct axvcpu_vm *vm, u64 gpa, struct page *page,
-		   bool readonly)
+static int gstage_map(struct axvcpu_vm *vm, u64 gpa, struct page *page,
+		      unsigned int level, bool readonly)
 {
-	u64 *pte = gstage_walk(to_rv_vm(vm), gpa, true);
 	u64 flags = GPTE_V | GPTE_R | GPTE_X | GPTE_U | GPTE_A;
+	unsigned int at;
+	u64 *pte = gstage_walk(to_rv_vm(vm), gpa, level, true, &at);
 
 	if (!pte)
 		return -ENOMEM;
+	/* slots never overlap: only a table left by a gone slot can be here */
+	if (at != level || *pte & GPTE_V)
+		return -EEXIST;
 	if (!readonly)
 		flags |= GPTE_W | GPTE_D;
 	WRITE_ONCE(*pte, gpte_of(page_to_phys(page), flags));
 	return 0;
 }
 
+int riscv_map_page(struct axvcpu_vm *vm, u64 gpa, struct page *page,
+		   bool readonly)
+{
+	int ret = gstage_map(vm, gpa, page, 0, readonly);
+
+	return WARN_ON_ONCE(ret == -EEXIST) ? -EINVAL : ret;
+}
+
+/*
+ * A superpage: its PPN aligned to its size, or the hart raises a page
+ * fault on every access (8.5.1, as 4.3.2 step 6 for a misaligned
+ * superpage); the core gives aligned runs only.
+ */
+int riscv_map_block(struct axvcpu_vm *vm, u64 gpa, struct page *page,
+		    unsigned int order, bool readonly)
+{
+	if (WARN_ON_ONCE(order % 9 || !(BIT(order) & RISCV_GSTAGE_BLOCK_ORDERS)))
+		return -EINVAL;
+	return gstage_map(vm, gpa, page, order / 9, readonly);
+}
+
 void riscv_unmap_page(struct axvcpu_vm *vm, u64 gpa)
 {
-	u64 *pte = gstage_walk(to_rv_vm(vm), gpa, false);
+	unsigned int at;
+	u64 *pte = gstage_walk(to_rv_vm(vm), gpa, 0, false, &at);
 
 	/* the core bumps the VM's TLB generation before the page is reused */
 	if (pte)

@@ -213,8 +213,12 @@ int riscv_sbi_call(struct riscv_vcpu *rv, struct axvcpu_run *run)
 	case SBI_EXT_SRST:
 		if (fid != SBI_EXT_SRST_RESET)
 			break;
+		/*
+		 * a0 (reset_type) and a1 (reset_reason) stay for the VMM to
+		 * read: a successful system_reset does not return (SBI v2.0,
+		 * 10.1)
+		 */
 		run->exit_reason = AXVCPU_EXIT_SYSTEM_DOWN;
-		riscv_sbi_ret(rv, 0, 0);
 		return AXVCPU_RUN_EXIT;
 	default:
 		break;

@@ -66,7 +66,7 @@ QEMU_RISCV_DIR=$CACHE_DIR/qemu-riscv-$QEMU_SUITE
 # file QEMU's own data directory would link to.
 OPENSBI_FW=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 BENCH_PROGRAM=axvcpu_bench
-# make demo's program: tools/axvcpu-run/demo.sh, run in demo mode only
+# make demo's program: tools/axvcpu-run/demo.c (axvcpu-demo), run in demo mode only
 DEMO_PROGRAM=axvcpu_demo
 FUZZ_PROGRAM=fuzz_test
 # make stress: the programs that race the module against CPU hotplug,
@@ -365,7 +365,7 @@ build_tests() {
 			OUTPUT="$W/tests/vmm" ${TEST_MAKE_ARGS[@]+"${TEST_MAKE_ARGS[@]}"} ||
 			lane_abort "axvcpu-run build failed (log: $W/build-vmm.log)"
 		rm -rf "$W/tests/vmm/.obj"
-		install -m 755 "$W/src/tools/axvcpu-run/demo.sh" "$W/tests/$DEMO_PROGRAM"
+		mv "$W/tests/vmm/axvcpu-demo" "$W/tests/$DEMO_PROGRAM"
 	fi
 	say "tests built in $(elapsed "$t0") s"
 }

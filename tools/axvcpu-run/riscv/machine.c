@@ -18,7 +18,11 @@
 
 #define SBI_LEGACY_PUTCHAR	0x1
 #define SBI_LEGACY_GETCHAR	0x2
+#define SBI_EXT_BASE		0x10
+#define SBI_BASE_PROBE_EXT	3
 #define SBI_EXT_HSM		0x48534d
+#define SBI_EXT_SRST		0x53525354
+#define SBI_SRST_REASON_FAILURE	1
 #define SBI_HSM_STATUS		2
 #define SBI_HSM_STARTED		0
 #define SBI_HSM_STOPPED		1
@@ -204,17 +208,18 @@ const struct vmm_hv vmm_hv_axvcpu = {
 	.irq_line = axvcpu_rv_irq_line,
 };
 
-static void kvm_rv_vm_create(struct vmm *vmm)
-{
-	vmm_die(VMM_EXIT_USAGE, "--kvm: not on riscv64 yet");
-}
-
-const struct vmm_hv vmm_hv_kvm = {
-	.name = "kvm",
-	.vm_create = kvm_rv_vm_create,
-};
-
 /* ---- the exits the VMM answers ---- */
+
+static uint64_t rv_get_gpr(struct vmm_vcpu *v, unsigned int reg)
+{
+	struct axvcpu_gpr g = { .reg = reg };
+
+	if (v->vmm->cfg.kvm)
+		return kvm_rv_get_gpr(v, reg);
+	if (ioctl(v->fd, AXVCPU_GET_GPR, &g))
+		vmm_warn("vCPU %u: GET_GPR x%u: %s", v->id, reg, strerror(errno));
+	return g.value;
+}
 
 static void set_a0(struct vmm_vcpu *v, long value)
 {
@@ -238,6 +243,13 @@ static void rv_sbi(struct vmm_vcpu *v)
 	char c;
 
 	switch (run->hypercall.nr) {
+	case SBI_EXT_BASE:
+		if (run->hypercall.func != SBI_BASE_PROBE_EXT)
+			break;
+		/* an extension the module left to the VMM: none here */
+		run->hypercall.ret = 0;
+		run->hypercall.ret_extra[0] = 0;
+		return;
 	case SBI_LEGACY_PUTCHAR:
 		c = run->hypercall.args[0];
 		if (write(STDOUT_FILENO, &c, 1) < 0)
@@ -323,6 +335,31 @@ static void rv_send_ipi(struct vmm_vcpu *v)
 	}
 }
 
+/*
+ * SBI SRST system_reset (a0 = type, a1 = reason; SBI v2.0, 10.1) or the
+ * legacy shutdown: the VM ends, as under QEMU -no-reboot, with a failure
+ * status when the guest gave "system failure" as the reason.
+ */
+static void rv_system_down(struct vmm_vcpu *v)
+{
+	uint64_t type = 0, reason = 0;
+
+	if (rv_get_gpr(v, 17) == SBI_EXT_SRST) {	/* a7 */
+		type = rv_get_gpr(v, 10);
+		reason = rv_get_gpr(v, 11);
+	}
+	if (type)
+		vmm_warn("vCPU %u: the guest asked for a %s reboot: stopping, as QEMU -no-reboot does",
+			 v->id, type == 1 ? "cold" : "warm");
+	if (reason == SBI_SRST_REASON_FAILURE) {
+		vmm_warn("vCPU %u: the guest reset the machine for a system failure",
+			 v->id);
+		vmm_stop(v->vmm, VMM_EXIT_FAILURE);
+		return;
+	}
+	vmm_stop(v->vmm, 0);
+}
+
 bool arch_handle_exit(struct vmm_vcpu *v, bool *cont)
 {
 	switch (v->run->exit_reason) {
@@ -339,8 +376,7 @@ bool arch_handle_exit(struct vmm_vcpu *v, bool *cont)
 		rv_send_ipi(v);
 		return true;
 	case AXVCPU_EXIT_SYSTEM_DOWN:
-		/* SBI SRST or the legacy shutdown: the guest powered off */
-		vmm_stop(v->vmm, 0);
+		rv_system_down(v);
 		*cont = false;
 		return true;
 	default:

@@ -20,9 +20,10 @@
  *     axvcpu's in four rounds on the same pinned CPU, and the ratio
  *     axvcpu / KVM; port I/O is the headline (like for like), and the rows
  *     KVM has to emulate on a CPU without next-RIP saving are labelled;
- *   - x86: the seconds from the start of the reference VMM, axvcpu-run, to
- *     its Linux guest's /init (Debian's vmlinuz with one vCPU, beside this
- *     program in vmm/guests/) and to its power-off, on axvcpu and with
+ *   - the seconds from the start of the reference VMM, axvcpu-run, to
+ *     its Linux guest's /init (x86: Debian's vmlinuz, riscv64: the lane's
+ *     Image, with one vCPU, beside this program in vmm/guests/) and to its
+ *     power-off, on axvcpu and with
  *     axvcpu-run --kvm on KVM, the same machine in user space for both,
  *     alternately, BOOT_ROUNDS times each.
  *
@@ -60,8 +61,16 @@
 
 enum { RT_IO, RT_HLT, RT_HYPERCALL, RT_CPUID, RT_NULL, NR_RT };
 
-/* Linux boots of each hypervisor under axvcpu-run, alternately. */
+/*
+ * Linux boots of each hypervisor under axvcpu-run, alternately: Debian's
+ * vmlinuz on x86, the riscv64 lane's own Image (the lanes copy them).
+ */
 #define BOOT_ROUNDS	2
+#if defined(__riscv)
+#define BOOT_KERNEL	"Image"
+#else
+#define BOOT_KERNEL	"vmlinuz"
+#endif
 #define BOOT_TIMEOUT_US	(300 * 1000000.0)
 
 /* CPUIDs per RUN of the RT_CPUID guest (each handled in the kernel). */
@@ -699,10 +708,11 @@ static bool boot_linux(bool kvm, double *to_init, double *total, char *why,
 	self[got] = '\0';
 	snprintf(dir, sizeof(dir), "%s", dirname(self));
 	snprintf(vmm, sizeof(vmm), "%s/vmm/axvcpu-run", dir);
-	snprintf(kernel, sizeof(kernel), "%s/vmm/guests/vmlinuz", dir);
+	snprintf(kernel, sizeof(kernel), "%s/vmm/guests/%s", dir, BOOT_KERNEL);
 	snprintf(initrd, sizeof(initrd), "%s/vmm/guests/linux-initramfs.cpio", dir);
 	if (access(vmm, X_OK) || access(kernel, R_OK)) {
-		snprintf(why, len, "no vmm/axvcpu-run or vmm/guests/vmlinuz beside the bench");
+		snprintf(why, len, "no vmm/axvcpu-run or vmm/guests/%s beside the bench",
+			 BOOT_KERNEL);
 		return false;
 	}
 	if (pipe(p)) {
@@ -758,7 +768,7 @@ static bool boot_linux(bool kvm, double *to_init, double *total, char *why,
 	return true;
 }
 
-static void __attribute__((unused)) bench_boot(bool have_kvm)
+static void bench_boot(bool have_kvm)
 {
 	double init[2][BOOT_ROUNDS], total[2][BOOT_ROUNDS];
 	int r, k, done[2] = { 0, 0 };
@@ -886,10 +896,8 @@ int main(int argc, char **argv)
 #else
 	snprintf(why, sizeof(why), "no guest code for this architecture");
 #endif
-#if defined(__x86_64__)
-	if (axv_arch_is_x86(info.arch))
+	if (axv_arch_is_x86(info.arch) || info.arch == AXVCPU_ARCH_RISCV_H)
 		bench_boot(have_kvm);
-#endif
 	read_thp_mode();
 	bench_region(sys, REGION_THP);
 	bench_region(sys, REGION_4K);

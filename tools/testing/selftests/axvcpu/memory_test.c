@@ -3,9 +3,10 @@
  * memory_test: AXVCPU_SET_MEMORY_REGION. Adding and deleting slots, every
  * validation error of Documentation/api.rst with "nothing is changed"
  * checked afterwards (the slot and range can still be added, and a guest
- * read of the GPA is still MMIO), VmLck and RLIMIT_MEMLOCK accounting, and
+ * read of the GPA is still MMIO), VmLck and RLIMIT_MEMLOCK accounting,
  * read-only slots (reads and execution work, a store is a
- * NESTED_PAGE_FAULT that is retried). The guests are C (axvcpu_guest.h),
+ * NESTED_PAGE_FAULT that is retried), and slots behind 2 MiB huge pages
+ * (which a backend may map with stage-2 blocks). The guests are C (axvcpu_guest.h),
  * so every backend runs all of it; the exact RIP of the faulting store is
  * checked in x86/memory_x86_test.c.
  *
@@ -771,6 +772,124 @@ TEST_F(memory, readonly_slot_exec)
 	ASSERT_RUN_DONE(vcpu);
 	axv_vcpu_close(vcpu);
 	axv_vm_close(&vm);
+}
+
+/* ---- memory behind huge pages ---- */
+
+#define HUGE_2M		(2 * AXV_MiB)
+#define HUGE_GPA	(AXV_GUEST_FREE_GPA + 2 * HUGE_2M)	/* 2 MiB aligned */
+#define HUGE_SIZE	(2 * HUGE_2M)
+#define HUGE_PAGES	(HUGE_SIZE / AXV_PAGE_SIZE)
+#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
+
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static bool write_long(const char *path, long v)
+{
+	FILE *f = fopen(path, "w");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fprintf(f, "%ld\n", v) > 0;
+	return fclose(f) == 0 && ok;
+}
+
+/* Each 4 KiB page of @p says which it is, at byte 8 of the page. */
+static void fill_pages(__u32 *p, __u32 tag)
+{
+	unsigned long i;
+
+	for (i = 0; i < HUGE_PAGES; i++)
+		p[i * (AXV_PAGE_SIZE / 4) + 2] = tag ^ (__u32)i;
+}
+
+/*
+ * The guest reads pages across both huge pages of a slot at @gpa: the
+ * first and last of each 2 MiB, neighbours across the 2 MiB boundary and
+ * pages in between, each the host's page (or MMIO if !@mapped).
+ */
+static void probe_huge(struct __test_metadata *_metadata, struct axv_vm *vm,
+		       struct axv_vcpu *vcpu, __u64 gpa, bool mapped, __u32 tag)
+{
+	static const unsigned long pages[] = {
+		0, 1, 17, 255, 510, 511, 512, 513, 700, 1000, 1022, 1023,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(pages); i++)
+		probe_gpa(_metadata, vm, vcpu, gpa + pages[i] * AXV_PAGE_SIZE + 8,
+			  mapped, tag ^ (__u32)pages[i]);
+}
+
+/*
+ * A slot whose memory is two 2 MiB hugetlbfs pages: the backend may map
+ * it with 2 MiB stage-2 blocks (riscv64 does; Documentation/design.rst,
+ * "Guest memory"). Every page of it must still be the host's page behind
+ * it; deleting it must unmap all of it; the same memory at a GPA that is
+ * not 2 MiB aligned is mapped page by page, and back at the aligned GPA,
+ * where page tables now remain from that, correctly again.
+ */
+TEST_F(memory, huge_page_backing)
+{
+	struct axv_vcpu *vcpu = self->probe;
+	struct axv_vm *vm = &self->vm;
+	long reserved = read_long(NR_HUGEPAGES);
+	__u32 *p;
+
+	if (reserved < 0)
+		SKIP(return, "no %s: a kernel without hugetlbfs", NR_HUGEPAGES);
+	p = mmap(NULL, HUGE_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED) {
+		/* reserve two more huge pages for this test, and retry */
+		ASSERT_TRUE(write_long(NR_HUGEPAGES, reserved + 2));
+		p = mmap(NULL, HUGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE,
+			 -1, 0);
+	}
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("two 2 MiB huge pages: %s (%s = %ld)",
+					axv_errno_name(errno), NR_HUGEPAGES,
+					read_long(NR_HUGEPAGES));
+	fill_pages(p, 0x4e6e0000);
+	ASSERT_EQ(0, axv_set_region(vm->fd, S1, 0, HUGE_GPA, HUGE_SIZE,
+				    (uintptr_t)p));
+	probe_huge(_metadata, vm, vcpu, HUGE_GPA, true, 0x4e6e0000);
+	/* the guest sees host writes: it is the same memory */
+	fill_pages(p, 0x0c0f0000);
+	probe_huge(_metadata, vm, vcpu, HUGE_GPA, true, 0x0c0f0000);
+	ASSERT_EQ(0, axv_set_region(vm->fd, S1, 0, HUGE_GPA, 0, 0));
+	probe_huge(_metadata, vm, vcpu, HUGE_GPA, false, 0);
+
+	/* one page up: no 2 MiB of it is aligned, pages only */
+	ASSERT_EQ(0, axv_set_region(vm->fd, S1, 0, HUGE_GPA + AXV_PAGE_SIZE,
+				    HUGE_SIZE, (uintptr_t)p));
+	probe_gpa(_metadata, vm, vcpu, HUGE_GPA + 8, false, 0);
+	probe_huge(_metadata, vm, vcpu, HUGE_GPA + AXV_PAGE_SIZE, true, 0x0c0f0000);
+	ASSERT_EQ(0, axv_set_region(vm->fd, S1, 0, 0, 0, 0));
+	probe_huge(_metadata, vm, vcpu, HUGE_GPA + AXV_PAGE_SIZE, false, 0);
+
+	/* back at the aligned GPA, over the tables the pages left */
+	fill_pages(p, 0x7ab10000);
+	ASSERT_EQ(0, axv_set_region(vm->fd, S1, 0, HUGE_GPA, HUGE_SIZE,
+				    (uintptr_t)p));
+	probe_huge(_metadata, vm, vcpu, HUGE_GPA, true, 0x7ab10000);
+	ASSERT_EQ(0, axv_set_region(vm->fd, S1, 0, 0, 0, 0));
+	probe_huge(_metadata, vm, vcpu, HUGE_GPA, false, 0);
+	munmap(p, HUGE_SIZE);
+	if (read_long(NR_HUGEPAGES) != reserved)
+		write_long(NR_HUGEPAGES, reserved);
 }
 
 TEST_HARNESS_MAIN

@@ -184,7 +184,7 @@ static void hsm_guest(void)
 	GUEST_SYNC2(r.error, r.value);
 	r = sbi_call(SBI_EXT_IPI, 0, 0, -1UL, 0);
 	GUEST_SYNC2(r.error, r.value);
-	sbi_call(SBI_EXT_SRST, 0, 0, 0, 0);			/* shutdown */
+	sbi_call(SBI_EXT_SRST, 0, 1, 5, 0);	/* cold reboot, reason 5 */
 	sbi_call(0x8, 0, 0, 0, 0);				/* legacy shutdown */
 }
 
@@ -218,6 +218,8 @@ TEST_F(rv, hsm_ipi_srst_exits)
 	ASSERT_RUN_UCALL(self->vcpu, AXV_UCALL_SYNC, &uc);
 
 	ASSERT_RUN_EXIT(self->vcpu, AXVCPU_EXIT_SYSTEM_DOWN);
+	ASSERT_EQ(1, axv_get_gpr(self->vcpu, 10)) TH_LOG("a0: the reset type");
+	ASSERT_EQ(5, axv_get_gpr(self->vcpu, 11)) TH_LOG("a1: the reason");
 	ASSERT_RUN_EXIT(self->vcpu, AXVCPU_EXIT_SYSTEM_DOWN);
 	ASSERT_RUN_DONE(self->vcpu);
 }

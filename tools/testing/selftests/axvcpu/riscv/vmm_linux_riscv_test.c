@@ -11,18 +11,19 @@
  * and SEND_IPI) and power off through SBI SRST (SYSTEM_DOWN, status 0).
  */
 #include "vmm_util.h"
+#include "axvcpu_kvm_riscv.h"
 
 #define LINUX_TIMEOUT_MS	240000
 #define LINUX_CMDLINE		"console=ttyS0 panic=-1 loglevel=6"
 
-static void boot_linux(struct vmm_result *r, const char *cpus)
+static void boot_linux(struct vmm_result *r, const char *cpus, bool kvm)
 {
 	vmm_timeout_ms = LINUX_TIMEOUT_MS;
 	run_vmm(r, NULL, (const char *[]){ "run",
 		"--kernel", guest_path("Image"),
 		"--initrd", guest_path("linux-initramfs.cpio"),
 		"--mem", "256M", "--cpus", cpus,
-		"--cmdline", LINUX_CMDLINE, NULL });
+		"--cmdline", LINUX_CMDLINE, kvm ? "--kvm" : NULL, NULL });
 }
 
 FIXTURE(linux_guest) {
@@ -44,7 +45,7 @@ FIXTURE_TEARDOWN(linux_guest)
 
 TEST_F_TIMEOUT(linux_guest, boots_to_init, 300)
 {
-	boot_linux(&self->r, "1");
+	boot_linux(&self->r, "1", false);
 	ASSERT_VMM(&self->r, 0);
 	ASSERT_OUT(&self->r, "AXVCPU-LINUX-INIT cpus=1 online=0 ");
 	/* the console's tty: the 16550's interrupt through the PLIC */
@@ -55,7 +56,30 @@ TEST_F_TIMEOUT(linux_guest, boots_to_init, 300)
 /* The boot hart starts the second through SBI HSM hart_start. */
 TEST_F_TIMEOUT(linux_guest, boots_two_harts, 300)
 {
-	boot_linux(&self->r, "2");
+	boot_linux(&self->r, "2", false);
+	ASSERT_VMM(&self->r, 0);
+	ASSERT_OUT(&self->r, "AXVCPU-LINUX-INIT cpus=2 online=0-1 ");
+	ASSERT_OUT(&self->r, "AXVCPU-LINUX-TTY hello from /init");
+	ASSERT_OUT(&self->r, "reboot: Power down");
+}
+
+/*
+ * The same boot with --kvm, make bench's reference: KVM starts the second
+ * hart and answers SBI itself; the machine in user space is the same.
+ */
+TEST_F_TIMEOUT(linux_guest, boots_two_harts_on_kvm, 300)
+{
+	const char *shipped = getenv("AXVCPU_KVM_MODULES");
+	char why[600] = "";
+
+	if (access("/dev/kvm", R_OK | W_OK) &&
+	    !axv_load_kvm_modules(KVM_RISCV_DEFAULT_MODULES, why, sizeof(why))) {
+		ASSERT_FALSE(shipped && *shipped)
+			TH_LOG("the lane's KVM modules (%s) did not load: %s",
+			       shipped, why);
+		SKIP(return, "%s", why);
+	}
+	boot_linux(&self->r, "2", true);
 	ASSERT_VMM(&self->r, 0);
 	ASSERT_OUT(&self->r, "AXVCPU-LINUX-INIT cpus=2 online=0-1 ");
 	ASSERT_OUT(&self->r, "AXVCPU-LINUX-TTY hello from /init");

@@ -51,8 +51,8 @@ struct axvcpu_memslot {
  * @ref: references: the VM fd and each vCPU
  * @id: the VM's id, unique while the module is loaded
  * @mm: the creator's mm, charged for pinned pages (mmgrab()ed)
- * @slots_lock: protects @slots, and stage-2 changes
- * @slots: memory regions, NULL when the slot is empty
+ * @slots_lock: serializes changes of @slots and of the stage-2 tables
+ * @slots: memory regions, NULL when the slot is empty; read under RCU
  * @vcpus: vcpu_id -> struct axvcpu_vcpu, for the -EEXIST check
  * @tlb_gen: bumped when a stage-2 mapping is removed; a vCPU that sees a
  *	new value flushes its guest TLB before it enters the guest
@@ -63,7 +63,7 @@ struct axvcpu_vm {
 	u32 id;
 	struct mm_struct *mm;
 	struct mutex slots_lock; /* see @slots_lock above */
-	struct axvcpu_memslot *slots[AXVCPU_MAX_MEMORY_REGIONS];
+	struct axvcpu_memslot __rcu *slots[AXVCPU_MAX_MEMORY_REGIONS];
 	struct xarray vcpus;
 	atomic64_t tlb_gen;
 	void *arch;

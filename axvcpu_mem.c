@@ -4,6 +4,12 @@
  * long-term, charged to the owner's RLIMIT_MEMLOCK and mapped into the VM's
  * stage-2 tables, which the backend builds and owns. User space never sees
  * a host physical address.
+ *
+ * The slot array is read under RCU (the exit paths that read or write
+ * guest memory never wait for a region being added) and changed under
+ * the VM's slots_lock; a region's pages are pinned before that lock is
+ * taken, so pinning a large region holds up no one. A deleted slot's
+ * pages are unpinned only after an RCU grace period.
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -29,16 +35,32 @@ static void axvcpu_unmap_pages(struct axvcpu_vm *vm, u64 gpa,
 		axvcpu_ops->unmap_page(vm, gpa + i * PAGE_SIZE);
 }
 
-/* Undo a slot completely: stage-2 mappings, TLBs, pins, memlock charge. */
-static void axvcpu_memslot_free(struct axvcpu_vm *vm,
-				struct axvcpu_memslot *slot)
+/* Give a slot's pages back: unpinned (dirty if writable), uncharged. */
+static void axvcpu_memslot_release(struct axvcpu_vm *vm,
+				   struct axvcpu_memslot *slot, bool dirty)
 {
-	axvcpu_unmap_pages(vm, slot->gpa, slot->npages);
-	axvcpu_vm_flush_tlbs(vm);
-	unpin_user_pages(slot->pages, slot->npages);
+	unpin_user_pages_dirty_lock(slot->pages, slot->npages, dirty);
 	account_locked_vm(vm->mm, slot->npages, false);
 	kvfree(slot->pages);
 	kfree(slot);
+}
+
+/*
+ * Undo a slot completely, once it is out of vm->slots: stage-2 mappings,
+ * TLBs, then (after the readers of @readers' RCU period) pins and memlock
+ * charge. A guest's stores set no dirty bit the kernel sees: a writable
+ * slot's pages are marked dirty as they go back, so that a shared file
+ * mapping behind them is written back (as KVM does).
+ */
+static void axvcpu_memslot_free(struct axvcpu_vm *vm,
+				struct axvcpu_memslot *slot, bool readers)
+{
+	axvcpu_unmap_pages(vm, slot->gpa, slot->npages);
+	axvcpu_vm_flush_tlbs(vm);
+	if (readers)
+		synchronize_rcu();
+	axvcpu_memslot_release(vm, slot,
+			       !(slot->flags & AXVCPU_MEM_READONLY));
 }
 
 static int axvcpu_memslot_pin(struct axvcpu_memslot *slot)
@@ -168,23 +190,34 @@ static int axvcpu_check_region(struct axvcpu_vm *vm,
 	return 0;
 }
 
-static int axvcpu_add_region(struct axvcpu_vm *vm,
-			     const struct axvcpu_memory_region *mr)
+/* May @mr go into the VM: its slot free, its range overlapping none. */
+static int axvcpu_region_fits(struct axvcpu_vm *vm,
+			      const struct axvcpu_memory_region *mr)
 {
-	struct axvcpu_memslot *slot;
+	struct axvcpu_memslot *s;
 	unsigned int i;
-	int ret;
 
-	if (vm->slots[mr->slot])
+	lockdep_assert_held(&vm->slots_lock);
+	if (rcu_access_pointer(vm->slots[mr->slot]))
 		return -EEXIST;
 	for (i = 0; i < AXVCPU_MAX_MEMORY_REGIONS; i++) {
-		struct axvcpu_memslot *s = vm->slots[i];
-
+		s = rcu_dereference_protected(vm->slots[i],
+					      lockdep_is_held(&vm->slots_lock));
 		if (s && axvcpu_ranges_overlap(mr->guest_phys_addr,
 					       mr->memory_size, s->gpa,
 					       s->npages << PAGE_SHIFT))
 			return -EINVAL;
 	}
+	return 0;
+}
+
+/* A new slot for @mr with its pages pinned and charged; no lock held. */
+static struct axvcpu_memslot *
+axvcpu_memslot_prepare(struct axvcpu_vm *vm,
+		       const struct axvcpu_memory_region *mr)
+{
+	struct axvcpu_memslot *slot;
+	int ret;
 
 	/*
 	 * Every page gets pinned: a region larger than the host's RAM can
@@ -192,11 +225,11 @@ static int axvcpu_add_region(struct axvcpu_vm *vm,
 	 * (over INT_MAX bytes) or push the host into reclaim for nothing.
 	 */
 	if (mr->memory_size >> PAGE_SHIFT > totalram_pages())
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 
 	slot = kzalloc(sizeof(*slot), GFP_KERNEL_ACCOUNT);
 	if (!slot)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	slot->gpa = mr->guest_phys_addr;
 	slot->npages = mr->memory_size >> PAGE_SHIFT;
 	slot->uaddr = mr->userspace_addr;
@@ -213,20 +246,47 @@ static int axvcpu_add_region(struct axvcpu_vm *vm,
 	ret = axvcpu_memslot_pin(slot);
 	if (ret)
 		goto err_account;
-	ret = axvcpu_memslot_map(vm, slot);
-	if (ret)
-		goto err_unpin;
-	vm->slots[mr->slot] = slot;
-	return 0;
+	return slot;
 
-err_unpin:
-	unpin_user_pages(slot->pages, slot->npages);
 err_account:
 	account_locked_vm(vm->mm, slot->npages, false);
 err_pages:
 	kvfree(slot->pages);
 err_slot:
 	kfree(slot);
+	return ERR_PTR(ret);
+}
+
+/*
+ * Add @mr: checked under the lock (a quick refusal), pinned outside it,
+ * then checked again, mapped and published under it.
+ */
+static int axvcpu_add_region(struct axvcpu_vm *vm,
+			     const struct axvcpu_memory_region *mr)
+{
+	struct axvcpu_memslot *slot;
+	int ret;
+
+	mutex_lock(&vm->slots_lock);
+	ret = axvcpu_region_fits(vm, mr);
+	mutex_unlock(&vm->slots_lock);
+	if (ret)
+		return ret;
+
+	slot = axvcpu_memslot_prepare(vm, mr);
+	if (IS_ERR(slot))
+		return PTR_ERR(slot);
+
+	mutex_lock(&vm->slots_lock);
+	/* another SET_MEMORY_REGION may have taken the slot or the range */
+	ret = axvcpu_region_fits(vm, mr);
+	if (!ret)
+		ret = axvcpu_memslot_map(vm, slot);
+	if (!ret)
+		rcu_assign_pointer(vm->slots[mr->slot], slot);
+	mutex_unlock(&vm->slots_lock);
+	if (ret)
+		axvcpu_memslot_release(vm, slot, false);
 	return ret;
 }
 
@@ -253,17 +313,17 @@ int axvcpu_set_memory_region(struct axvcpu_vm *vm,
 	if (ret)
 		return ret;
 
+	if (mr->memory_size)
+		return axvcpu_add_region(vm, mr);
+
 	mutex_lock(&vm->slots_lock);
-	if (mr->memory_size) {
-		ret = axvcpu_add_region(vm, mr);
+	slot = rcu_dereference_protected(vm->slots[mr->slot],
+					 lockdep_is_held(&vm->slots_lock));
+	if (slot) {
+		RCU_INIT_POINTER(vm->slots[mr->slot], NULL);
+		axvcpu_memslot_free(vm, slot, true);
 	} else {
-		slot = vm->slots[mr->slot];
-		if (slot) {
-			vm->slots[mr->slot] = NULL;
-			axvcpu_memslot_free(vm, slot);
-		} else {
-			ret = -ENOENT;
-		}
+		ret = -ENOENT;
 	}
 	mutex_unlock(&vm->slots_lock);
 	return ret;
@@ -277,23 +337,26 @@ void axvcpu_free_memslots(struct axvcpu_vm *vm)
 {
 	unsigned int i;
 
+	struct axvcpu_memslot *slot;
+
+	/* no vCPU, no reader: no grace period to wait for */
 	for (i = 0; i < AXVCPU_MAX_MEMORY_REGIONS; i++) {
-		if (vm->slots[i]) {
-			axvcpu_memslot_free(vm, vm->slots[i]);
-			vm->slots[i] = NULL;
+		slot = rcu_dereference_protected(vm->slots[i], true);
+		if (slot) {
+			RCU_INIT_POINTER(vm->slots[i], NULL);
+			axvcpu_memslot_free(vm, slot, false);
 		}
 	}
 }
 
-/* The page backing @gpa, or NULL; slots_lock held. */
+/* The page backing @gpa, or NULL; in an RCU read-side section. */
 static struct page *axvcpu_gpa_to_page(struct axvcpu_vm *vm, u64 gpa,
 				       bool write)
 {
 	unsigned int i;
 
-	lockdep_assert_held(&vm->slots_lock);
 	for (i = 0; i < AXVCPU_MAX_MEMORY_REGIONS; i++) {
-		struct axvcpu_memslot *s = vm->slots[i];
+		struct axvcpu_memslot *s = rcu_dereference(vm->slots[i]);
 
 		if (!s || gpa < s->gpa ||
 		    gpa - s->gpa >= (u64)s->npages << PAGE_SHIFT)
@@ -310,16 +373,16 @@ static struct page *axvcpu_gpa_to_page(struct axvcpu_vm *vm, u64 gpa,
  * @vm: the VM
  * @gpa: guest physical address
  *
- * Context: process context, takes the VM's slots_lock.
+ * Context: any; an RCU read-side section.
  * Return: true when a slot covers @gpa.
  */
 bool axvcpu_gpa_is_mapped(struct axvcpu_vm *vm, u64 gpa)
 {
 	bool ret;
 
-	mutex_lock(&vm->slots_lock);
+	rcu_read_lock();
 	ret = axvcpu_gpa_to_page(vm, gpa, false);
-	mutex_unlock(&vm->slots_lock);
+	rcu_read_unlock();
 	return ret;
 }
 
@@ -328,7 +391,11 @@ static int axvcpu_access_guest(struct axvcpu_vm *vm, u64 gpa, void *buf,
 {
 	int ret = 0;
 
-	mutex_lock(&vm->slots_lock);
+	/*
+	 * The slot's pin keeps the page while the RCU section keeps the
+	 * slot; the page is marked dirty when the slot goes.
+	 */
+	rcu_read_lock();
 	while (len) {
 		size_t off = offset_in_page(gpa);
 		size_t n = min_t(size_t, len, PAGE_SIZE - off);
@@ -345,13 +412,11 @@ static int axvcpu_access_guest(struct axvcpu_vm *vm, u64 gpa, void *buf,
 		else
 			memcpy(buf, va + off, n);
 		kunmap_local(va);
-		if (write)
-			set_page_dirty_lock(page);
 		gpa += n;
 		buf += n;
 		len -= n;
 	}
-	mutex_unlock(&vm->slots_lock);
+	rcu_read_unlock();
 	return ret;
 }
 
@@ -362,7 +427,7 @@ static int axvcpu_access_guest(struct axvcpu_vm *vm, u64 gpa, void *buf,
  * @buf: destination
  * @len: bytes
  *
- * Context: process context, takes the VM's slots_lock.
+ * Context: any; an RCU read-side section.
  * Return: 0, or -EFAULT when a byte is not in a slot.
  */
 int axvcpu_read_guest(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len)
@@ -377,7 +442,7 @@ int axvcpu_read_guest(struct axvcpu_vm *vm, u64 gpa, void *buf, size_t len)
  * @buf: source
  * @len: bytes
  *
- * Context: process context, takes the VM's slots_lock.
+ * Context: any; an RCU read-side section.
  * Return: 0, or -EFAULT when a byte is not in a writable slot.
  */
 int axvcpu_write_guest(struct axvcpu_vm *vm, u64 gpa, const void *buf,

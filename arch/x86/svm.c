@@ -159,11 +159,9 @@ static int svm_vcpu_create(struct axvcpu_vcpu *vcpu)
 	if (!svm)
 		return -ENOMEM;
 	svm->vmcb = (struct vmcb *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	svm->x86.fpu = x86_fpu_alloc();
-	svm->x86.xcr0 = x86_fpu_xcr0();
-	if (!svm->vmcb || !svm->x86.fpu) {
+	if (!svm->vmcb || x86_fpu_alloc(&svm->x86)) {
 		free_page((unsigned long)svm->vmcb);
-		x86_fpu_free(svm->x86.fpu);
+		x86_fpu_free(&svm->x86);
 		kfree(svm);
 		return -ENOMEM;
 	}
@@ -182,7 +180,7 @@ static void svm_vcpu_destroy(struct axvcpu_vcpu *vcpu)
 
 	svm_forget_vmcb(svm->vmcb);
 	free_page((unsigned long)svm->vmcb);
-	x86_fpu_free(svm->x86.fpu);
+	x86_fpu_free(&svm->x86);
 	x86_cpuid_free(&svm->x86);
 	kfree(svm);
 	vcpu->arch = NULL;
@@ -260,8 +258,10 @@ static void svm_entry_refused(struct svm_vcpu *svm, u32 int_ctl, int took)
 }
 
 /*
- * One guest entry and exit. Preemption is off from the FPU switch to its
- * end; interrupts are off from the ASID and interrupt checks to the exit.
+ * One guest entry and exit. The guest's FPU state is the task's from the
+ * first entry of the RUN (x86_fpu_run_begin()) to its end
+ * (svm_vcpu_run_end()); preemption is off from the vCPU's load to its
+ * put, interrupts from the ASID and interrupt checks to the exit.
  */
 static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 {
@@ -272,7 +272,8 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	u32 int_ctl;
 	int took, ret;
 
-	x86_fpu_enter_guest(&svm->x86);
+	x86_fpu_run_begin(&svm->x86);
+	preempt_disable();
 	local_irq_disable();
 	/*
 	 * This CPU is going offline, or it is not the bound one (the
@@ -280,9 +281,10 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	 */
 	if (!svm_cpu_enabled() || !axvcpu_vcpu_load(vcpu)) {
 		local_irq_enable();
-		x86_fpu_leave_guest(&svm->x86);
+		preempt_enable();
 		return AXVCPU_RUN_REENTER;
 	}
+	x86_fpu_enter_guest(&svm->x86);
 	svm_switch_vmcb(svm);
 	tlb_gen = atomic64_read(&vcpu->vm->tlb_gen);
 	svm_assign_asid(svm, tlb_gen != svm->tlb_gen);
@@ -310,9 +312,10 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 		svm->x86.gprs[X86_RAX] = vmcb->save.rax;
 		svm->x86.gprs[X86_RSP] = vmcb->save.rsp;
 	}
+	x86_fpu_leave_guest(&svm->x86);
 	axvcpu_vcpu_put(vcpu);
 	local_irq_enable();
-	x86_fpu_leave_guest(&svm->x86);
+	preempt_enable();
 
 	ret = svm_handle_exit(svm, run);
 	if (ret == AXVCPU_RUN_EXIT) {
@@ -325,6 +328,12 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 				  ((u64)vmcb->control.exit_int_info_err << 32);
 	}
 	return ret;
+}
+
+/* The end of RUN: the VMM thread's own FPU state back. */
+static void svm_vcpu_run_end(struct axvcpu_vcpu *vcpu)
+{
+	x86_fpu_run_end(&to_svm(vcpu)->x86);
 }
 
 static void svm_vcpu_complete(struct axvcpu_vcpu *vcpu,
@@ -479,12 +488,12 @@ static int svm_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu, u32 vector)
 
 static void svm_vcpu_get_fpu(struct axvcpu_vcpu *vcpu, void *buf)
 {
-	x86_fpu_get(to_svm(vcpu)->x86.fpu, buf);
+	x86_fpu_get(&to_svm(vcpu)->x86, buf);
 }
 
 static int svm_vcpu_set_fpu(struct axvcpu_vcpu *vcpu, const void *buf)
 {
-	return x86_fpu_set(to_svm(vcpu)->x86.fpu, buf);
+	return x86_fpu_set(&to_svm(vcpu)->x86, buf);
 }
 
 static int svm_vcpu_set_cpuid(struct axvcpu_vcpu *vcpu,
@@ -563,6 +572,7 @@ static struct axvcpu_arch_ops svm_ops = {
 	.vcpu_bind = svm_vcpu_bind,
 	.vcpu_unbind = svm_vcpu_unbind,
 	.vcpu_run = svm_vcpu_run,
+	.vcpu_run_end = svm_vcpu_run_end,
 	.vcpu_complete = svm_vcpu_complete,
 	.vcpu_set_gpr = svm_vcpu_set_gpr,
 	.vcpu_get_gpr = svm_vcpu_get_gpr,

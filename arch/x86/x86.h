@@ -10,6 +10,8 @@
 
 #include <linux/bitmap.h>
 #include <linux/types.h>
+#include <asm/page.h>
+#include <asm/fpu/types.h>
 #include "../../axvcpu_core.h"
 
 /* GPR numbering of struct axvcpu_gpr (the hardware's register encoding) */
@@ -76,7 +78,12 @@ struct x86_exception {
  * @cpuid: the VMM's CPUID table (AXVCPU_SET_CPUID), NULL for the default
  * @cpuid_nent: its entries
  * @pending: the read exit awaiting completion
- * @fpu: the guest's XSAVE (or FXSAVE) area
+ * @gfpu: the guest's FPU state, in the kernel's container (x86_fpu.c)
+ * @fpu_in: @gfpu is the task's FPU state (from the first entry of a RUN
+ *	to its end)
+ * @xcr0: the guest's XCR0
+ * @pkru: the guest's PKRU (not in @gfpu)
+ * @host_pkru: the VMM thread's PKRU during a RUN
  * @dr: guest DR0..DR3 (accesses are intercepted and emulated)
  * @vcpu: the core vCPU
  */
@@ -90,8 +97,10 @@ struct x86_vcpu {
 	struct axvcpu_cpuid_entry *cpuid;
 	u32 cpuid_nent;
 	struct x86_pending_read pending;
-	void *fpu;
+	struct fpu_guest gfpu;
+	bool fpu_in;
 	u64 xcr0;
+	u32 pkru;
 	u32 host_pkru;
 	u64 tsc_aux;
 	u64 dr[4];
@@ -261,10 +270,12 @@ u64 x86_fpu_xcr0(void);
 bool x86_fpu_xcr0_valid(u64 xcr0);
 u32 x86_fpu_xstate_size(u64 xcr0);
 u32 x86_fpu_state_size(void);
-void x86_fpu_get(const void *area, void *buf);
-int x86_fpu_set(void *area, const void *buf);
-void *x86_fpu_alloc(void);
-void x86_fpu_free(void *area);
+void x86_fpu_get(struct x86_vcpu *xv, void *buf);
+int x86_fpu_set(struct x86_vcpu *xv, const void *buf);
+int x86_fpu_alloc(struct x86_vcpu *xv);
+void x86_fpu_free(struct x86_vcpu *xv);
+void x86_fpu_run_begin(struct x86_vcpu *xv);
+void x86_fpu_run_end(struct x86_vcpu *xv);
 void x86_fpu_enter_guest(struct x86_vcpu *xv);
 void x86_fpu_leave_guest(struct x86_vcpu *xv);
 

@@ -680,11 +680,26 @@ SPLAT_RE+='|lockdep:|DEBUG_LOCKS_WARN_ON|rcu: INFO:|watchdog: BUG:|Kernel panic'
 SPLAT_ANY_RE='blocked for more than [0-9]+ seconds|soft lockup|hard LOCKUP'
 SPLAT_ANY_RE+='|turning off the locking correctness validator|BUG: sleeping function called'
 
+# ALLOC_FAIL_RE: the first line of the kernel's report of a failed
+# allocation (warn_alloc(): "page allocation failure: order:..., mode:..."
+# or "vmalloc error: size ..."), followed by a stack dump whose
+# "Call Trace:" is no bug: the fault-injection tests make allocations fail
+# on purpose, and one the module cannot ask to be quiet
+# (fpu_alloc_guest_fpstate()'s vzalloc()) reports it.
+ALLOC_FAIL_RE='(page allocation failure: order:|vmalloc error: size )'
+
 # splat_scan LOG: print the offending kernel lines (each once); true if any.
+# The "Call Trace:" of an allocation failure's report (ALLOC_FAIL_RE, up
+# to 3 lines before it) is not one.
 splat_scan() {
 	local stamp='\[ *[0-9]+\.[0-9]+\] '
-	tr -d '\r' <"$1" | grep -E "$stamp($SPLAT_RE)|$stamp.*($SPLAT_ANY_RE)" |
-		awk '!seen[$0]++' | grep .
+	tr -d '\r' <"$1" | grep -E "$stamp($SPLAT_RE)|$stamp.*($SPLAT_ANY_RE)|$stamp.*$ALLOC_FAIL_RE|$stamp(CPU: |Hardware name: )" |
+		awk -v af="$ALLOC_FAIL_RE" -v ct="Call Trace:" '
+		$0 ~ af { alloc = 4; next }
+		alloc > 0 && index($0, ct) { alloc = 0; next }
+		{ if (alloc > 0) alloc-- }
+		/\] (CPU: |Hardware name: )/ { next }
+		!seen[$0]++' | grep .
 }
 
 # splat_reports LOG: each splat with the kernel messages that follow it, to

@@ -2,8 +2,10 @@
 /*
  * SVM exit handling: map each #VMEXIT code (APM vol. 2, appendix C) to an
  * axvcpu exit for user space, or handle it in the kernel and re-enter.
- * QEMU's SVM has no nRIP save and no decode assists, so the next RIP and
- * the operands come from decoding the guest's instruction here.
+ * Where the CPU has next-RIP saving and decode assists (real AMD CPUs,
+ * Bochs's AMD models), the next RIP and a nested page fault's instruction
+ * bytes come from the VMCB; QEMU's SVM has neither, so they come from
+ * decoding the guest's instruction in memory here.
  */
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
@@ -201,6 +203,27 @@ static int svm_read_insn(struct svm_vcpu *svm, u8 *bytes, unsigned int *len,
 	return x86_fetch_insn(svm->x86.vcpu->vm, regs, bytes, len);
 }
 
+/*
+ * The instruction of a nested page fault: the bytes the CPU fetched
+ * itself when it has decode assists (APM vol. 2, 15.8, "Decode Assists":
+ * the number fetched in bits 3:0 of the instruction-length byte, 0 when
+ * none could be), else read from guest memory here.
+ */
+static int svm_npf_insn(struct svm_vcpu *svm, u8 *bytes, unsigned int *len,
+			enum x86_cpu_mode *mode)
+{
+	const struct vmcb_control_area *c = &svm->vmcb->control;
+	unsigned int n = c->insn_len & 0xf;
+
+	if (!boot_cpu_has(X86_FEATURE_DECODEASSISTS) || !n)
+		return svm_read_insn(svm, bytes, len, mode);
+	svm_get_x86_regs(svm, &svm->insn_regs);
+	*mode = x86_cpu_mode(&svm->insn_regs);
+	memcpy(bytes, c->insn_bytes, n);
+	*len = n;
+	return 0;
+}
+
 static int svm_exit_npf(struct svm_vcpu *svm, struct axvcpu_run *run)
 {
 	struct axvcpu_vcpu *vcpu = svm->x86.vcpu;
@@ -229,7 +252,7 @@ static int svm_exit_npf(struct svm_vcpu *svm, struct axvcpu_run *run)
 	if (error & (NPF_FETCH | NPF_GUEST_TABLES))
 		return AXVCPU_RUN_EXIT;
 
-	ret = svm_read_insn(svm, bytes, &len, &mode);
+	ret = svm_npf_insn(svm, bytes, &len, &mode);
 	if (!ret)
 		ret = x86_decode_mmio(bytes, len, mode, &insn);
 	/* Not an instruction the decoder knows: user space sees the raw fault. */

@@ -22,6 +22,9 @@ LINT_PKGS=(perl sparse g++ linux-headers-amd64 linux-source-6.1 "${BUILD_PKGS[@]
 # lanes run, and AXVCPU_QEMU_RISCV's default) and OpenSBI as its firmware.
 RISCV_PKGS=(gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-system-misc opensbi
 	    cpio gzip "${BUILD_PKGS[@]}")
+# The Bochs lanes (x86-*-bochs): Bochs 2.7 with its BIOS and VGA BIOS, and
+# an ISO to boot from (isolinux, xorriso), besides what a built kernel needs.
+BOCHS_PKGS=(bochs bochsbios vgabios bochs-term isolinux syslinux-common xorriso)
 # A kernel built from linux-source-6.1 (x86-svm-debug, riscv64-*): kconfig needs
 # flex and bison, objtool libelf-dev, the build bc, perl and openssl's
 # headers; the module tools (modinfo) are in kmod.
@@ -67,6 +70,7 @@ for job in "$@"; do
 	case $job in
 	lint)	want+=("${LINT_PKGS[@]}") ;;
 	x86-*-debug) want+=("${X86_PKGS[@]}" "${KERNEL_BUILD_PKGS[@]}"); x86=true ;;
+	x86-*-bochs) want+=("${X86_PKGS[@]}" "${KERNEL_BUILD_PKGS[@]}" "${BOCHS_PKGS[@]}") ;;
 	x86-*)	want+=("${X86_PKGS[@]}"); x86=true ;;
 	riscv64-*) want+=("${RISCV_PKGS[@]}" "${KERNEL_BUILD_PKGS[@]}"); riscv=true ;;
 	*)	echo "deps: unknown lane or job '$job' (lanes: $(lane_names | xargs))" >&2

@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# lanes/x86-svm.sh [LANE]: the AMD SVM backend under QEMU TCG. Lanes
-# x86-svm (QEMU_CPU=max: 5-level paging, so a 5-level NPT), x86-svm-4level
-# (QEMU_CPU=EPYC: 4-level), x86-svm-debug (a debug kernel), x86-nosvm and
-# x86-nonpt (CPUs the module cannot use: nohw_test alone) run this
+# lanes/x86-svm.sh [LANE]: the AMD SVM backend under QEMU TCG, or Bochs.
+# Lanes x86-svm (QEMU_CPU=max: 5-level paging, so a 5-level NPT),
+# x86-svm-4level (QEMU_CPU=EPYC: 4-level), x86-svm-debug (a debug kernel),
+# x86-nosvm and x86-nonpt (CPUs the module cannot use: nohw_test alone)
+# and x86-svm-bochs (Bochs's AMD CPU with SVM's hardware assists) run this
 # script with the parameters of check.sh's lane table (tools/testing/lib.sh):
 #   QEMU_CPU   -cpu of QEMU (max)
 #   QEMU_MEM   -m of QEMU (1G; 3G in bench mode, for axvcpu_bench's 1 GiB
@@ -13,6 +14,10 @@
 #              build-kernel.sh builds from linux-source-6.1 with
 #              kconfig/NAME.config, cached outside the checkout
 #   KDEBUG     debug features the guest kernel must have active (kdebug_check)
+#   EMULATOR   qemu (the default) or bochs: the kernel and initramfs on an
+#              ISO (isolinux) that Bochs boots, BOCHS_CPU its CPU model,
+#              one CPU (AXVCPU_BOCHS_CPUS), QEMU_MEM its memory
+#   SVM_ASSISTS nrips: the module's load line must report next-RIP saving
 #
 # Builds axvcpu.ko against the kernel's tree (/usr/src/linux-headers-$KVER,
 # or the built tree) and the kselftests (static), packs a busybox initramfs
@@ -34,6 +39,10 @@ else
 fi
 KERNEL=${KERNEL:-debian}
 KDEBUG=${KDEBUG:-}
+# qemu, or bochs (BOCHS_CPU: a CPU model of Bochs's, e.g. zambezi);
+# SVM_ASSISTS=nrips: the module must report next-RIP saving at load
+EMULATOR=${EMULATOR:-qemu}
+BOCHS_CPU=${BOCHS_CPU:-zambezi}
 # make fuzz: the fuzzer's own bound, plus the boot and the end of the run
 if [ "$MODE" = fuzz ]; then
 	LANE_TIMEOUT=${AXVCPU_LANE_TIMEOUT:-$(($(fuzz_program_timeout) + 600))}
@@ -80,7 +89,15 @@ fi
 # AXVCPU_QEMU_TCG_THREAD, AXVCPU_QEMU_SMP, AXVCPU_TEST_CPUS (a taskset
 # list, or all) and AXVCPU_QEMU_X86 (qemu_x86_cmd).
 TCG_THREAD=${AXVCPU_QEMU_TCG_THREAD:-multi}
-if [ "$TCG_THREAD" = multi ]; then
+if [ "$EMULATOR" = bochs ]; then
+	# Bochs runs every CPU of the guest on one host thread: one CPU, and
+	# the tests on it (no QEMU bug to keep CPU 0 free of)
+	QEMU_SMP=${AXVCPU_BOCHS_CPUS:-1}
+	TEST_CPUS=${AXVCPU_TEST_CPUS:-all}
+	# its 16550 sends at 115200 baud of its own time: /init waits for the
+	# console's last lines before it powers off
+	CONSOLE_DRAIN=3
+elif [ "$TCG_THREAD" = multi ]; then
 	QEMU_SMP=${AXVCPU_QEMU_SMP:-3}
 	TEST_CPUS=${AXVCPU_TEST_CPUS:-1-$((QEMU_SMP - 1))}
 else
@@ -88,9 +105,14 @@ else
 	TEST_CPUS=${AXVCPU_TEST_CPUS:-all}
 fi
 [ "$TEST_CPUS" = all ] && TEST_CPUS=
-# shellcheck disable=SC2046 # qemu_x86_cmd is a command and its options
-say "$($(qemu_x86_cmd) --version | head -n 1)"
-say "kernel $KVER, QEMU -cpu $QEMU_CPU -m $QEMU_MEM -smp $QEMU_SMP, TCG thread=$TCG_THREAD, tests on CPUs ${TEST_CPUS:-all}"
+if [ "$EMULATOR" = bochs ]; then
+	say "$(dpkg-query -W -f='Bochs ${Version}' bochs 2>/dev/null)"
+	say "kernel $KVER, Bochs cpu model=$BOCHS_CPU count=$QEMU_SMP megs=${QEMU_MEM%G}G, tests on CPUs ${TEST_CPUS:-all}"
+else
+	# shellcheck disable=SC2046 # qemu_x86_cmd is a command and its options
+	say "$($(qemu_x86_cmd) --version | head -n 1)"
+	say "kernel $KVER, QEMU -cpu $QEMU_CPU -m $QEMU_MEM -smp $QEMU_SMP, TCG thread=$TCG_THREAD, tests on CPUs ${TEST_CPUS:-all}"
+fi
 
 build_module "$KDIR"
 build_tests
@@ -155,7 +177,23 @@ say "initramfs $(du -h "$W/initramfs.gz" | cut -f1) (KVM modules: $KVM_MODULES)"
 # loglevel=5: KERN_WARNING and the default level (WARN_ON, call traces)
 # reach the console as they happen, before the dmesg dump at the end.
 SERIAL=$W/serial.log
+boot_bochs() {
+	t0=$(now)
+	rc=0
+	bochs_iso "$IMAGE" "$W/initramfs.gz" "$APPEND" "$W/boot.iso" ||
+		lane_abort "cannot make the ISO Bochs boots (xorriso, isolinux)"
+	run_bochs "$LANE_TIMEOUT" "$W/boot.iso" "$SERIAL" "$BOCHS_CPU" "$QEMU_SMP" \
+		"$(( ${QEMU_MEM%G} * 1024 ))" || rc=$?
+	say "Bochs exited with status $rc after $(elapsed "$t0") s"
+	# an ACPI power-off ends Bochs with status 1: the serial log judges
+	[ "$rc" = 1 ] && rc=0
+	cp "$W/bochs-stdout.log" "$W/qemu.log" 2>/dev/null || true
+}
 boot() {
+	if [ "$EMULATOR" = bochs ]; then
+		boot_bochs
+		return
+	fi
 	t0=$(now)
 	rc=0
 	# shellcheck disable=SC2086,SC2046 # AXVCPU_QEMU_EXTRA and qemu_x86_cmd are split into arguments
@@ -194,5 +232,10 @@ if splat_scan "$SERIAL" >"$W/splats"; then
 	head -n 200 "$W/splat-reports" | sed 's/^/    /'
 fi
 kdebug_check "$SERIAL" "$KDEBUG"
+# a lane for SVM's hardware assists: the module must have seen them
+if [ "${SVM_ASSISTS:-}" = nrips ] &&
+   ! tr -d '\r' <"$SERIAL" | grep -q 'next-RIP save yes'; then
+	lane_fail "the module did not report next-RIP saving: $(tr -d '\r' <"$SERIAL" | grep -o 'axvcpu: AMD SVM.*' | head -n 1)"
+fi
 say "full serial log: $SERIAL"
 lane_end "$PASSED" "$FAILED" "$SKIPPED"

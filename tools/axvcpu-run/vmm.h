@@ -78,6 +78,20 @@ struct vmm_hv {
 
 extern const struct vmm_hv vmm_hv_axvcpu, vmm_hv_kvm;
 
+/* kvm.c: the parts of vmm_hv_kvm every architecture shares */
+struct kvm_run;
+extern int vmm_kvm_fd;
+/* open /dev/kvm and create the VM (vmm->vm_fd) */
+void kvm_open_vm(struct vmm *vmm);
+/* the guest's RAM as slot 0, at arch_ram_base */
+void kvm_add_ram(struct vmm *vmm);
+/* a vCPU: its fd in *@fd and v->fd, v->run allocated; its kvm_run mapped */
+struct kvm_run *kvm_open_vcpu(struct vmm_vcpu *v, int *fd);
+/* KVM_EXIT_MMIO to the devices, a read's value back in @kr */
+void kvm_mmio(struct vmm *vmm, struct kvm_run *kr);
+/* any other exit: FAIL_ENTRY with KVM's exit reason and its detail */
+void kvm_fail_entry(struct axvcpu_run *run, const struct kvm_run *kr);
+
 /* axvcpu.c: the parts of vmm_hv_axvcpu every architecture shares */
 void axvcpu_vm_create(struct vmm *vmm);
 void axvcpu_vcpu_create(struct vmm_vcpu *v);

@@ -12,12 +12,10 @@
  * takes from any thread.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <linux/kvm.h>
 
 #include "riscv.h"
@@ -34,8 +32,6 @@ struct kvm_rv_vcpu {
 	struct kvm_run *run;
 };
 
-static int kvm_fd;
-
 static struct kvm_rv_vcpu *kv(struct vmm_vcpu *v)
 {
 	return v->hv_vcpu;
@@ -43,43 +39,17 @@ static struct kvm_rv_vcpu *kv(struct vmm_vcpu *v)
 
 static void kvm_rv_vm_create(struct vmm *vmm)
 {
-	struct kvm_userspace_memory_region r = {
-		.guest_phys_addr = RV_RAM_BASE,
-		.memory_size = vmm->ram_size,
-		.userspace_addr = (uintptr_t)vmm->ram,
-	};
-
-	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm_fd < 0)
-		vmm_die(VMM_EXIT_FAILURE, "/dev/kvm: %s", strerror(errno));
-	if (ioctl(kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
-		vmm_die(VMM_EXIT_FAILURE, "KVM API version %d expected",
-			KVM_API_VERSION);
-	vmm->vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
-	if (vmm->vm_fd < 0)
-		vmm_die(VMM_EXIT_FAILURE, "KVM_CREATE_VM: %s", strerror(errno));
-	if (ioctl(vmm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
-		vmm_die(VMM_EXIT_FAILURE, "KVM_SET_USER_MEMORY_REGION: %s",
-			strerror(errno));
+	kvm_open_vm(vmm);
+	kvm_add_ram(vmm);
 }
 
 static void kvm_rv_vcpu_create(struct vmm_vcpu *v)
 {
 	struct kvm_rv_vcpu *k = calloc(1, sizeof(*k));
-	int size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 
-	v->run = calloc(1, sizeof(*v->run));
-	if (!k || !v->run || size <= 0)
+	if (!k)
 		vmm_die(VMM_EXIT_FAILURE, "vCPU %u: out of memory", v->id);
-	k->fd = ioctl(v->vmm->vm_fd, KVM_CREATE_VCPU, v->id);
-	if (k->fd < 0)
-		vmm_die(VMM_EXIT_FAILURE, "KVM_CREATE_VCPU %u: %s", v->id,
-			strerror(errno));
-	k->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, k->fd, 0);
-	if (k->run == MAP_FAILED)
-		vmm_die(VMM_EXIT_FAILURE, "mmap of vCPU %u's kvm_run: %s", v->id,
-			strerror(errno));
-	v->fd = k->fd;
+	k->run = kvm_open_vcpu(v, &k->fd);
 	v->hv_vcpu = k;
 	/* KVM holds the harts KVM_RUN has not been told to start (HSM) */
 	v->started = true;
@@ -140,16 +110,7 @@ static int kvm_rv_vcpu_run(struct vmm_vcpu *v)
 	run->exit_reason = AXVCPU_EXIT_NOTHING;
 	switch (kr->exit_reason) {
 	case KVM_EXIT_MMIO:
-		{
-			uint64_t val = 0;
-
-			memcpy(&val, kr->mmio.data, kr->mmio.len);
-			val = vmm_device_access(v->vmm, true, kr->mmio.phys_addr,
-						kr->mmio.len, kr->mmio.is_write,
-						val);
-			if (!kr->mmio.is_write)
-				memcpy(kr->mmio.data, &val, kr->mmio.len);
-		}
+		kvm_mmio(v->vmm, kr);
 		break;
 	case KVM_EXIT_RISCV_SBI:
 		run->exit_reason = AXVCPU_EXIT_HYPERCALL;
@@ -166,12 +127,7 @@ static int kvm_rv_vcpu_run(struct vmm_vcpu *v)
 	case KVM_EXIT_INTR:
 		break;
 	default:
-		run->exit_reason = AXVCPU_EXIT_FAIL_ENTRY;
-		run->fail_entry.hardware_entry_failure_reason =
-			(uint64_t)kr->exit_reason << 32 |
-			(kr->exit_reason == KVM_EXIT_INTERNAL_ERROR ?
-			 kr->internal.suberror :
-			 kr->fail_entry.hardware_entry_failure_reason);
+		kvm_fail_entry(run, kr);
 		break;
 	}
 	return 0;

@@ -22,12 +22,10 @@
  * (Documentation/virt/kvm/api.rst, KVM_X86_SET_MSR_FILTER).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <linux/kvm.h>
 
 #include "x86.h"
@@ -42,8 +40,6 @@ struct kvm_vcpu {
 	bool nmi;
 };
 
-static int kvm_fd;
-
 static struct kvm_vcpu *kv(struct vmm_vcpu *v)
 {
 	return v->hv_vcpu;
@@ -51,7 +47,6 @@ static struct kvm_vcpu *kv(struct vmm_vcpu *v)
 
 static void kvm_vm_create(struct vmm *vmm)
 {
-	struct kvm_userspace_memory_region r = { 0 };
 	/* a 0 bit denies the MSR to KVM, so that it exits to the VMM */
 	static uint8_t apic_base_bitmap;
 	struct kvm_msr_filter filter = {
@@ -63,48 +58,25 @@ static void kvm_vm_create(struct vmm *vmm)
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR,
 		.args[0] = KVM_MSR_EXIT_REASON_UNKNOWN | KVM_MSR_EXIT_REASON_FILTER };
 
-	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm_fd < 0)
-		vmm_die(VMM_EXIT_FAILURE, "/dev/kvm: %s", strerror(errno));
-	if (ioctl(kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
-		vmm_die(VMM_EXIT_FAILURE, "KVM API version %d expected",
-			KVM_API_VERSION);
-	if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_USER_SPACE_MSR) <= 0 ||
-	    ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_MSR_FILTER) <= 0)
+	kvm_open_vm(vmm);
+	if (ioctl(vmm_kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_USER_SPACE_MSR) <= 0 ||
+	    ioctl(vmm_kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_MSR_FILTER) <= 0)
 		vmm_die(VMM_EXIT_FAILURE, "KVM lacks user-space MSRs or MSR filters");
-	vmm->vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
-	if (vmm->vm_fd < 0)
-		vmm_die(VMM_EXIT_FAILURE, "KVM_CREATE_VM: %s", strerror(errno));
 	/* VMX needs three pages for its real-mode TSS; below the APIC */
 	if (ioctl(vmm->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000UL) ||
 	    ioctl(vmm->vm_fd, KVM_ENABLE_CAP, &cap) ||
 	    ioctl(vmm->vm_fd, KVM_X86_SET_MSR_FILTER, &filter))
 		vmm_die(VMM_EXIT_FAILURE, "KVM VM set-up: %s", strerror(errno));
-	r.memory_size = vmm->ram_size;
-	r.userspace_addr = (uintptr_t)vmm->ram;
-	if (ioctl(vmm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
-		vmm_die(VMM_EXIT_FAILURE, "KVM_SET_USER_MEMORY_REGION: %s",
-			strerror(errno));
+	kvm_add_ram(vmm);
 }
 
 static void kvm_vcpu_create(struct vmm_vcpu *v)
 {
 	struct kvm_vcpu *k = calloc(1, sizeof(*k));
-	int size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 
-	/* the run struct the VMM's loop reads: axvcpu's layout */
-	v->run = calloc(1, sizeof(*v->run));
-	if (!k || !v->run || size <= 0)
+	if (!k)
 		vmm_die(VMM_EXIT_FAILURE, "vCPU %u: out of memory", v->id);
-	k->fd = ioctl(v->vmm->vm_fd, KVM_CREATE_VCPU, v->id);
-	if (k->fd < 0)
-		vmm_die(VMM_EXIT_FAILURE, "KVM_CREATE_VCPU %u: %s", v->id,
-			strerror(errno));
-	k->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, k->fd, 0);
-	if (k->run == MAP_FAILED)
-		vmm_die(VMM_EXIT_FAILURE, "mmap of vCPU %u's kvm_run: %s", v->id,
-			strerror(errno));
-	v->fd = k->fd;
+	k->run = kvm_open_vcpu(v, &k->fd);
 	v->hv_vcpu = k;
 }
 
@@ -237,16 +209,7 @@ static int kvm_vcpu_run(struct vmm_vcpu *v)
 		kvm_io(v, kr);
 		break;
 	case KVM_EXIT_MMIO:
-		{
-			uint64_t val = 0;
-
-			memcpy(&val, kr->mmio.data, kr->mmio.len);
-			val = vmm_device_access(vmm, true, kr->mmio.phys_addr,
-						kr->mmio.len, kr->mmio.is_write,
-						val);
-			if (!kr->mmio.is_write)
-				memcpy(kr->mmio.data, &val, kr->mmio.len);
-		}
+		kvm_mmio(vmm, kr);
 		break;
 	case KVM_EXIT_X86_RDMSR:
 	case KVM_EXIT_X86_WRMSR:
@@ -262,13 +225,7 @@ static int kvm_vcpu_run(struct vmm_vcpu *v)
 		run->exit_reason = AXVCPU_EXIT_SYSTEM_DOWN;
 		break;
 	default:
-		/* entry failures, internal errors: the reason as KVM gives it */
-		run->exit_reason = AXVCPU_EXIT_FAIL_ENTRY;
-		run->fail_entry.hardware_entry_failure_reason =
-			(uint64_t)kr->exit_reason << 32 |
-			(kr->exit_reason == KVM_EXIT_INTERNAL_ERROR ?
-			 kr->internal.suberror :
-			 kr->fail_entry.hardware_entry_failure_reason);
+		kvm_fail_entry(run, kr);
 		break;
 	}
 	return 0;
@@ -320,7 +277,7 @@ static unsigned int kvm_get_cpuid(struct vmm *vmm, struct axvcpu_cpuid_entry *e,
 	if (!c)
 		vmm_die(VMM_EXIT_FAILURE, "out of memory");
 	c->nent = KVM_MAX_CPUID;
-	if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c))
+	if (ioctl(vmm_kvm_fd, KVM_GET_SUPPORTED_CPUID, c))
 		vmm_die(VMM_EXIT_FAILURE, "KVM_GET_SUPPORTED_CPUID: %s",
 			strerror(errno));
 	for (i = 0; i < c->nent && n < max; i++) {

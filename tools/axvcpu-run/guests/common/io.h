@@ -43,34 +43,6 @@ static inline void putc(char c)
 	outb(COM1, c);
 }
 
-static inline void puts(const char *s)
-{
-	while (*s)
-		putc(*s++);
-}
-
-static inline void putu(uint32_t v)
-{
-	char buf[11];
-	int i = 10;
-
-	buf[i] = 0;
-	do {
-		buf[--i] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	puts(buf + i);
-}
-
-static inline void puthex(uint32_t v)
-{
-	int i;
-
-	puts("0x");
-	for (i = 28; i > 0 && !(v >> i); i -= 4)
-		;
-	for (; i >= 0; i -= 4)
-		putc("0123456789abcdef"[(v >> i) & 0xf]);
-}
+#include "print.h"
 
 #endif /* AXVCPU_RUN_GUEST_IO_H */

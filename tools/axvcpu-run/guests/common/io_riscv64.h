@@ -51,34 +51,6 @@ static inline void putc(char c)
 	mmio_write8(UART_BASE, c);
 }
 
-static inline void puts(const char *s)
-{
-	while (*s)
-		putc(*s++);
-}
-
-static inline void putu(uint64_t v)
-{
-	char buf[21];
-	int i = 20;
-
-	buf[i] = 0;
-	do {
-		buf[--i] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	puts(buf + i);
-}
-
-static inline void puthex(uint64_t v)
-{
-	int i;
-
-	puts("0x");
-	for (i = 60; i > 0 && !(v >> i); i -= 4)
-		;
-	for (; i >= 0; i -= 4)
-		putc("0123456789abcdef"[(v >> i) & 0xf]);
-}
+#include "print.h"
 
 #endif /* AXVCPU_RUN_GUEST_IO_RISCV64_H */

@@ -173,6 +173,24 @@ static inline const char *guest_path(const char *name)
 	return s;
 }
 
+/*
+ * Skip the test when /dev/kvm cannot be had with @modules (the lane's KVM
+ * modules, loaded if need be); fail it instead when the lane shipped
+ * modules (AXVCPU_KVM_MODULES) that did not load.
+ */
+#define VMM_REQUIRE_KVM(_modules) do {					\
+	const char *__shipped = getenv("AXVCPU_KVM_MODULES");		\
+	char __why[600] = "";						\
+									\
+	if (access("/dev/kvm", R_OK | W_OK) &&				\
+	    !axv_load_kvm_modules(_modules, __why, sizeof(__why))) {	\
+		ASSERT_FALSE(__shipped && *__shipped)			\
+			TH_LOG("the lane's KVM modules (%s) did not load: %s", \
+			       __shipped, __why);			\
+		SKIP(return, "%s", __why);				\
+	}								\
+} while (0)
+
 static inline const char *hello(void)
 {
 	return guest_path("hello.elf");

@@ -69,16 +69,7 @@ TEST_F_TIMEOUT(linux_guest, boots_two_harts, 300)
  */
 TEST_F_TIMEOUT(linux_guest, boots_two_harts_on_kvm, 300)
 {
-	const char *shipped = getenv("AXVCPU_KVM_MODULES");
-	char why[600] = "";
-
-	if (access("/dev/kvm", R_OK | W_OK) &&
-	    !axv_load_kvm_modules(KVM_RISCV_DEFAULT_MODULES, why, sizeof(why))) {
-		ASSERT_FALSE(shipped && *shipped)
-			TH_LOG("the lane's KVM modules (%s) did not load: %s",
-			       shipped, why);
-		SKIP(return, "%s", why);
-	}
+	VMM_REQUIRE_KVM(KVM_RISCV_DEFAULT_MODULES);
 	boot_linux(&self->r, "2", true);
 	ASSERT_VMM(&self->r, 0);
 	ASSERT_OUT(&self->r, "AXVCPU-LINUX-INIT cpus=2 online=0-1 ");

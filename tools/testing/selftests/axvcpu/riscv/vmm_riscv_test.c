@@ -49,17 +49,9 @@ TEST(hello_guest)
 
 TEST(hello_guest_on_kvm)
 {
-	const char *shipped = getenv("AXVCPU_KVM_MODULES");
 	static struct vmm_result r;
-	char why[600] = "";
 
-	if (access("/dev/kvm", R_OK | W_OK) &&
-	    !axv_load_kvm_modules(KVM_RISCV_DEFAULT_MODULES, why, sizeof(why))) {
-		ASSERT_FALSE(shipped && *shipped)
-			TH_LOG("the lane's KVM modules (%s) did not load: %s",
-			       shipped, why);
-		SKIP(return, "%s", why);
-	}
+	VMM_REQUIRE_KVM(KVM_RISCV_DEFAULT_MODULES);
 	run_hello(&r, true);
 	check_hello(_metadata, &r);
 	ASSERT_OUT(&r, "implementation 0x3 ");	/* KVM's SBI id */

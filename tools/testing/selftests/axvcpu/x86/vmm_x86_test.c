@@ -241,17 +241,9 @@ TEST(exits_guest)
  */
 TEST(exits_guest_on_kvm)
 {
-	const char *shipped = getenv("AXVCPU_KVM_MODULES");
 	static struct vmm_result r;
-	char why[256] = "";
 
-	if (access("/dev/kvm", R_OK | W_OK) &&
-	    !axv_load_kvm_modules(KVM_X86_DEFAULT_MODULES, why, sizeof(why))) {
-		ASSERT_FALSE(shipped && *shipped)
-			TH_LOG("the lane's KVM modules (%s) did not load: %s",
-			       shipped, why);
-		SKIP(return, "%s", why);
-	}
+	VMM_REQUIRE_KVM(KVM_X86_DEFAULT_MODULES);
 	run_vmm(&r, NULL, (const char *[]){ "run", "--kvm", "--kernel",
 		guest_path("exits.elf"), "--mem", "16M", NULL });
 	check_exits_guest(_metadata, &r);

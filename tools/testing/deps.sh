@@ -21,7 +21,7 @@ LINT_PKGS=(perl sparse g++ linux-headers-amd64 linux-source-6.1 "${BUILD_PKGS[@]
 # riscv64 (qemu-system-misc: the libraries of the bookworm-backports one the
 # lanes run, and AXVCPU_QEMU_RISCV's default) and OpenSBI as its firmware.
 RISCV_PKGS=(gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-system-misc opensbi
-	    cpio gzip "${BUILD_PKGS[@]}")
+	    cpio gzip sparse "${BUILD_PKGS[@]}")
 # The Bochs lanes (x86-*-bochs): Bochs 2.7 with its BIOS and VGA BIOS, and
 # an ISO to boot from (isolinux, xorriso), besides what a built kernel needs.
 BOCHS_PKGS=(bochs bochsbios vgabios bochs-term isolinux syslinux-common xorriso)

@@ -110,9 +110,12 @@ static unsigned int axvcpu_block_order(const struct axvcpu_memslot *slot,
 				       unsigned long i)
 {
 	unsigned long orders = axvcpu_ops->block_orders;
-	unsigned long pfn = page_to_pfn(slot->pages[i]), k, n;
+	unsigned long pfn, k, n;
 	unsigned int order;
 
+	if (!orders)
+		return 0;
+	pfn = page_to_pfn(slot->pages[i]);
 	while (orders) {
 		order = __fls(orders);
 		orders &= ~BIT(order);
@@ -335,9 +338,8 @@ int axvcpu_set_memory_region(struct axvcpu_vm *vm,
  */
 void axvcpu_free_memslots(struct axvcpu_vm *vm)
 {
-	unsigned int i;
-
 	struct axvcpu_memslot *slot;
+	unsigned int i;
 
 	/* no vCPU, no reader: no grace period to wait for */
 	for (i = 0; i < AXVCPU_MAX_MEMORY_REGIONS; i++) {

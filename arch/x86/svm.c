@@ -19,8 +19,6 @@
 #define SVM_IOPM_ORDER		2	/* 12 KiB used */
 #define SVM_MSRPM_ORDER		1	/* 8 KiB */
 #define SVM_CPUID_NPT		BIT(0)
-#define SVM_CPUID_NRIPS		BIT(3)	/* APM vol. 3, CPUID Fn8000_000A_EDX */
-#define SVM_CPUID_DECODE	BIT(7)
 #define SVM_GPAT_DEFAULT	0x0007040600070406ULL
 #define SVM_DR6_INIT		0xffff0ff0ULL
 #define SVM_DR7_INIT		0x400ULL
@@ -637,8 +635,8 @@ const struct axvcpu_arch_ops *svm_probe(void)
 	 * decoding (svm_exit.c): one line, so that a log says which paths run
 	 */
 	pr_info("axvcpu: AMD SVM with nested paging, %u ASIDs, next-RIP save %s, decode assists %s\n",
-		svm_max_asid, edx & SVM_CPUID_NRIPS ? "yes" : "no",
-		edx & SVM_CPUID_DECODE ? "yes" : "no");
+		svm_max_asid, boot_cpu_has(X86_FEATURE_NRIPS) ? "yes" : "no",
+		boot_cpu_has(X86_FEATURE_DECODEASSISTS) ? "yes" : "no");
 
 	svm_iopm = (void *)__get_free_pages(GFP_KERNEL, SVM_IOPM_ORDER);
 	svm_msrpm = (void *)__get_free_pages(GFP_KERNEL, SVM_MSRPM_ORDER);

@@ -86,3 +86,12 @@ void axvcpu_inject(struct vmm_vcpu *v, unsigned int vector, bool nmi)
 		vmm_warn("vCPU %u: INJECT_INTERRUPT %s%#x: %s", v->id,
 			 nmi ? "NMI " : "", vector, strerror(errno));
 }
+
+uint64_t axvcpu_get_gpr(struct vmm_vcpu *v, unsigned int reg)
+{
+	struct axvcpu_gpr g = { .reg = reg };
+
+	if (ioctl(v->fd, AXVCPU_GET_GPR, &g))
+		vmm_warn("vCPU %u: GET_GPR %u: %s", v->id, reg, strerror(errno));
+	return g.value;
+}

@@ -67,6 +67,8 @@ struct vmm_hv {
 	bool (*halt_wakeable)(struct vmm_vcpu *v);
 	/* an interrupt sent and not yet taken by the guest */
 	bool (*irq_pending)(struct vmm_vcpu *v);
+	/* riscv64: general-purpose register x@reg (SBI SRST's type, reason) */
+	uint64_t (*get_gpr)(struct vmm_vcpu *v, unsigned int reg);
 	/* arm64, riscv64: the level of the vCPU's interrupt line @line */
 	void (*irq_line)(struct vmm_vcpu *v, unsigned int line, bool level);
 	/* x86: the hypervisor's CPUID table (room for @max); a vCPU's own */
@@ -98,6 +100,7 @@ void axvcpu_vcpu_create(struct vmm_vcpu *v);
 int axvcpu_vcpu_bind(struct vmm_vcpu *v);
 int axvcpu_vcpu_run(struct vmm_vcpu *v);
 void axvcpu_inject(struct vmm_vcpu *v, unsigned int vector, bool nmi);
+uint64_t axvcpu_get_gpr(struct vmm_vcpu *v, unsigned int reg);
 
 struct vmm_load {
 	const char *file;

@@ -686,10 +686,9 @@ bochs_iso() {
 
 # run_bochs TIMEOUT ISO SERIAL CPU_MODEL COUNT MEGS: Bochs (the Debian
 # build, its debugger compiled in: told to continue, and again after each
-# stop) booting ISO, COM1 into
-# SERIAL, under the emulator lock as run_emulator. Bochs ignores SIGTERM:
-# killed with SIGKILL at TIMEOUT. Its exit status says nothing of the
-# guest (1 after an ACPI power-off): the serial log does.
+# stop) booting ISO, COM1 into SERIAL, through run_emulator (Bochs ignores
+# SIGTERM; run_emulator's timeout sends SIGKILL). Its exit status says
+# nothing of the guest (1 after an ACPI power-off): the serial log does.
 run_bochs() {
 	local rc="$W/bochsrc"
 	printf '%s\n' "megs: $6" \
@@ -707,9 +706,8 @@ run_bochs() {
 	# the debugger stops at every guest triple fault (before the SVM
 	# SHUTDOWN intercept takes it): "c" again each time
 	yes c | head -n 100000 >"$W/bochs-debugger.rc"
-	flock -w "${AXVCPU_EMU_LOCK_WAIT:-1800}" -E 75 "$EMU_LOCK" \
-		env TERM=xterm timeout -s KILL "$1" bochs -q -f "$rc" \
-		-rc "$W/bochs-debugger.rc" </dev/null >"$W/bochs-stdout.log" 2>&1
+	run_emulator "$1" env TERM=xterm bochs -q -f "$rc" \
+		-rc "$W/bochs-debugger.rc" >"$W/bochs-stdout.log" 2>&1
 }
 
 # The kernel messages that fail a lane (Documentation/testing.rst, "What
@@ -732,6 +730,9 @@ SPLAT_RE+='|suspicious RCU usage|INFO: (lockdep is turned off|trying to register
 SPLAT_RE+='|lockdep:|DEBUG_LOCKS_WARN_ON|rcu: INFO:|watchdog: BUG:|Kernel panic'
 SPLAT_ANY_RE='blocked for more than [0-9]+ seconds|soft lockup|hard LOCKUP'
 SPLAT_ANY_RE+='|turning off the locking correctness validator|BUG: sleeping function called'
+
+# SPARSE_WARN_RE: a warning or error of sparse in a C=2 build's log.
+SPARSE_WARN_RE=':[0-9]+(:[0-9]+)?: (warning|error):'
 
 # ALLOC_FAIL_RE: the first line of the kernel's report of a failed
 # allocation (warn_alloc(): "page allocation failure: order:..., mode:..."

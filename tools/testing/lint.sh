@@ -54,9 +54,9 @@ else
 	make -C "/usr/src/linux-headers-$kver" M="$W/src" C=2 -j"$(nproc)" modules \
 		>"$W/sparse.log" 2>&1 || rc=$?
 fi
-n=$(grep -c -E ':[0-9]+(:[0-9]+)?: (warning|error):' "$W/sparse.log")
+n=$(grep -c -E "$SPARSE_WARN_RE" "$W/sparse.log")
 if [ "$rc" -ne 0 ] || [ "$n" -ne 0 ]; then
-	grep -E ':[0-9]+(:[0-9]+)?: (warning|error):|Error|error:' "$W/sparse.log" | head -n 60
+	grep -E "$SPARSE_WARN_RE|Error|error:" "$W/sparse.log" | head -n 60
 	result sparse 1 "$n warnings$([ "$rc" -ne 0 ] && echo ", build failed (exit $rc)") (log: $W/sparse.log)"
 else
 	result sparse 0 "no warnings ($kver)"

@@ -64,7 +64,7 @@ static void kvm_rv_set(struct vmm_vcpu *v, __u64 id, __u64 value)
 			v->id, (unsigned long long)id, strerror(errno));
 }
 
-uint64_t kvm_rv_get_gpr(struct vmm_vcpu *v, unsigned int reg)
+static uint64_t kvm_rv_get_gpr(struct vmm_vcpu *v, unsigned int reg)
 {
 	__u64 value = 0;
 	struct kvm_one_reg r = { .id = KVM_RV_X(reg), .addr = (uintptr_t)&value };
@@ -171,4 +171,5 @@ const struct vmm_hv vmm_hv_kvm = {
 	.halt_wakeable = kvm_rv_true,
 	.irq_pending = kvm_rv_true,
 	.irq_line = kvm_rv_irq_line,
+	.get_gpr = kvm_rv_get_gpr,
 };

@@ -206,20 +206,10 @@ const struct vmm_hv vmm_hv_axvcpu = {
 	.halt_wakeable = axvcpu_rv_true,
 	.irq_pending = axvcpu_rv_true,
 	.irq_line = axvcpu_rv_irq_line,
+	.get_gpr = axvcpu_get_gpr,
 };
 
 /* ---- the exits the VMM answers ---- */
-
-static uint64_t rv_get_gpr(struct vmm_vcpu *v, unsigned int reg)
-{
-	struct axvcpu_gpr g = { .reg = reg };
-
-	if (v->vmm->cfg.kvm)
-		return kvm_rv_get_gpr(v, reg);
-	if (ioctl(v->fd, AXVCPU_GET_GPR, &g))
-		vmm_warn("vCPU %u: GET_GPR x%u: %s", v->id, reg, strerror(errno));
-	return g.value;
-}
 
 static void set_a0(struct vmm_vcpu *v, long value)
 {
@@ -344,9 +334,9 @@ static void rv_system_down(struct vmm_vcpu *v)
 {
 	uint64_t type = 0, reason = 0;
 
-	if (rv_get_gpr(v, 17) == SBI_EXT_SRST) {	/* a7 */
-		type = rv_get_gpr(v, 10);
-		reason = rv_get_gpr(v, 11);
+	if (v->vmm->hv->get_gpr(v, 17) == SBI_EXT_SRST) {	/* a7 */
+		type = v->vmm->hv->get_gpr(v, 10);
+		reason = v->vmm->hv->get_gpr(v, 11);
 	}
 	if (type)
 		vmm_warn("vCPU %u: the guest asked for a %s reboot: stopping, as QEMU -no-reboot does",

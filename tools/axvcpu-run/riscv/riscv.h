@@ -31,7 +31,4 @@ void plic_set_source(struct vmm *vmm, unsigned int src, bool level);
 void *rv_make_fdt(struct vmm *vmm, uint64_t initrd_start, uint64_t initrd_end,
 		  bool sstc, size_t *size);
 
-/* kvm.c (--kvm): register x@reg of a hart */
-uint64_t kvm_rv_get_gpr(struct vmm_vcpu *v, unsigned int reg);
-
 #endif /* AXVCPU_RUN_RISCV_H */

@@ -94,9 +94,9 @@ if [ "$MODE" = check ] && [ -z "${LANE_PROGRAMS:-}" ]; then
 	run_logged "$W/sparse.log" make -C "$KDIR" M="$W/src" "${KARGS[@]}" C=2 \
 		CHECK="$TESTING_DIR/sparse-march.sh" modules ||
 		lane_fail "sparse build failed (log: $W/sparse.log)"
-	n=$(grep -c -E ':[0-9]+(:[0-9]+)?: (warning|error):' "$W/sparse.log" || true)
+	n=$(grep -c -E "$SPARSE_WARN_RE" "$W/sparse.log" || true)
 	if [ "$n" -gt 0 ]; then
-		grep -E ':[0-9]+(:[0-9]+)?: (warning|error):' "$W/sparse.log" | head -n 30 | sed 's/^/    /'
+		grep -E "$SPARSE_WARN_RE" "$W/sparse.log" | head -n 30 | sed 's/^/    /'
 		lane_fail "sparse: $n warnings on the riscv64 build (log: $W/sparse.log)"
 	else
 		say "sparse: no warnings on the riscv64 build ($(elapsed "$t0") s)"

@@ -16,6 +16,7 @@
 #include <linux/kref.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -53,7 +54,8 @@ struct axvcpu_memslot {
  * @mm: the creator's mm, charged for pinned pages (mmgrab()ed)
  * @slots_lock: serializes changes of @slots and of the stage-2 tables
  * @slots: memory regions, NULL when the slot is empty; read under RCU
- * @vcpus: vcpu_id -> struct axvcpu_vcpu, for the -EEXIST check
+ * @vcpus: vcpu_id -> struct axvcpu_vcpu (a value entry while the vCPU is
+ *	being created): the -EEXIST check and axvcpu_vcpu_on_spin()'s walk
  * @tlb_gen: bumped when a stage-2 mapping is removed; a vCPU that sees a
  *	new value flushes its guest TLB before it enters the guest
  * @arch: backend data (the stage-2 tables)
@@ -90,6 +92,11 @@ struct axvcpu_vm {
  * @halted: the guest executed HLT and waits (HALT_IN_KERNEL) for an interrupt
  * @running_cpu: the CPU the vCPU is entering the guest on, -1 otherwise
  * @wq: where a BLOCKED vCPU waits
+ * @pid: the thread that last bound the vCPU, for a spinning sibling's
+ *	directed yield (axvcpu_vcpu_on_spin()); NULL before the first BIND
+ * @spin_next: the vCPU id axvcpu_vcpu_on_spin() tries first next time
+ * @rcu: the vCPU is freed after a grace period: axvcpu_vcpu_on_spin()
+ *	walks its VM's vCPUs under RCU
  * @arch: backend vCPU (the seed's ArchVCpu)
  */
 struct axvcpu_vcpu {
@@ -109,6 +116,9 @@ struct axvcpu_vcpu {
 	bool halted;
 	int running_cpu;
 	wait_queue_head_t wq;
+	struct pid __rcu *pid;
+	u32 spin_next;
+	struct rcu_head rcu;
 	void *arch;
 };
 
@@ -292,6 +302,7 @@ struct axvcpu_vm *axvcpu_vm_get_from_fd(int fd);
 void axvcpu_vm_put(struct axvcpu_vm *vm);
 int axvcpu_vm_add_vcpu_id(struct axvcpu_vm *vm, u32 vcpu_id);
 void axvcpu_vm_del_vcpu_id(struct axvcpu_vm *vm, u32 vcpu_id);
+void axvcpu_vm_publish_vcpu(struct axvcpu_vm *vm, struct axvcpu_vcpu *vcpu);
 void axvcpu_vm_flush_tlbs(struct axvcpu_vm *vm);
 
 /* axvcpu_mem.c */
@@ -308,5 +319,8 @@ int axvcpu_create_vcpu(const struct axvcpu_create_vcpu __user *uarg);
 
 bool axvcpu_vcpu_load(struct axvcpu_vcpu *vcpu);
 void axvcpu_vcpu_put(struct axvcpu_vcpu *vcpu);
+
+/* axvcpu_spin.c */
+bool axvcpu_vcpu_on_spin(struct axvcpu_vcpu *me);
 
 #endif /* _AXVCPU_CORE_H */

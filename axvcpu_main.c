@@ -8,6 +8,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "axvcpu_core.h"
@@ -119,6 +120,8 @@ static int __init axvcpu_init(void)
 static void __exit axvcpu_exit(void)
 {
 	misc_deregister(&axvcpu_dev);
+	/* vCPUs are freed after a grace period (axvcpu_vcpu_free()) */
+	rcu_barrier();
 	axvcpu_percpu_exit();
 	axvcpu_arch_exit();
 }

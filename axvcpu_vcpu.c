@@ -10,6 +10,8 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -161,6 +163,28 @@ static int axvcpu_pick_cpu(struct axvcpu_vcpu *vcpu,
 	return -EINVAL;
 }
 
+/*
+ * The binding thread becomes the one siblings yield to. Only a new thread
+ * waits for readers of the old pid (rare: a VMM binds a vCPU from one
+ * thread), as KVM does when a vCPU changes threads.
+ */
+static void axvcpu_vcpu_set_pid(struct axvcpu_vcpu *vcpu)
+{
+	struct pid *pid = get_task_pid(current, PIDTYPE_PID);
+	struct pid *old = rcu_dereference_protected(vcpu->pid,
+					lockdep_is_held(&vcpu->lock));
+
+	if (old == pid) {
+		put_pid(pid);
+		return;
+	}
+	rcu_assign_pointer(vcpu->pid, pid);
+	if (old) {
+		synchronize_rcu();
+		put_pid(old);
+	}
+}
+
 static int axvcpu_vcpu_bind(struct axvcpu_vcpu *vcpu)
 {
 	int cpu, ret;
@@ -185,6 +209,7 @@ static int axvcpu_vcpu_bind(struct axvcpu_vcpu *vcpu)
 		get_task_struct(current);
 		vcpu->bound_task = current;
 		vcpu->bound_cpu = cpu;
+		axvcpu_vcpu_set_pid(vcpu);
 	}
 	ret = axvcpu_state_finish(vcpu, AXVCPU_STATE_READY, ret);
 out:
@@ -756,12 +781,21 @@ static int axvcpu_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 	return 0;
 }
 
-static void axvcpu_vcpu_free(struct axvcpu_vcpu *vcpu)
+static void axvcpu_vcpu_free_rcu(struct rcu_head *head)
 {
+	struct axvcpu_vcpu *vcpu = container_of(head, struct axvcpu_vcpu, rcu);
+
+	put_pid(rcu_access_pointer(vcpu->pid));
 	free_page((unsigned long)vcpu->run);
 	free_cpumask_var(vcpu->saved_affinity);
 	free_cpumask_var(vcpu->allowed);
 	kfree(vcpu);
+}
+
+/* After a grace period: a sibling's axvcpu_vcpu_on_spin() may be reading it. */
+static void axvcpu_vcpu_free(struct axvcpu_vcpu *vcpu)
+{
+	call_rcu(&vcpu->rcu, axvcpu_vcpu_free_rcu);
 }
 
 static int axvcpu_vcpu_release(struct inode *inode, struct file *filp)
@@ -890,6 +924,7 @@ int axvcpu_create_vcpu(const struct axvcpu_create_vcpu __user *uarg)
 	ret = axvcpu_ops->vcpu_create(vcpu);
 	if (ret)
 		goto err_id;
+	axvcpu_vm_publish_vcpu(vm, vcpu);
 	fd = anon_inode_getfd("axvcpu-vcpu", &axvcpu_vcpu_fops, vcpu,
 			      O_RDWR | O_CLOEXEC);
 	if (fd < 0) {

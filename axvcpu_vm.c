@@ -64,6 +64,18 @@ void axvcpu_vm_del_vcpu_id(struct axvcpu_vm *vm, u32 vcpu_id)
 	xa_erase(&vm->vcpus, vcpu_id);
 }
 
+/**
+ * axvcpu_vm_publish_vcpu() - make a created vCPU visible to its siblings
+ * @vm: the VM
+ * @vcpu: the vCPU, whose id axvcpu_vm_add_vcpu_id() reserved
+ *
+ * Replaces the reservation: no allocation, cannot fail.
+ */
+void axvcpu_vm_publish_vcpu(struct axvcpu_vm *vm, struct axvcpu_vcpu *vcpu)
+{
+	xa_store(&vm->vcpus, vcpu->vcpu_id, vcpu, GFP_KERNEL_ACCOUNT);
+}
+
 static void axvcpu_nop(void *unused)
 {
 }

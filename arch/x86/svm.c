@@ -81,7 +81,15 @@ static void svm_init_control(struct svm_vcpu *svm)
 
 	/* Debug registers are emulated (svm_exit.c): intercept every access. */
 	c->intercepts[INTERCEPT_DR] = 0xffffffff;
-	/* CR4 and CR8 writes: svm_exit.c says why */
+	/*
+	 * CR4 writes: checked before they reach the VMCB
+	 * (x86_exit_write_cr4()). CR8 writes: done by the module rather than
+	 * by the CPU, because QEMU 7.2's SVM raises the virtual interrupt of
+	 * a CR8 write without the lock its TCG needs and aborts the whole
+	 * emulated machine when one is pending. On hardware that costs an
+	 * exit per CR8 write, which only guests that use CR8 as their
+	 * interrupt level (64-bit Windows) do often.
+	 */
 	c->intercepts[INTERCEPT_CR] = BIT(INTERCEPT_CR4_WRITE) |
 				      BIT(INTERCEPT_CR8_WRITE);
 	/* #AC and #DB are reflected: a guest looping on them must not starve the host. */
@@ -102,6 +110,18 @@ static void svm_init_control(struct svm_vcpu *svm)
 		BIT(INTERCEPT_SKINIT - 128) | BIT(INTERCEPT_MONITOR - 128) |
 		BIT(INTERCEPT_MWAIT - 128) | BIT(INTERCEPT_XSETBV - 128) |
 		BIT(INTERCEPT_WBINVD - 128) | BIT(INTERCEPT_RDPRU - 128);
+	/*
+	 * Pause filtering (APM vol. 2, 15.14.4): the 3000th PAUSE without an
+	 * exit (within 128 cycles of the previous one, where the CPU has the
+	 * threshold) is a spin; the vCPU yields to a sibling (axvcpu_spin.c).
+	 * KVM's defaults.
+	 */
+	if (boot_cpu_has(X86_FEATURE_PAUSEFILTER)) {
+		c->intercepts[INTERCEPT_WORD3] |= BIT(INTERCEPT_PAUSE - 96);
+		c->pause_filter_count = 3000;
+		if (boot_cpu_has(X86_FEATURE_PFTHRESHOLD))
+			c->pause_filter_thresh = 128;
+	}
 	c->iopm_base_pa = __pa(svm_iopm);
 	c->msrpm_base_pa = __pa(svm_msrpm);
 	c->int_ctl = V_INTR_MASKING_MASK;
@@ -146,8 +166,8 @@ static void svm_init_save(struct svm_vcpu *svm, u32 mode, u64 entry)
 	s->dr6 = SVM_DR6_INIT;
 	s->dr7 = SVM_DR7_INIT;
 	s->g_pat = SVM_GPAT_DEFAULT;
-	svm->dr6 = SVM_DR6_INIT;
-	svm->dr7 = SVM_DR7_INIT;
+	svm->x86.dr6 = SVM_DR6_INIT;
+	svm->x86.dr7 = SVM_DR7_INIT;
 	memset(svm->x86.dr, 0, sizeof(svm->x86.dr));
 	memset(svm->x86.gprs, 0, sizeof(svm->x86.gprs));
 }
@@ -216,7 +236,7 @@ static int svm_vcpu_set_entry(struct axvcpu_vcpu *vcpu, u64 entry)
 static int svm_vcpu_set_ept_root(struct axvcpu_vcpu *vcpu)
 {
 	to_svm(vcpu)->vmcb->control.nested_cr3 =
-		x86_npt_root(vcpu->vm->arch);
+		x86_stage2_root(vcpu->vm->arch);
 	return 0;
 }
 
@@ -269,6 +289,7 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	struct vmcb *vmcb = svm->vmcb;
 	u64 host_tsc_aux;
 	s64 tlb_gen;
+	bool cached, entered;
 	u32 int_ctl;
 	int took, ret;
 
@@ -285,6 +306,7 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 		return AXVCPU_RUN_REENTER;
 	}
 	x86_fpu_enter_guest(&svm->x86);
+	cached = svm_vmcb_cached(svm);
 	svm_switch_vmcb(svm);
 	tlb_gen = atomic64_read(&vcpu->vm->tlb_gen);
 	svm_assign_asid(svm, tlb_gen != svm->tlb_gen);
@@ -297,6 +319,7 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	if (unlikely(svm->unchecked))
 		svm->save_backup = vmcb->save;
 	int_ctl = vmcb->control.int_ctl;
+	svm_clean_bits(svm, cached);
 	clgi();
 	host_tsc_aux = x86_tsc_aux_enter(&svm->x86);
 	svm_vmrun(svm->vmcb_pa, svm->x86.gprs, svm_host_save_pa());
@@ -305,7 +328,9 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
 	stgi();
-	if (unlikely(vmcb->control.exit_code == (u32)SVM_EXIT_ERR)) {
+	entered = vmcb->control.exit_code != (u32)SVM_EXIT_ERR;
+	svm_clean_after_exit(svm, entered);
+	if (unlikely(!entered)) {
 		svm_entry_refused(svm, int_ctl, took);
 	} else {
 		svm->unchecked = false;
@@ -523,29 +548,6 @@ static bool svm_vcpu_has_interrupt(struct axvcpu_vcpu *vcpu)
 	       (READ_ONCE(svm->vmcb->control.int_ctl) & V_IRQ_MASK);
 }
 
-static int svm_vm_init(struct axvcpu_vm *vm)
-{
-	vm->arch = x86_npt_alloc();
-	return vm->arch ? 0 : -ENOMEM;
-}
-
-static void svm_vm_destroy(struct axvcpu_vm *vm)
-{
-	x86_npt_free(vm->arch);
-	vm->arch = NULL;
-}
-
-static int svm_map_page(struct axvcpu_vm *vm, u64 gpa, struct page *page,
-			bool readonly)
-{
-	return x86_npt_map(vm->arch, gpa, page_to_phys(page), readonly);
-}
-
-static void svm_unmap_page(struct axvcpu_vm *vm, u64 gpa)
-{
-	x86_npt_unmap(vm->arch, gpa);
-}
-
 static struct axvcpu_arch_ops svm_ops = {
 	.name = "x86 AMD SVM",
 	.arch = AXVCPU_ARCH_X86_SVM,
@@ -562,6 +564,7 @@ static struct axvcpu_arch_ops svm_ops = {
 	.vm_init = svm_vm_init,
 	.vm_destroy = svm_vm_destroy,
 	.map_page = svm_map_page,
+	.map_block = svm_map_block,
 	.unmap_page = svm_unmap_page,
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_destroy = svm_vcpu_destroy,
@@ -601,6 +604,11 @@ static void svm_free_tables(void)
 	svm_msrpm = NULL;
 }
 
+static const char *svm_yes(unsigned int feature)
+{
+	return boot_cpu_has(feature) ? "yes" : "no";
+}
+
 /**
  * svm_probe() - the SVM backend, if this CPU can run it
  *
@@ -631,12 +639,16 @@ const struct axvcpu_arch_ops *svm_probe(void)
 	}
 	svm_max_asid = ebx - 1;
 	/*
-	 * What the exit handling takes from the CPU rather than from its own
-	 * decoding (svm_exit.c): one line, so that a log says which paths run
+	 * The hardware assists used where the CPU has them (svm_exit.c,
+	 * svm_clean.c, svm_percpu.c, pause filtering): one line, so that a
+	 * log says which paths run
 	 */
-	pr_info("axvcpu: AMD SVM with nested paging, %u ASIDs, next-RIP save %s, decode assists %s\n",
-		svm_max_asid, boot_cpu_has(X86_FEATURE_NRIPS) ? "yes" : "no",
-		boot_cpu_has(X86_FEATURE_DECODEASSISTS) ? "yes" : "no");
+	pr_info("axvcpu: AMD SVM with nested paging, %u ASIDs, next-RIP save %s, decode assists %s, clean bits %s, flush-by-ASID %s, pause filter %s\n",
+		svm_max_asid, svm_yes(X86_FEATURE_NRIPS),
+		svm_yes(X86_FEATURE_DECODEASSISTS),
+		svm_yes(X86_FEATURE_VMCBCLEAN),
+		svm_yes(X86_FEATURE_FLUSHBYASID),
+		svm_yes(X86_FEATURE_PAUSEFILTER));
 
 	svm_iopm = (void *)__get_free_pages(GFP_KERNEL, SVM_IOPM_ORDER);
 	svm_msrpm = (void *)__get_free_pages(GFP_KERNEL, SVM_MSRPM_ORDER);
@@ -654,8 +666,10 @@ const struct axvcpu_arch_ops *svm_probe(void)
 	x86_fpu_init();
 	svm_ops.sysreg_ids = svm_sysreg_ids(&svm_ops.nr_sysreg_ids);
 	svm_ops.fpu_state_size = x86_fpu_state_size();
+	svm_ops.block_orders = svm_npt_block_orders();
+	x86_vendor = &svm_vendor_ops;
 	svm_ops.guest_phys_bits = min_t(u32, boot_cpu_data.x86_phys_bits,
-					x86_npt_levels() == 5 ? 52 : 48);
+					svm_npt_levels() == 5 ? 52 : 48);
 	return &svm_ops;
 }
 

@@ -2,10 +2,12 @@
 /*
  * SVM exit handling: map each #VMEXIT code (APM vol. 2, appendix C) to an
  * axvcpu exit for user space, or handle it in the kernel and re-enter.
- * Where the CPU has next-RIP saving and decode assists (real AMD CPUs,
- * Bochs's AMD models), the next RIP and a nested page fault's instruction
- * bytes come from the VMCB; QEMU's SVM has neither, so they come from
- * decoding the guest's instruction in memory here.
+ * Instructions both vendors complete alike go to x86_insn_exit.c, which
+ * asks SVM through svm_vendor_ops: where the CPU has next-RIP saving and
+ * decode assists (real AMD CPUs; Bochs's zambezi saves the next RIP), the
+ * next RIP and a nested page fault's instruction bytes come from the
+ * VMCB; QEMU's SVM has neither, and they come from decoding the guest's
+ * instruction in memory.
  */
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
@@ -21,69 +23,6 @@
 #define NPF_GUEST_TABLES	BIT_ULL(33)
 #define IOIO_IN			BIT(0)
 #define IOIO_STR		BIT(2)
-
-/*
- * Complete an intercepted instruction: RIP past it, and the interrupt
- * shadow gone. The shadow of STI or MOV SS covers the one instruction
- * after it (SDM vol. 2B, STI; APM vol. 2, 15.21.5); when that instruction
- * is the one completed here (STI; HLT), the shadow ends with it. Left set,
- * the next entry would hold an interrupt back past the instruction after
- * (STI; HLT; CLI never takes the interrupt that ended the HLT).
- */
-static void svm_set_next_rip(struct svm_vcpu *svm, u64 rip)
-{
-	svm->vmcb->save.rip = rip;
-	svm->vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
-}
-
-static void svm_skip(struct svm_vcpu *svm, unsigned int len)
-{
-	svm_set_next_rip(svm, svm->vmcb->save.rip + len);
-}
-
-/* The guest's execution mode and the bytes of the instruction at its RIP. */
-static int svm_read_insn(struct svm_vcpu *svm, u8 *bytes, unsigned int *len,
-			 enum x86_cpu_mode *mode);
-
-/*
- * The length of the intercepted instruction at RIP, @opcode_len bytes
- * without prefixes: the next RIP the CPU saved when it has next-RIP saving
- * (APM vol. 2, 15.7.1), else the legacy and REX prefixes counted in its
- * bytes (a "66 0f a2" CPUID is three bytes, WBNOINVD is F3 0F 09).
- * Without either (the bytes cannot be read: a race with a region's
- * removal), the bare opcode's length.
- */
-static unsigned int svm_insn_len(struct svm_vcpu *svm, unsigned int opcode_len)
-{
-	struct vmcb_control_area *c = &svm->vmcb->control;
-	u64 rip = svm->vmcb->save.rip;
-	enum x86_cpu_mode mode;
-	unsigned int len, i;
-	u8 bytes[15];
-
-	if (c->next_rip > rip && c->next_rip - rip <= 15)
-		return c->next_rip - rip;
-	if (svm_read_insn(svm, bytes, &len, &mode))
-		return opcode_len;
-	for (i = 0; i < len && i < 14; i++) {
-		switch (bytes[i]) {
-		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64:
-		case 0x65: case 0x66: case 0x67: case 0xf2: case 0xf3:
-			continue;
-		}
-		if (mode == X86_MODE_LONG64 && (bytes[i] & 0xf0) == 0x40)
-			continue;	/* REX */
-		break;
-	}
-	return i + opcode_len;
-}
-
-/* Complete an intercepted instruction of @opcode_len bytes and prefixes. */
-static int svm_skip_insn(struct svm_vcpu *svm, unsigned int opcode_len)
-{
-	svm_skip(svm, svm_insn_len(svm, opcode_len));
-	return AXVCPU_RUN_REENTER;
-}
 
 /*
  * The host's machine check handler, for a #MC taken in guest mode (the
@@ -109,6 +48,133 @@ void svm_inject_exception(struct svm_vcpu *svm, unsigned int vector,
 	c->event_inj_err = error;
 }
 
+/* ---- what x86_insn_exit.c asks of SVM ---- */
+
+static struct svm_vcpu *xv_to_svm(struct x86_vcpu *xv)
+{
+	return container_of(xv, struct svm_vcpu, x86);
+}
+
+static void svm_vendor_get_regs(struct x86_vcpu *xv,
+				struct axvcpu_x86_regs *regs)
+{
+	svm_get_x86_regs(xv_to_svm(xv), regs);
+}
+
+static u64 svm_rip(struct x86_vcpu *xv)
+{
+	return xv_to_svm(xv)->vmcb->save.rip;
+}
+
+/* The next RIP the CPU saved (APM vol. 2, 15.7.1), where it saves one. */
+static u64 svm_next_rip(struct x86_vcpu *xv)
+{
+	if (!boot_cpu_has(X86_FEATURE_NRIPS))
+		return 0;
+	return xv_to_svm(xv)->vmcb->control.next_rip;
+}
+
+static void svm_complete(struct x86_vcpu *xv, u64 next_rip)
+{
+	struct vmcb *vmcb = xv_to_svm(xv)->vmcb;
+
+	vmcb->save.rip = next_rip;
+	vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+}
+
+static void svm_vendor_inject_exception(struct x86_vcpu *xv,
+					unsigned int vector, bool has_error,
+					u32 error)
+{
+	svm_inject_exception(xv_to_svm(xv), vector, has_error, error);
+}
+
+static u64 svm_get_ctl(struct x86_vcpu *xv, enum x86_ctl ctl)
+{
+	struct vmcb *vmcb = xv_to_svm(xv)->vmcb;
+
+	switch (ctl) {
+	case X86_CTL_CR0:
+		return vmcb->save.cr0;
+	case X86_CTL_CR3:
+		return vmcb->save.cr3;
+	case X86_CTL_CR4:
+		return vmcb->save.cr4;
+	case X86_CTL_TPR:
+		/* CR8 is V_TPR under V_INTR_MASKING (APM vol. 2, 15.21.1) */
+		return vmcb->control.int_ctl & V_TPR_MASK;
+	case X86_CTL_EFER:
+		/* EFER.SVME is VMRUN's, hidden from the guest */
+		return vmcb->save.efer & ~EFER_SVME;
+	case X86_CTL_PAT:
+		return vmcb->save.g_pat;
+	case X86_CTL_CPL:
+		return vmcb->save.cpl;
+	}
+	return 0;
+}
+
+static void svm_set_ctl(struct x86_vcpu *xv, enum x86_ctl ctl, u64 value)
+{
+	struct svm_vcpu *svm = xv_to_svm(xv);
+	struct vmcb *vmcb = svm->vmcb;
+
+	switch (ctl) {
+	case X86_CTL_CR0:
+		vmcb->save.cr0 = value;
+		break;
+	case X86_CTL_CR3:
+		vmcb->save.cr3 = value;
+		break;
+	case X86_CTL_CR4:
+		vmcb->save.cr4 = value;
+		/* CR4 changes paging: the guest's TLB goes with a fresh ASID */
+		svm->asid_gen = 0;
+		break;
+	case X86_CTL_TPR:
+		vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
+					(value & V_TPR_MASK);
+		break;
+	case X86_CTL_EFER:
+		vmcb->save.efer = value | EFER_SVME;
+		break;
+	case X86_CTL_PAT:
+		vmcb->save.g_pat = value;
+		break;
+	case X86_CTL_CPL:
+		break;
+	}
+}
+
+/*
+ * The bytes of a nested page fault's instruction as the CPU fetched them,
+ * where it has decode assists (APM vol. 2, 15.8, "Decode Assists": the
+ * number fetched in bits 3:0 of the instruction-length byte, 0 when none
+ * could be).
+ */
+static int svm_fault_insn(struct x86_vcpu *xv, u8 *bytes, unsigned int *len)
+{
+	const struct vmcb_control_area *c = &xv_to_svm(xv)->vmcb->control;
+	unsigned int n = c->insn_len & 0xf;
+
+	if (!boot_cpu_has(X86_FEATURE_DECODEASSISTS) || !n)
+		return -ENOENT;
+	memcpy(bytes, c->insn_bytes, n);
+	*len = n;
+	return 0;
+}
+
+const struct x86_vendor_ops svm_vendor_ops = {
+	.get_regs = svm_vendor_get_regs,
+	.rip = svm_rip,
+	.next_rip = svm_next_rip,
+	.complete = svm_complete,
+	.inject_exception = svm_vendor_inject_exception,
+	.get_ctl = svm_get_ctl,
+	.set_ctl = svm_set_ctl,
+	.fault_insn = svm_fault_insn,
+};
+
 static int svm_fail(struct axvcpu_run *run, u64 reason)
 {
 	run->exit_reason = AXVCPU_EXIT_FAIL_ENTRY;
@@ -125,274 +191,27 @@ static int svm_exit_ioio(struct svm_vcpu *svm, struct axvcpu_run *run)
 	if (info & IOIO_STR)
 		return svm_fail(run, AXVCPU_X86_FAIL_STRING_IO);
 	/* SZ8/SZ16/SZ32 are one-hot bits 4..6 (= 1, 2, 4); EXITINFO2 is the next RIP. */
-	svm_set_next_rip(svm, svm->vmcb->control.exit_info_2);
+	svm_complete(&svm->x86, svm->vmcb->control.exit_info_2);
 	x86_exit_io(&svm->x86, run, info >> 16, width, info & IOIO_IN);
 	return AXVCPU_RUN_EXIT;
 }
 
-static int svm_exit_msr(struct svm_vcpu *svm, struct axvcpu_run *run)
-{
-	struct x86_vcpu *xv = &svm->x86;
-	struct vmcb_save_area *s = &svm->vmcb->save;
-	bool write = svm->vmcb->control.exit_info_1;
-	u32 msr = xv->gprs[X86_RCX];
-	u64 value = (xv->gprs[X86_RDX] << 32) | (u32)xv->gprs[X86_RAX];
-	u64 rip;
-
-	/* The MSRs the module owns: EFER and PAT live in the VMCB. */
-	switch (msr) {
-	case MSR_EFER:
-		if (write && (!x86_efer_valid(value) ||
-			      !x86_long_mode_state_ok(value, s->cr0, s->cr4)))
-			goto gp;
-		if (write)
-			s->efer = (value & ~EFER_LMA) | (s->efer & EFER_LMA) |
-				  EFER_SVME;
-		else
-			value = s->efer & ~EFER_SVME;
-		break;
-	case MSR_IA32_CR_PAT:
-		if (write && !x86_pat_valid(value))
-			goto gp;
-		if (write)
-			s->g_pat = value;
-		else
-			value = s->g_pat;
-		break;
-	case MSR_TSC_AUX:
-		/* x86_tsc_aux.c; bits 63:32 are reserved (SDM vol. 4) */
-		if (write && (value >> 32))
-			goto gp;
-		if (write)
-			xv->tsc_aux = value;
-		else
-			value = xv->tsc_aux;
-		break;
-	default:
-		rip = s->rip;
-		svm_skip(svm, svm_insn_len(svm, 2));
-		x86_exit_msr(xv, run, write, rip);
-		return AXVCPU_RUN_EXIT;
-	}
-	if (!write) {
-		xv->gprs[X86_RAX] = (u32)value;
-		xv->gprs[X86_RDX] = value >> 32;
-	}
-	return svm_skip_insn(svm, 2);
-
-gp:
-	/* A fault: RIP stays at the WRMSR. */
-	svm_inject_exception(svm, GP_VECTOR, true, 0);
-	return AXVCPU_RUN_REENTER;
-}
-
-static u32 svm_npf_access(u64 error)
-{
-	if (error & NPF_FETCH)
-		return AXVCPU_ACCESS_EXEC;
-	return (error & NPF_WRITE) ? AXVCPU_ACCESS_WRITE : AXVCPU_ACCESS_READ;
-}
-
-static int svm_read_insn(struct svm_vcpu *svm, u8 *bytes, unsigned int *len,
-			 enum x86_cpu_mode *mode)
-{
-	struct axvcpu_x86_regs *regs = &svm->insn_regs;
-
-	svm_get_x86_regs(svm, regs);
-	*mode = x86_cpu_mode(regs);
-	return x86_fetch_insn(svm->x86.vcpu->vm, regs, bytes, len);
-}
-
 /*
- * The instruction of a nested page fault: the bytes the CPU fetched
- * itself when it has decode assists (APM vol. 2, 15.8, "Decode Assists":
- * the number fetched in bits 3:0 of the instruction-length byte, 0 when
- * none could be), else read from guest memory here.
+ * A nested page fault (APM vol. 2, 15.25.6): EXITINFO1 is the page-fault
+ * error code (P, W, fetch; bit 33: during a walk of the guest's tables),
+ * EXITINFO2 the guest physical address.
  */
-static int svm_npf_insn(struct svm_vcpu *svm, u8 *bytes, unsigned int *len,
-			enum x86_cpu_mode *mode)
-{
-	const struct vmcb_control_area *c = &svm->vmcb->control;
-	unsigned int n = c->insn_len & 0xf;
-
-	if (!boot_cpu_has(X86_FEATURE_DECODEASSISTS) || !n)
-		return svm_read_insn(svm, bytes, len, mode);
-	svm_get_x86_regs(svm, &svm->insn_regs);
-	*mode = x86_cpu_mode(&svm->insn_regs);
-	memcpy(bytes, c->insn_bytes, n);
-	*len = n;
-	return 0;
-}
-
 static int svm_exit_npf(struct svm_vcpu *svm, struct axvcpu_run *run)
 {
-	struct axvcpu_vcpu *vcpu = svm->x86.vcpu;
 	u64 error = svm->vmcb->control.exit_info_1;
-	u64 gpa = svm->vmcb->control.exit_info_2;
-	struct x86_split split;
-	enum x86_cpu_mode mode;
-	struct x86_insn insn;
-	unsigned int len;
-	bool is_split;
-	u8 bytes[15];
-	int ret;
+	u32 access = (error & NPF_FETCH) ? AXVCPU_ACCESS_EXEC :
+		     (error & NPF_WRITE) ? AXVCPU_ACCESS_WRITE :
+					   AXVCPU_ACCESS_READ;
 
-	run->nested_page_fault.addr = gpa;
-	run->nested_page_fault.access = svm_npf_access(error);
-	run->nested_page_fault.pad = 0;
-	run->exit_reason = AXVCPU_EXIT_NESTED_PAGE_FAULT;
-
-	/* A permission fault on a region (a write to a read-only slot). */
-	if (error & NPF_PRESENT)
-		return AXVCPU_RUN_EXIT;
-	/* A region that is there now (a race with SET_MEMORY_REGION): retry. */
-	if (axvcpu_gpa_is_mapped(vcpu->vm, gpa))
-		return AXVCPU_RUN_REENTER;
-	/* MMIO is a data access by an instruction, not a fetch or a table walk. */
-	if (error & (NPF_FETCH | NPF_GUEST_TABLES))
-		return AXVCPU_RUN_EXIT;
-
-	ret = svm_npf_insn(svm, bytes, &len, &mode);
-	if (!ret)
-		ret = x86_decode_mmio(bytes, len, mode, &insn);
-	/* Not an instruction the decoder knows: user space sees the raw fault. */
-	if (ret || insn.is_write != !!(error & NPF_WRITE))
-		return AXVCPU_RUN_EXIT;
-
-	/* svm->insn_regs still has RIP at the instruction */
-	is_split = x86_mmio_split(vcpu->vm, &svm->insn_regs, mode, &insn, gpa,
-				  &split);
-	svm_skip(svm, insn.len);
-	x86_exit_mmio(&svm->x86, run, gpa, &insn, is_split ? &split : NULL);
-	return AXVCPU_RUN_EXIT;
-}
-
-/* MOV to/from DRn: emulated against shadow values, never loaded. */
-static int svm_exit_dr(struct svm_vcpu *svm)
-{
-	enum x86_cpu_mode mode;
-	unsigned int got;
-	u8 bytes[15], len;
-	u64 *slot, mask;
-	u32 gpr, dr;
-	bool to_dr;
-	int ret;
-
-	ret = svm_read_insn(svm, bytes, &got, &mode);
-	if (!ret)
-		ret = x86_decode_mov_dr(bytes, got, mode, &gpr, &dr, &to_dr,
-					&len);
-	/* DR4/DR5 alias DR6/DR7 unless CR4.DE (then #UD, SDM vol. 3, 18.2.2). */
-	if (!ret && (dr == 4 || dr == 5)) {
-		if (svm->vmcb->save.cr4 & X86_CR4_DE)
-			ret = -EINVAL;
-		else
-			dr += 2;
-	}
-	if (ret) {
-		svm_inject_exception(svm, UD_VECTOR, false, 0);
-		return AXVCPU_RUN_REENTER;
-	}
-	slot = dr < 4 ? &svm->x86.dr[dr] : dr == 6 ? &svm->dr6 : &svm->dr7;
-	mask = mode == X86_MODE_LONG64 ? ~0ULL : 0xffffffffULL;
-	if (to_dr)
-		*slot = svm->x86.gprs[gpr] & mask;
-	else
-		svm->x86.gprs[gpr] = *slot & mask;
-	svm_skip(svm, len);
-	return AXVCPU_RUN_REENTER;
-}
-
-/*
- * The value a MOV to control register @want at the guest's RIP writes,
- * and the instruction's length. Anything else there (the guest changed its
- * code under the exit) gets #UD: false.
- */
-static bool svm_mov_to_cr_value(struct svm_vcpu *svm, u32 want, u64 *value,
-				u8 *len)
-{
-	enum x86_cpu_mode mode;
-	unsigned int got;
-	u8 bytes[15];
-	u32 gpr, cr;
-	int ret;
-
-	ret = svm_read_insn(svm, bytes, &got, &mode);
-	if (!ret)
-		ret = x86_decode_mov_to_cr(bytes, got, mode, &gpr, &cr, len);
-	if (ret || cr != want) {
-		svm_inject_exception(svm, UD_VECTOR, false, 0);
-		return false;
-	}
-	*value = svm->x86.gprs[gpr];
-	if (mode != X86_MODE_LONG64)
-		*value = (u32)*value;
-	return true;
-}
-
-/* MOV to CR4: intercepted only to keep out the state x86_long_mode_state_ok() refuses. */
-static int svm_exit_write_cr4(struct svm_vcpu *svm)
-{
-	struct vmcb_save_area *s = &svm->vmcb->save;
-	u64 value;
-	u8 len;
-
-	if (!svm_mov_to_cr_value(svm, 4, &value, &len))
-		return AXVCPU_RUN_REENTER;
-	if (!x86_long_mode_state_ok(s->efer, s->cr0, value) ||
-	    !x86_cr4_write_ok(s->cr4, value, s->efer, s->cr3)) {
-		svm_inject_exception(svm, GP_VECTOR, true, 0);
-		return AXVCPU_RUN_REENTER;
-	}
-	s->cr4 = value;
-	/* CR4 changes paging: the guest's TLB goes with a fresh ASID. */
-	svm->asid_gen = 0;
-	svm_skip(svm, len);
-	return AXVCPU_RUN_REENTER;
-}
-
-/*
- * MOV to CR8 (the task priority, V_TPR under V_INTR_MASKING): done here
- * rather than by the CPU. QEMU 7.2's SVM raises the virtual interrupt of a
- * CR8 write without the lock its TCG needs and aborts the whole emulated
- * machine when one is pending; intercepted, the write never gets there.
- * On hardware it costs an exit per CR8 write, which only guests that use
- * CR8 as their interrupt level (64-bit Windows) do often.
- */
-static int svm_exit_write_cr8(struct svm_vcpu *svm)
-{
-	struct vmcb_control_area *c = &svm->vmcb->control;
-	u64 value;
-	u8 len;
-
-	if (!svm_mov_to_cr_value(svm, 8, &value, &len))
-		return AXVCPU_RUN_REENTER;
-	if (value & ~(u64)V_TPR_MASK) {
-		svm_inject_exception(svm, GP_VECTOR, true, 0);
-		return AXVCPU_RUN_REENTER;
-	}
-	c->int_ctl = (c->int_ctl & ~V_TPR_MASK) | value;
-	svm_skip(svm, len);
-	return AXVCPU_RUN_REENTER;
-}
-
-/*
- * XSETBV: the guest's own XCR0, a valid subset of the host's (SDM vol. 2C,
- * XSETBV: #GP(0) for ECX other than 0, CPL above 0 or a value it refuses).
- */
-static int svm_exit_xsetbv(struct svm_vcpu *svm)
-{
-	u64 value = (svm->x86.gprs[X86_RDX] << 32) |
-		    (u32)svm->x86.gprs[X86_RAX];
-
-	if ((u32)svm->x86.gprs[X86_RCX] != 0 || svm->vmcb->save.cpl ||
-	    !x86_fpu_xcr0_valid(value)) {
-		svm_inject_exception(svm, GP_VECTOR, true, 0);
-		return AXVCPU_RUN_REENTER;
-	}
-	svm->x86.xcr0 = value;
-	svm_skip(svm, svm_insn_len(svm, 3));
-	return AXVCPU_RUN_REENTER;
+	return x86_exit_stage2_fault(&svm->x86, run,
+				     svm->vmcb->control.exit_info_2, access,
+				     error & NPF_PRESENT,
+				     !(error & (NPF_FETCH | NPF_GUEST_TABLES)));
 }
 
 /* An event the exit interrupted (EXITINTINFO) is delivered on the next entry. */
@@ -438,6 +257,10 @@ int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run)
 			return AXVCPU_RUN_EXIT;
 		}
 		return AXVCPU_RUN_REENTER;
+	case SVM_EXIT_PAUSE:
+		/* PAUSE itself has not run: it does when the guest resumes. */
+		axvcpu_vcpu_on_spin(svm->x86.vcpu);
+		return AXVCPU_RUN_REENTER;
 	case SVM_EXIT_NMI:
 	case SVM_EXIT_SMI:
 		/* Taken by the host once GIF is set again. */
@@ -446,25 +269,26 @@ int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run)
 		svm_nmi_iret(svm);
 		return AXVCPU_RUN_REENTER;
 	case SVM_EXIT_VMMCALL:
-		svm_skip(svm, svm_insn_len(svm, 3));
+		x86_skip(&svm->x86, x86_insn_len(&svm->x86, 3));
 		x86_exit_hypercall(&svm->x86, run);
 		return AXVCPU_RUN_EXIT;
 	case SVM_EXIT_HLT:
-		svm_skip(svm, svm_insn_len(svm, 1));
+		x86_skip(&svm->x86, x86_insn_len(&svm->x86, 1));
 		run->exit_reason = AXVCPU_EXIT_HALT;
 		return AXVCPU_RUN_EXIT;
 	case SVM_EXIT_IOIO:
 		return svm_exit_ioio(svm, run);
 	case SVM_EXIT_MSR:
-		return svm_exit_msr(svm, run);
+		return x86_exit_rdwrmsr(&svm->x86, run,
+					svm->vmcb->control.exit_info_1);
 	case SVM_EXIT_NPF:
 		return svm_exit_npf(svm, run);
 	case SVM_EXIT_CPUID:
 		x86_emulate_cpuid(&svm->x86, svm->vmcb->save.cr4);
-		return svm_skip_insn(svm, 2);
+		return x86_skip_insn(&svm->x86, 2);
 	case SVM_EXIT_INVD:
 		/* INVD would drop the host's dirty cache lines: do nothing. */
-		return svm_skip_insn(svm, 2);
+		return x86_skip_insn(&svm->x86, 2);
 	case SVM_EXIT_WBINVD:
 		/*
 		 * WBINVD and WBNOINVD write back every cache of the socket:
@@ -472,7 +296,7 @@ int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run)
 		 * the guest needs it (no DMA it is not coherent with): a
 		 * no-op, as KVM makes it without assigned devices.
 		 */
-		return svm_skip_insn(svm, 2);
+		return x86_skip_insn(&svm->x86, 2);
 	case SVM_EXIT_RDPMC:
 		/* No performance counters are offered: #GP, as with CR4.PCE off at CPL 3. */
 		svm_inject_exception(svm, GP_VECTOR, true, 0);
@@ -486,13 +310,13 @@ int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run)
 		svm_machine_check();
 		return AXVCPU_RUN_REENTER;
 	case SVM_EXIT_XSETBV:
-		return svm_exit_xsetbv(svm);
+		return x86_exit_xsetbv(&svm->x86);
 	case SVM_EXIT_WRITE_CR4:
-		return svm_exit_write_cr4(svm);
+		return x86_exit_write_cr4(&svm->x86);
 	case SVM_EXIT_WRITE_CR8:
-		return svm_exit_write_cr8(svm);
+		return x86_exit_write_cr8(&svm->x86);
 	case SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR7:
-		return svm_exit_dr(svm);
+		return x86_exit_mov_dr(&svm->x86);
 	case SVM_EXIT_EXCP_BASE + DB_VECTOR:
 		svm_inject_exception(svm, DB_VECTOR, false, 0);
 		return AXVCPU_RUN_REENTER;

@@ -8,12 +8,15 @@
  * ASIDs are handed out per CPU in generations: a vCPU takes a fresh ASID
  * when it moves to another CPU, when its VM's stage-2 mappings shrank, or
  * when the CPU's generation changed. Running out starts a new generation
- * and flushes every ASID on that CPU. QEMU's SVM has no flush-by-ASID, so
- * a new ASID is also how a single vCPU gets a clean TLB.
+ * and flushes every ASID on that CPU. A vCPU whose VM's mappings shrank
+ * keeps its ASID and has it flushed where the CPU can flush one ASID
+ * (CPUID Fn8000_000A EDX[6], APM vol. 2, 15.16.1); QEMU's SVM cannot, and
+ * there a new ASID is how a single vCPU gets a clean TLB.
  */
 #include <linux/gfp.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
+#include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
@@ -160,6 +163,24 @@ void svm_switch_vmcb(struct svm_vcpu *svm)
 }
 
 /**
+ * svm_vmcb_cached() - may this CPU still cache state of @svm's VMCB?
+ * @svm: the vCPU about to enter on this CPU
+ *
+ * True when this CPU's last VMRUN, since it enabled SVM and within its
+ * ASID generation, was of this VMCB: the condition for VMCB clean bits
+ * (APM vol. 2, 15.15.4: a VMCB run elsewhere since must be all dirty).
+ * Context: interrupts disabled, before svm_switch_vmcb().
+ */
+bool svm_vmcb_cached(const struct svm_vcpu *svm)
+{
+	const struct svm_cpu *sc = this_cpu_ptr(&svm_cpus);
+
+	return sc->last_vmcb == svm->vmcb &&
+	       svm->last_cpu == smp_processor_id() &&
+	       svm->asid_gen == sc->asid_gen;
+}
+
+/**
  * svm_forget_vmcb() - a freed VMCB is nobody's last
  * @vmcb: the VMCB about to be freed
  *
@@ -177,7 +198,7 @@ void svm_forget_vmcb(struct vmcb *vmcb)
 /**
  * svm_assign_asid() - make sure @svm has an ASID with no stale TLB entries
  * @svm: the vCPU about to enter on this CPU
- * @force_new: take a new ASID even if the current one is still valid
+ * @force_new: the VM's mappings shrank: the ASID's TLB entries must go
  *
  * Sets the VMCB's ASID and TLB control for this entry.
  * Context: interrupts disabled.
@@ -188,9 +209,14 @@ void svm_assign_asid(struct svm_vcpu *svm, bool force_new)
 	int cpu = smp_processor_id();
 
 	svm->vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
-	if (!force_new && svm->last_cpu == cpu &&
-	    svm->asid_gen == sc->asid_gen)
-		return;
+	if (svm->last_cpu == cpu && svm->asid_gen == sc->asid_gen) {
+		if (!force_new)
+			return;
+		if (boot_cpu_has(X86_FEATURE_FLUSHBYASID)) {
+			svm->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ASID;
+			return;
+		}
+	}
 	if (sc->next_asid > svm_max_asid) {
 		sc->asid_gen++;
 		sc->next_asid = 1;

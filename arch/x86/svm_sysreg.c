@@ -32,7 +32,7 @@ static const u64 svm_sysreg_id_table[] = {
 
 /*
  * The debug registers are emulated, never loaded into the hardware
- * (svm_exit_dr()): any value is safe, and the guest's MOV to DRn stores
+ * (x86_exit_mov_dr()): any value is safe, and the guest's MOV to DRn stores
  * any value too.
  */
 static u64 *svm_dr_field(struct svm_vcpu *svm, u64 id)
@@ -41,9 +41,9 @@ static u64 *svm_dr_field(struct svm_vcpu *svm, u64 id)
 	case DR_ID(0): case DR_ID(1): case DR_ID(2): case DR_ID(3):
 		return &svm->x86.dr[id & 3];
 	case DR_ID(6):
-		return &svm->dr6;
+		return &svm->x86.dr6;
 	case DR_ID(7):
-		return &svm->dr7;
+		return &svm->x86.dr7;
 	}
 	return NULL;
 }

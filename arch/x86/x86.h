@@ -85,6 +85,10 @@ struct x86_exception {
  * @pkru: the guest's PKRU (not in @gfpu)
  * @host_pkru: the VMM thread's PKRU during a RUN
  * @dr: guest DR0..DR3 (accesses are intercepted and emulated)
+ * @dr6: guest DR6 (emulated, never loaded)
+ * @dr7: guest DR7 (emulated, never loaded)
+ * @insn_regs: x86_read_insn()'s view of the registers, here so that an
+ *	exit allocates nothing
  * @vcpu: the core vCPU
  */
 struct x86_vcpu {
@@ -104,22 +108,52 @@ struct x86_vcpu {
 	u32 host_pkru;
 	u64 tsc_aux;
 	u64 dr[4];
+	u64 dr6;
+	u64 dr7;
+	struct axvcpu_x86_regs insn_regs;
 	struct axvcpu_vcpu *vcpu;
 };
 
+/* The vendor's state x86_insn_exit.c reads and writes through its ops. */
+enum x86_ctl {
+	X86_CTL_CR0,
+	X86_CTL_CR3,
+	X86_CTL_CR4,	/* set: the vendor drops the guest's TLB too */
+	X86_CTL_TPR,	/* CR8 */
+	X86_CTL_EFER,	/* as the guest sees it; set keeps the vendor's bits */
+	X86_CTL_PAT,
+	X86_CTL_CPL,	/* read only */
+};
+
 /**
- * struct x86_vendor_ops - the small questions the shared layer asks a vendor
- * @get_rip: guest RIP
- * @set_rip: set guest RIP
- * @get_regs: fill the register file (all but gprs, which x86.c does)
- * @cpl: guest current privilege level
+ * struct x86_vendor_ops - what the shared exit handling asks a vendor
+ * @get_regs: the guest's register file (for instruction fetch and decode)
+ * @rip: the guest's RIP
+ * @next_rip: the RIP after the intercepted instruction as the CPU gave
+ *	it (SVM's next-RIP save, VMX's instruction length), 0 when unknown
+ * @complete: the intercepted instruction is done: RIP becomes @next_rip
+ *	and the interrupt shadow of a preceding STI or MOV SS ends
+ * @inject_exception: raise @vector in the guest at the next entry
+ * @get_ctl: read one enum x86_ctl value
+ * @set_ctl: write one (validated by the caller)
+ * @fault_insn: the bytes of the instruction that caused a stage-2 fault
+ *	as the CPU fetched them (SVM decode assists); NULL or -ENOENT: read
+ *	from guest memory
  */
 struct x86_vendor_ops {
-	u64 (*get_rip)(struct x86_vcpu *xv);
-	void (*set_rip)(struct x86_vcpu *xv, u64 rip);
 	void (*get_regs)(struct x86_vcpu *xv, struct axvcpu_x86_regs *regs);
-	int (*cpl)(struct x86_vcpu *xv);
+	u64 (*rip)(struct x86_vcpu *xv);
+	u64 (*next_rip)(struct x86_vcpu *xv);
+	void (*complete)(struct x86_vcpu *xv, u64 next_rip);
+	void (*inject_exception)(struct x86_vcpu *xv, unsigned int vector,
+				 bool has_error, u32 error);
+	u64 (*get_ctl)(struct x86_vcpu *xv, enum x86_ctl ctl);
+	void (*set_ctl)(struct x86_vcpu *xv, enum x86_ctl ctl, u64 value);
+	int (*fault_insn)(struct x86_vcpu *xv, u8 *bytes, unsigned int *len);
 };
+
+/* The running vendor's ops, set once when the backend is probed. */
+extern const struct x86_vendor_ops *x86_vendor;
 
 /* Guest execution mode, for decoding. */
 enum x86_cpu_mode {
@@ -279,14 +313,42 @@ void x86_fpu_run_end(struct x86_vcpu *xv);
 void x86_fpu_enter_guest(struct x86_vcpu *xv);
 void x86_fpu_leave_guest(struct x86_vcpu *xv);
 
-/* x86_npt.c: the stage-2 tables in AMD NPT format (host page-table format) */
-struct x86_npt;
-struct x86_npt *x86_npt_alloc(void);
-void x86_npt_free(struct x86_npt *npt);
-int x86_npt_map(struct x86_npt *npt, u64 gpa, phys_addr_t hpa, bool readonly);
-void x86_npt_unmap(struct x86_npt *npt, u64 gpa);
-phys_addr_t x86_npt_root(const struct x86_npt *npt);
-unsigned int x86_npt_levels(void);
+/* x86_insn_exit.c: intercepted instructions, completed alike on both vendors */
+int x86_read_insn(struct x86_vcpu *xv, u8 *bytes, unsigned int *len,
+		  enum x86_cpu_mode *mode);
+unsigned int x86_insn_len(struct x86_vcpu *xv, unsigned int opcode_len);
+void x86_skip(struct x86_vcpu *xv, unsigned int len);
+int x86_skip_insn(struct x86_vcpu *xv, unsigned int opcode_len);
+int x86_exit_rdwrmsr(struct x86_vcpu *xv, struct axvcpu_run *run, bool write);
+int x86_exit_mov_dr(struct x86_vcpu *xv);
+int x86_exit_write_cr4(struct x86_vcpu *xv);
+int x86_exit_write_cr8(struct x86_vcpu *xv);
+int x86_exit_xsetbv(struct x86_vcpu *xv);
+int x86_exit_stage2_fault(struct x86_vcpu *xv, struct axvcpu_run *run,
+			  u64 gpa, u32 access, bool present, bool data);
+
+/**
+ * struct x86_s2_format - a vendor's stage-2 entries (x86_stage2.c)
+ * @table: the entry that links a next-level table at @pa
+ * @leaf: a leaf for the page(s) at @pa, without write permission if
+ *	@readonly (the walker adds bit 7 above level 1)
+ * @present: does the entry map or link anything?
+ */
+struct x86_s2_format {
+	u64 (*table)(phys_addr_t pa);
+	u64 (*leaf)(phys_addr_t pa, bool readonly);
+	bool (*present)(u64 e);
+};
+
+/* x86_stage2.c: the stage-2 tree both vendors walk the same way */
+struct x86_stage2;
+struct x86_stage2 *x86_stage2_alloc(const struct x86_s2_format *fmt,
+				    unsigned int levels);
+void x86_stage2_free(struct x86_stage2 *s2);
+int x86_stage2_map(struct x86_stage2 *s2, u64 gpa, phys_addr_t hpa,
+		   unsigned int level, bool readonly);
+void x86_stage2_unmap(struct x86_stage2 *s2, u64 gpa);
+phys_addr_t x86_stage2_root(const struct x86_stage2 *s2);
 
 /* The SVM backend (svm.c) */
 const struct axvcpu_arch_ops *svm_probe(void);

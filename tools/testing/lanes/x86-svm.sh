@@ -17,7 +17,8 @@
 #   EMULATOR   qemu (the default) or bochs: the kernel and initramfs on an
 #              ISO (isolinux) that Bochs boots, BOCHS_CPU its CPU model,
 #              one CPU (AXVCPU_BOCHS_CPUS), QEMU_MEM its memory
-#   SVM_ASSISTS nrips: the module's load line must report next-RIP saving
+#   SVM_ASSISTS the hardware assists the module's load line must report,
+#              comma-separated: nrips decode clean flushbyasid pausefilter
 #
 # Builds axvcpu.ko against the kernel's tree (/usr/src/linux-headers-$KVER,
 # or the built tree) and the kselftests (static), packs a busybox initramfs
@@ -40,7 +41,7 @@ fi
 KERNEL=${KERNEL:-debian}
 KDEBUG=${KDEBUG:-}
 # qemu, or bochs (BOCHS_CPU: a CPU model of Bochs's, e.g. zambezi);
-# SVM_ASSISTS=nrips: the module must report next-RIP saving at load
+# SVM_ASSISTS: assists the module must report at load (see above)
 EMULATOR=${EMULATOR:-qemu}
 BOCHS_CPU=${BOCHS_CPU:-zambezi}
 # make fuzz: the fuzzer's own bound, plus the boot and the end of the run
@@ -115,6 +116,12 @@ else
 fi
 
 build_module "$KDIR"
+if [ "$MODE" = bench ]; then
+	# axvcpu_bench's floor: a bare VMRUN loop (selftests/axvcpu/bare)
+	run_logged "$W/build-bare.log" make -C "$KDIR" \
+		M="$W/src/tools/testing/selftests/axvcpu/bare" modules ||
+		lane_abort "bare loop module build failed (log: $W/build-bare.log)"
+fi
 build_tests
 # the Linux guest of axvcpu-run (vmm_linux_x86_test): Debian's own kernel,
 # untouched, whatever kernel this lane boots
@@ -159,6 +166,9 @@ kvm_modules() {
 ROOT=$W/root
 initramfs_skeleton "$ROOT"
 cp "$W/src/axvcpu.ko" "$ROOT/lib/axvcpu/axvcpu.ko"
+if [ "$MODE" = bench ]; then
+	cp "$W/src/tools/testing/selftests/axvcpu/bare/axvcpu_svm_bare.ko" "$ROOT/lib/axvcpu/"
+fi
 KVM_MODULES=
 mods=$(kvm_modules kvm_amd) || lane_abort "cannot find kvm_amd and its dependencies for $KVER"
 mapfile -t mods < <(awk '!seen[$0]++' <<<"$mods")
@@ -233,9 +243,18 @@ if splat_scan "$SERIAL" >"$W/splats"; then
 fi
 kdebug_check "$SERIAL" "$KDEBUG"
 # a lane for SVM's hardware assists: the module must have seen them
-if [ "${SVM_ASSISTS:-}" = nrips ] &&
-   ! tr -d '\r' <"$SERIAL" | grep -q 'next-RIP save yes'; then
-	lane_fail "the module did not report next-RIP saving: $(tr -d '\r' <"$SERIAL" | grep -o 'axvcpu: AMD SVM.*' | head -n 1)"
-fi
+for assist in ${SVM_ASSISTS:+${SVM_ASSISTS//,/ }}; do
+	case $assist in
+	nrips) said='next-RIP save yes' ;;
+	decode) said='decode assists yes' ;;
+	clean) said='clean bits yes' ;;
+	flushbyasid) said='flush-by-ASID yes' ;;
+	pausefilter) said='pause filter yes' ;;
+	*) lane_fail "SVM_ASSISTS: unknown assist $assist"; continue ;;
+	esac
+	if ! tr -d '\r' <"$SERIAL" | grep -q "$said"; then
+		lane_fail "the module did not report '$said': $(tr -d '\r' <"$SERIAL" | grep -o 'axvcpu: AMD SVM.*' | head -n 1)"
+	fi
+done
 say "full serial log: $SERIAL"
 lane_end "$PASSED" "$FAILED" "$SKIPPED"

@@ -15,6 +15,9 @@
  *     MADV_NOHUGEPAGE (4 KiB pages only);
  *   - kernel memory per vCPU (MemFree and Slab before and after creating
  *     and setting up -c vCPUs);
+ *   - on SVM, the floor of an in-kernel exit: a bare VMRUN -> #VMEXIT
+ *     loop of CPUID exits (axvcpu_svm_bare.ko beside axvcpu.ko, loaded once
+ *     per round), and axvcpu's in-kernel exit as a multiple of it;
  *   - the same round trips on /dev/kvm when it can be had (Debian's modules
  *     from $AXVCPU_KVM_DIR, loaded for the whole run), interleaved with
  *     axvcpu's in four rounds on the same pinned CPU, and the ratio
@@ -45,6 +48,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -185,6 +189,69 @@ static void measure(round_trip_fn fn, void *ctx, const char *who,
 			exit(1);
 		}
 	}
+}
+
+/* ---- the bare VMRUN loop (SVM): axvcpu_svm_bare.ko ---- */
+
+#define BARE_MODULE	"axvcpu_svm_bare"
+/* on SVM: main() sets it */
+static bool bare_loop;
+static double bare_us[ROUNDS];
+static int bare_n;
+static char bare_why[512];
+
+/*
+ * Load the module (its init runs the loop on this CPU, the bench's), read
+ * its median and unload it. No axvcpu or KVM VM may exist meanwhile: the
+ * module takes SVM itself.
+ */
+static void bare_block(void)
+{
+	const char *ko_env = getenv("AXVCPU_KO");
+	char dir[200], ko[256], buf[32];
+	long ps = -1;
+	FILE *f;
+	int fd;
+
+	if (bare_why[0])
+		return;
+	snprintf(dir, sizeof(dir), "%s", ko_env ? ko_env : "/lib/axvcpu/axvcpu.ko");
+	snprintf(ko, sizeof(ko), "%s/" BARE_MODULE ".ko", dirname(dir));
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(bare_why, sizeof(bare_why), "%s: %s", ko,
+			 axv_errno_name(errno));
+		return;
+	}
+	progress("bare", "VMRUN loop");
+	if (syscall(SYS_finit_module, fd, "chunks=200", 0)) {
+		snprintf(bare_why, sizeof(bare_why), "loading %s: %s", ko,
+			 axv_errno_name(errno));
+		close(fd);
+		return;
+	}
+	close(fd);
+	f = fopen("/sys/module/" BARE_MODULE "/parameters/median_ps", "r");
+	if (f && fgets(buf, sizeof(buf), f))
+		ps = strtol(buf, NULL, 10);
+	if (f)
+		fclose(f);
+	if (syscall(SYS_delete_module, BARE_MODULE, O_NONBLOCK))
+		snprintf(bare_why, sizeof(bare_why), "unloading: %s",
+			 axv_errno_name(errno));
+	if (ps <= 0 && !bare_why[0])
+		snprintf(bare_why, sizeof(bare_why), "no median_ps");
+	if (ps > 0)
+		bare_us[bare_n++] = ps / 1e6;
+}
+
+/* The median of the rounds' medians; 0 when none was measured. */
+static double bare_median(void)
+{
+	if (!bare_n)
+		return 0;
+	qsort(bare_us, bare_n, sizeof(bare_us[0]), cmp_double);
+	return bare_us[bare_n / 2];
 }
 
 #if defined(__x86_64__) || defined(__riscv)
@@ -537,6 +604,8 @@ static void bench_round_trips(struct stats *axv, struct stats *kvm_s,
 							       sizeof(kvm_s[rt].note));
 			}
 		}
+		if (bare_loop)
+			bare_block();
 	}
 	for (rt = 0; rt < NR_RT; rt++) {
 		summarize(ta[rt], n[rt], &axv[rt]);
@@ -877,6 +946,7 @@ int main(int argc, char **argv)
 		kvm_fd = open_kvm(why, sizeof(why));
 		have_kvm = kvm_fd >= 0;
 		nrips = cpu_has_nrips();
+		bare_loop = info.arch == AXVCPU_ARCH_X86_SVM;
 		bench_round_trips(axv, kvm, kvm_fd);
 		if (have_kvm)
 			close(kvm_fd);
@@ -940,6 +1010,20 @@ int main(int argc, char **argv)
 	print_in_kernel_exit("axvcpu", axv);
 	if (have_kvm)
 		print_in_kernel_exit("KVM", kvm);
+	if (bare_loop) {
+		double bare = bare_median();
+
+		if (bare > 0) {
+			printf("  %-7s %10.2f us  (bare VMRUN -> #VMEXIT loop of CPUID exits, median of %d loads)\n",
+			       "bare", bare, bare_n);
+			if (axv[RT_CPUID].valid && axv[RT_IO].valid)
+				printf("  axvcpu / bare %.2f (goal <= 1.3)\n",
+				       (axv[RT_CPUID].median_us -
+					axv[RT_IO].median_us) / CPUID_LOOP / bare);
+		} else {
+			printf("  %-7s n/a (%s)\n", "bare", bare_why);
+		}
+	}
 	printf("\nmemory region, transparent huge pages [%s]:\n  %s\n",
 	       thp_mode, region_line[REGION_THP]);
 	printf("memory region, MADV_NOHUGEPAGE (4 KiB pages):\n  %s\n",

@@ -3,9 +3,11 @@
  * exits_x86_test: every exit an x86 guest can produce, with the payload
  * and completion rules of Documentation/api.rst: port I/O, VMMCALL, HLT,
  * MMIO loads and stores decoded, MSRs, nested page faults, triple fault,
- * refused guest state, string I/O, real mode, injected interrupts and
- * CPUID without an exit.
+ * refused guest state, string I/O, real mode, injected interrupts,
+ * CPUID without an exit and PAUSE spins.
  */
+#include <errno.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -328,6 +330,37 @@ X86_GUEST(cpuid_guest, ".code32",
 	"mov %ebx, %eax\n\t"
 	"out %eax, $0x52\n\t"
 	"hlt\n\t");
+
+/*
+ * ---- PAUSE spins (pause filtering) ----
+ * vCPU 0 counts PAUSE rounds at SPIN_COUNT until vCPU 1, on the same CPU,
+ * sets SPIN_FLAG after a while of work (a lock holder): where the CPU
+ * filters PAUSE (Bochs's zambezi), every 3000th PAUSE is an exit in which
+ * vCPU 0 yields to vCPU 1 if it was preempted in RUN; elsewhere PAUSE runs
+ * in the guest.
+ */
+#define SPIN_COUNT	(X86_DATA_GPA + 0x100)
+#define SPIN_FLAG	(X86_DATA_GPA + 0x104)
+#define SPIN_ROUNDS	20000	/* vCPU 1 starts after this many */
+/* vCPU 1's rounds before it sets the flag: long enough to be preempted */
+#define SIBLING_WORK	5000000
+
+X86_GUEST(spin_guest, ".code32",
+	"1: pause\n\t"
+	"incl " __stringify(SPIN_COUNT) "\n\t"
+	"cmpl $1, " __stringify(SPIN_FLAG) "\n\t"
+	"jne 1b\n\t"
+	"mov " __stringify(SPIN_COUNT) ", %eax\n\t"
+	"out %eax, $0x60\n\t"
+	"hlt\n\t"
+	"spin_sibling:\n\t"
+	"mov $" __stringify(SIBLING_WORK) ", %ecx\n\t"
+	"2: dec %ecx\n\t"
+	"jnz 2b\n\t"
+	"movl $1, " __stringify(SPIN_FLAG) "\n\t"
+	"out %al, $0x61\n\t"
+	"hlt\n\t");
+X86_GUEST_LABEL(spin_sibling);
 
 FIXTURE(exits)
 {
@@ -838,6 +871,69 @@ TEST_F(exits, cpuid_no_exit)
 	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_IO_WRITE);
 	ASSERT_RUN_FIELD(vcpu, "io.port", 0x52, vcpu->run->io.port);
 	ASSERT_NE(0, vcpu->run->io.data) TH_LOG("CPUID.0:EBX (vendor) is 0");
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
+}
+
+struct spin_sibling_ctx {
+	struct axv_vm *vm;
+	volatile __u32 *count;
+	volatile __u32 *flag;
+	int reason;		/* vCPU 1's exit, or -errno */
+	__u32 port;
+};
+
+/* vCPU 1, on the spinner's CPU: starts once vCPU 0 spins, sets the flag. */
+static void *spin_sibling_thread(void *arg)
+{
+	struct spin_sibling_ctx *ctx = arg;
+	struct axv_vcpu *v;
+	int i;
+
+	for (i = 0; i < 60000 && *ctx->count < SPIN_ROUNDS; i++)
+		usleep(1000);
+	v = x86_vcpu_ready(ctx->vm, 1, 0,
+			   X86_GUEST_GPA(spin_guest, spin_sibling));
+	if (axv_run(v) == 0) {
+		ctx->reason = v->run->exit_reason;
+		ctx->port = v->run->io.port;
+	} else {
+		ctx->reason = -errno;
+	}
+	/* vCPU 0 must end whatever happened here */
+	*ctx->flag = 1;
+	axv_vcpu_close(v);
+	return NULL;
+}
+
+/*
+ * A guest spinning with PAUSE on a flag its sibling sets, both vCPUs on
+ * one CPU: where PAUSE is filtered the spinner exits and yields
+ * (axvcpu_vcpu_on_spin()); PAUSE must still complete and the sibling run.
+ */
+TEST_F(exits, pause_spin_yields_to_sibling)
+{
+	struct spin_sibling_ctx ctx = { .reason = -1 };
+	struct axv_vcpu *vcpu;
+	pthread_t thread;
+	__u8 *mem;
+
+	GUEST(spin_guest);
+	vcpu = self->vcpu;
+	mem = self->vm.mem[0].hva;
+	ctx.vm = &self->vm;
+	ctx.count = (volatile __u32 *)(mem + SPIN_COUNT);
+	ctx.flag = (volatile __u32 *)(mem + SPIN_FLAG);
+	/* created after BIND: the thread shares vCPU 0's CPU */
+	ASSERT_EQ(0, pthread_create(&thread, NULL, spin_sibling_thread, &ctx));
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_IO_WRITE);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	ASSERT_RUN_FIELD(vcpu, "io.port", 0x60, vcpu->run->io.port);
+	ASSERT_LE(SPIN_ROUNDS, vcpu->run->io.data)
+		TH_LOG("vCPU 0 saw the flag after %llu rounds",
+		       (unsigned long long)vcpu->run->io.data);
+	ASSERT_EQ(AXVCPU_EXIT_IO_WRITE, ctx.reason)
+		TH_LOG("vCPU 1 ended with %d", ctx.reason);
+	ASSERT_EQ(0x61, ctx.port);
 	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
 }
 

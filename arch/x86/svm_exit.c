@@ -24,20 +24,6 @@
 #define IOIO_IN			BIT(0)
 #define IOIO_STR		BIT(2)
 
-/*
- * The host's machine check handler, for a #MC taken in guest mode (the
- * exception intercept makes it an exit): as if it had arrived in user
- * space, the way KVM hands it over.
- */
-static void svm_machine_check(void)
-{
-#ifdef CONFIG_X86_MCE
-	struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
-
-	do_machine_check(&regs);
-#endif
-}
-
 void svm_inject_exception(struct svm_vcpu *svm, unsigned int vector,
 			  bool has_error, u32 error)
 {
@@ -307,7 +293,7 @@ int svm_handle_exit(struct svm_vcpu *svm, struct axvcpu_run *run)
 		return AXVCPU_RUN_REENTER;
 	case SVM_EXIT_EXCP_BASE + MC_VECTOR:
 		/* A machine check of the host, taken while the guest ran. */
-		svm_machine_check();
+		x86_machine_check();
 		return AXVCPU_RUN_REENTER;
 	case SVM_EXIT_XSETBV:
 		return x86_exit_xsetbv(&svm->x86);

@@ -314,6 +314,7 @@ void x86_fpu_enter_guest(struct x86_vcpu *xv);
 void x86_fpu_leave_guest(struct x86_vcpu *xv);
 
 /* x86_insn_exit.c: intercepted instructions, completed alike on both vendors */
+void x86_machine_check(void);
 int x86_read_insn(struct x86_vcpu *xv, u8 *bytes, unsigned int *len,
 		  enum x86_cpu_mode *mode);
 unsigned int x86_insn_len(struct x86_vcpu *xv, unsigned int opcode_len);

@@ -7,12 +7,28 @@
  * questions in struct x86_vendor_ops (Jailhouse's vcpu.c has the same
  * split).
  */
+#include <asm/mce.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 #include "x86.h"
 
 const struct x86_vendor_ops *x86_vendor;
+
+/**
+ * x86_machine_check() - hand a #MC taken in guest mode to the host
+ *
+ * The exception intercept made it an exit: the host's handler runs as if
+ * the machine check had arrived in user space, the way KVM hands it over.
+ */
+void x86_machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
+
+	do_machine_check(&regs);
+#endif
+}
 
 static void x86_gp(struct x86_vcpu *xv)
 {

@@ -17,6 +17,7 @@
 #   EMULATOR   qemu (the default) or bochs: the kernel and initramfs on an
 #              ISO (isolinux) that Bochs boots, BOCHS_CPU its CPU model,
 #              one CPU (AXVCPU_BOCHS_CPUS), QEMU_MEM its memory
+#   BACKEND    svm or vmx: the backend the module must report at load
 #   SVM_ASSISTS the hardware assists the module's load line must report,
 #              comma-separated: nrips decode clean flushbyasid pausefilter
 #
@@ -43,6 +44,9 @@ KDEBUG=${KDEBUG:-}
 # qemu, or bochs (BOCHS_CPU: a CPU model of Bochs's, e.g. zambezi);
 # SVM_ASSISTS: assists the module must report at load (see above)
 EMULATOR=${EMULATOR:-qemu}
+# KERNEL_ARGS: more for the guest kernel's command line
+# KVM's vendor module the initramfs carries: kvm_amd, or kvm_intel (VMX)
+KVM_VENDOR=${KVM_VENDOR:-kvm_amd}
 BOCHS_CPU=${BOCHS_CPU:-zambezi}
 # make fuzz: the fuzzer's own bound, plus the boot and the end of the run
 if [ "$MODE" = fuzz ]; then
@@ -58,7 +62,7 @@ fi
 
 # The kernel: KDIR to build against, IMAGE to boot, KMOD_DIR where its
 # modules are (modinfo -k KVER, or the files of the built kernel).
-APPEND='console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0'
+APPEND="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0${KERNEL_ARGS:+ $KERNEL_ARGS}"
 if [ "$KERNEL" = debian ]; then
 	KVER=$(debian_kver amd64) ||
 		lane_abort "no Debian amd64 kernel with matching headers (/usr/src/linux-headers-*-amd64 + /boot/vmlinuz-*)"
@@ -170,7 +174,7 @@ if [ "$MODE" = bench ]; then
 	cp "$W/src/tools/testing/selftests/axvcpu/bare/axvcpu_svm_bare.ko" "$ROOT/lib/axvcpu/"
 fi
 KVM_MODULES=
-mods=$(kvm_modules kvm_amd) || lane_abort "cannot find kvm_amd and its dependencies for $KVER"
+mods=$(kvm_modules "$KVM_VENDOR") || lane_abort "cannot find $KVM_VENDOR and its dependencies for $KVER"
 mapfile -t mods < <(awk '!seen[$0]++' <<<"$mods")
 for m in "${mods[@]}"; do
 	f=$(kmod_file "$m") || lane_abort "no file for module $m of $KVER"
@@ -243,6 +247,15 @@ if splat_scan "$SERIAL" >"$W/splats"; then
 fi
 kdebug_check "$SERIAL" "$KDEBUG"
 # a lane for SVM's hardware assists: the module must have seen them
+# BACKEND: the backend the module's load line must name (svm, vmx)
+case ${BACKEND:-} in
+svm) said='axvcpu: AMD SVM with nested paging' ;;
+vmx) said='axvcpu: Intel VMX with EPT' ;;
+*) said= ;;
+esac
+if [ -n "$said" ] && ! tr -d '\r' <"$SERIAL" | grep -q "$said"; then
+	lane_fail "the module did not load its ${BACKEND} backend (no '$said' line)"
+fi
 for assist in ${SVM_ASSISTS:+${SVM_ASSISTS//,/ }}; do
 	case $assist in
 	nrips) said='next-RIP save yes' ;;

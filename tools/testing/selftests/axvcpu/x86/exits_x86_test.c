@@ -725,22 +725,33 @@ TEST_F(exits, system_down)
 /* CR0.NW=1 with CR0.CD=0 is an illegal VMCB state: VMEXIT_INVALID. */
 TEST_F(exits, fail_entry_then_fix)
 {
-	struct axvcpu_regs regs;
+	bool svm = self->info.arch == AXVCPU_ARCH_X86_SVM;
+	struct axvcpu_regs regs, good;
 	struct axv_vcpu *vcpu;
 
 	AXV_REQUIRE_X86(&self->info);
-	if (self->info.arch != AXVCPU_ARCH_X86_SVM)
-		SKIP(return, "CR0.NW without CR0.CD is only refused by SVM's VMRUN");
 	GUEST(simple_guest);
 	vcpu = self->vcpu;
 
-	axv_get_regs(vcpu, &regs);
-	regs.x86.cr0 |= X86_CR0_NW;
-	regs.x86.cr0 &= ~X86_CR0_CD;
+	/*
+	 * A state each vendor's entry refuses and SET_REGS takes: CR0.NW
+	 * without CR0.CD (SVM's VMRUN, APM vol. 2, 15.5.1); a DS limit whose
+	 * bits 11:0 are not all set with G set (VMX, SDM vol. 3C, 26.3.1.2).
+	 * hardware_entry_failure_reason: VMEXIT_INVALID (-1), or the VMX exit
+	 * reason "invalid guest state" (33) with its entry-failure bit 31.
+	 */
+	axv_get_regs(vcpu, &good);
+	regs = good;
+	if (svm) {
+		regs.x86.cr0 |= X86_CR0_NW;
+		regs.x86.cr0 &= ~X86_CR0_CD;
+	} else {
+		regs.x86.ds.limit = 0x1000;
+	}
 	axv_set_regs(vcpu, &regs);
 	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_FAIL_ENTRY);
 	ASSERT_RUN_FIELD(vcpu, "fail_entry.hardware_entry_failure_reason",
-			 0xffffffffffffffffULL,
+			 svm ? 0xffffffffffffffffULL : 0x80000021ULL,
 			 vcpu->run->fail_entry.hardware_entry_failure_reason);
 	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
 	/* refused twice, the same way */
@@ -749,8 +760,7 @@ TEST_F(exits, fail_entry_then_fix)
 
 	axv_get_regs(vcpu, &regs);
 	ASSERT_EQ(X86_CODE_GPA, regs.x86.rip) TH_LOG("the guest moved");
-	regs.x86.cr0 &= ~X86_CR0_NW;
-	axv_set_regs(vcpu, &regs);
+	axv_set_regs(vcpu, &good);
 	ASSERT_RUN_IO_WRITE(vcpu, 0x10, 1, 0x66);
 	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
 }

@@ -24,13 +24,6 @@
 #define SVM_DR7_INIT		0x400ULL
 
 /* SVM packed segment attributes (APM vol. 2, 15.5.1) */
-#define SEG_CODE32	0xc9b	/* G, D, P, S, type 11 (exec/read, accessed) */
-#define SEG_DATA32	0xc93	/* G, B, P, S, type 3 (read/write, accessed) */
-#define SEG_CODE16	0x09b	/* P, S, type 11 */
-#define SEG_DATA16	0x093	/* P, S, type 3 */
-#define SEG_LDT		0x082
-#define SEG_TSS32	0x089	/* P, type 9 (available 32-bit TSS) */
-#define SEG_TSS_BUSY	0x002	/* the busy bit of a TSS type */
 
 static void *svm_iopm;
 static void *svm_msrpm;
@@ -64,15 +57,6 @@ static void svm_msrpm_allow(u32 msr)
 		return;
 	}
 	pm[base + off / 4] &= ~(3 << ((off % 4) * 2));
-}
-
-static void svm_seg(struct vmcb_seg *s, u16 sel, u16 attr, u32 limit,
-		    u64 base)
-{
-	s->selector = sel;
-	s->attrib = attr;
-	s->limit = limit;
-	s->base = base;
 }
 
 static void svm_init_control(struct svm_vcpu *svm)
@@ -128,49 +112,7 @@ static void svm_init_control(struct svm_vcpu *svm)
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 }
 
-/* The vCPU's state after SETUP, documented in Documentation/api.rst. */
-static void svm_init_save(struct svm_vcpu *svm, u32 mode, u64 entry)
-{
-	struct vmcb_save_area *s = &svm->vmcb->save;
-	u16 sel;
-
-	memset(s, 0, sizeof(*s));
-	if (mode == AXVCPU_X86_MODE_REAL) {
-		sel = entry >> 4;
-		svm_seg(&s->cs, sel, SEG_CODE16, 0xffff, (u64)sel << 4);
-		svm_seg(&s->ds, 0, SEG_DATA16, 0xffff, 0);
-		s->cr0 = X86_CR0_ET | X86_CR0_NE;
-		s->rip = entry & 0xf;
-	} else {
-		svm_seg(&s->cs, 0x08, SEG_CODE32, 0xffffffff, 0);
-		svm_seg(&s->ds, 0x10, SEG_DATA32, 0xffffffff, 0);
-		s->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
-		s->rip = entry;
-	}
-	s->es = s->ds;
-	s->ss = s->ds;
-	s->fs = s->ds;
-	s->gs = s->ds;
-	svm_seg(&s->gdtr, 0, 0, 0xffff, 0);
-	svm_seg(&s->idtr, 0, 0, 0xffff, 0);
-	svm_seg(&s->ldtr, 0, SEG_LDT, 0xffff, 0);
-	/*
-	 * A 32-bit TSS, kept with the available type in the VMCB as
-	 * svm_vcpu_set_regs() keeps it (GET_REGS shows it busy): QEMU's TCG
-	 * aborts the whole emulated machine on a busy one when an interrupt
-	 * in ring 3 or virtual-8086 mode switches stacks.
-	 */
-	svm_seg(&s->tr, 0, SEG_TSS32, 0xffff, 0);
-	s->efer = EFER_SVME;
-	s->rflags = X86_EFLAGS_FIXED;
-	s->dr6 = SVM_DR6_INIT;
-	s->dr7 = SVM_DR7_INIT;
-	s->g_pat = SVM_GPAT_DEFAULT;
-	svm->x86.dr6 = SVM_DR6_INIT;
-	svm->x86.dr7 = SVM_DR7_INIT;
-	memset(svm->x86.dr, 0, sizeof(svm->x86.dr));
-	memset(svm->x86.gprs, 0, sizeof(svm->x86.gprs));
-}
+static void svm_init_save(struct svm_vcpu *svm, u32 mode, u64 entry);
 
 static int svm_vcpu_create(struct axvcpu_vcpu *vcpu)
 {
@@ -204,33 +146,6 @@ static void svm_vcpu_destroy(struct axvcpu_vcpu *vcpu)
 	x86_cpuid_free(&svm->x86);
 	kfree(svm);
 	vcpu->arch = NULL;
-}
-
-static int svm_vcpu_check_setup(const struct axvcpu_setup *setup)
-{
-	const u64 *pad = setup->arch.pad;
-	unsigned int i;
-
-	/* arch.x86 overlays pad[0]; the rest must be zero. */
-	if (setup->arch.x86.pad)
-		return -EINVAL;
-	for (i = 1; i < ARRAY_SIZE(setup->arch.pad); i++)
-		if (pad[i])
-			return -EINVAL;
-	switch (setup->arch.x86.mode) {
-	case AXVCPU_X86_MODE_FLAT32:
-		return setup->entry > U32_MAX ? -EINVAL : 0;
-	case AXVCPU_X86_MODE_REAL:
-		return setup->entry >= SZ_1M ? -EINVAL : 0;
-	default:
-		return -EINVAL;
-	}
-}
-
-static int svm_vcpu_set_entry(struct axvcpu_vcpu *vcpu, u64 entry)
-{
-	/* Applied with the mode by svm_vcpu_setup(). */
-	return 0;
 }
 
 static int svm_vcpu_set_ept_root(struct axvcpu_vcpu *vcpu)
@@ -280,7 +195,7 @@ static void svm_entry_refused(struct svm_vcpu *svm, u32 int_ctl, int took)
 /*
  * One guest entry and exit. The guest's FPU state is the task's from the
  * first entry of the RUN (x86_fpu_run_begin()) to its end
- * (svm_vcpu_run_end()); preemption is off from the vCPU's load to its
+ * (x86_vcpu_run_end()); preemption is off from the vCPU's load to its
  * put, interrupts from the ASID and interrupt checks to the exit.
  */
 static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
@@ -355,12 +270,6 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	return ret;
 }
 
-/* The end of RUN: the VMM thread's own FPU state back. */
-static void svm_vcpu_run_end(struct axvcpu_vcpu *vcpu)
-{
-	x86_fpu_run_end(&to_svm(vcpu)->x86);
-}
-
 static void svm_vcpu_complete(struct axvcpu_vcpu *vcpu,
 			      const struct axvcpu_run *run, bool fault)
 {
@@ -374,21 +283,6 @@ static void svm_vcpu_complete(struct axvcpu_vcpu *vcpu,
 		return;
 	}
 	x86_complete(&svm->x86, run);
-}
-
-static int svm_vcpu_set_gpr(struct axvcpu_vcpu *vcpu, u32 reg, u64 value)
-{
-	return x86_set_gpr(&to_svm(vcpu)->x86, reg, value);
-}
-
-static int svm_vcpu_get_gpr(struct axvcpu_vcpu *vcpu, u32 reg, u64 *value)
-{
-	return x86_get_gpr(&to_svm(vcpu)->x86, reg, value);
-}
-
-static void svm_vcpu_set_return_value(struct axvcpu_vcpu *vcpu, u64 value)
-{
-	to_svm(vcpu)->x86.gprs[X86_RAX] = value;
 }
 
 static void svm_seg_out(struct axvcpu_x86_segment *d, const struct vmcb_seg *s)
@@ -428,7 +322,7 @@ void svm_get_x86_regs(struct svm_vcpu *svm, struct axvcpu_x86_regs *regs)
 	svm_seg_out(&regs->tr, &s->tr);
 	/* a TSS in TR reads back busy, whatever svm_vcpu_set_regs() kept */
 	if ((regs->tr.attrib & 0x5) == 0x1)
-		regs->tr.attrib |= SEG_TSS_BUSY;
+		regs->tr.attrib |= X86_ATTR_TSS_BUSY;
 	svm_seg_out(&regs->ldtr, &s->ldtr);
 	regs->gdt.base = s->gdtr.base;
 	regs->gdt.limit = s->gdtr.limit;
@@ -449,19 +343,12 @@ static void svm_vcpu_get_regs(struct axvcpu_vcpu *vcpu,
 	svm_get_x86_regs(to_svm(vcpu), &regs->x86);
 }
 
-static int svm_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
-			     const struct axvcpu_regs *regs)
+/* The register file into the VMCB (checked by the caller). */
+static void svm_load_regs(struct svm_vcpu *svm,
+			  const struct axvcpu_x86_regs *r)
 {
-	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb_save_area *s = &svm->vmcb->save;
-	const struct axvcpu_x86_regs *r = &regs->x86;
 
-	if (memchr_inv(r->reserved, 0, sizeof(r->reserved)) || r->gdt.pad ||
-	    r->idt.pad || !x86_segs_valid(r) || !x86_efer_valid(r->efer) ||
-	    r->cr8 > V_TPR_MASK ||
-	    !x86_long_mode_state_ok(r->efer, r->cr0, r->cr4) ||
-	    !x86_tr_valid(r->tr.attrib, r->efer))
-		return -EINVAL;
 	memcpy(svm->x86.gprs, r->gprs, sizeof(svm->x86.gprs));
 	s->rip = r->rip;
 	s->rflags = r->rflags;
@@ -478,7 +365,7 @@ static int svm_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
 	 * machine on an interrupt that switches stacks with a busy one: it
 	 * is kept clear (GET_REGS shows it set again).
 	 */
-	s->tr.attrib &= ~SEG_TSS_BUSY;
+	s->tr.attrib &= ~X86_ATTR_TSS_BUSY;
 	svm_seg_in(&s->ldtr, &r->ldtr);
 	s->gdtr.base = r->gdt.base;
 	s->gdtr.limit = r->gdt.limit;
@@ -503,40 +390,39 @@ static int svm_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
 	svm->x86.nmi_after_iret = false;
 	svm_set_iret_intercept(svm, false);
 	svm->unchecked = true;
+}
+
+static int svm_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
+			     const struct axvcpu_regs *regs)
+{
+	const struct axvcpu_x86_regs *r = &regs->x86;
+
+	if (memchr_inv(r->reserved, 0, sizeof(r->reserved)) || r->gdt.pad ||
+	    r->idt.pad || !x86_segs_valid(r) || !x86_efer_valid(r->efer) ||
+	    r->cr8 > V_TPR_MASK ||
+	    !x86_long_mode_state_ok(r->efer, r->cr0, r->cr4) ||
+	    !x86_tr_valid(r->tr.attrib, r->efer))
+		return -EINVAL;
+	svm_load_regs(to_svm(vcpu), r);
 	return 0;
 }
 
-static int svm_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu, u32 vector)
+/* The vCPU's state after SETUP, documented in Documentation/api.rst. */
+static void svm_init_save(struct svm_vcpu *svm, u32 mode, u64 entry)
 {
-	return x86_inject_interrupt(&to_svm(vcpu)->x86, vector);
-}
+	struct vmcb_save_area *s = &svm->vmcb->save;
+	struct axvcpu_x86_regs r;
 
-static void svm_vcpu_get_fpu(struct axvcpu_vcpu *vcpu, void *buf)
-{
-	x86_fpu_get(&to_svm(vcpu)->x86, buf);
-}
-
-static int svm_vcpu_set_fpu(struct axvcpu_vcpu *vcpu, const void *buf)
-{
-	return x86_fpu_set(&to_svm(vcpu)->x86, buf);
-}
-
-static int svm_vcpu_set_cpuid(struct axvcpu_vcpu *vcpu,
-			      const struct axvcpu_cpuid_entry *e, u32 n)
-{
-	return x86_set_cpuid(&to_svm(vcpu)->x86, e, n);
-}
-
-static int svm_vcpu_inject_nmi(struct axvcpu_vcpu *vcpu)
-{
-	set_bit(0, &to_svm(vcpu)->x86.nmi_pending);
-	return 0;
-}
-
-static int svm_vcpu_inject_exception(struct axvcpu_vcpu *vcpu,
-				     const struct axvcpu_exception *exc)
-{
-	return x86_queue_exception(&to_svm(vcpu)->x86, exc);
+	memset(s, 0, sizeof(*s));
+	/* TR's busy bit stays clear in the VMCB: svm_load_regs() says why */
+	x86_reset_regs(&r, mode, entry);
+	svm_load_regs(svm, &r);
+	s->dr6 = SVM_DR6_INIT;
+	s->dr7 = SVM_DR7_INIT;
+	s->g_pat = SVM_GPAT_DEFAULT;
+	svm->x86.dr6 = SVM_DR6_INIT;
+	svm->x86.dr7 = SVM_DR7_INIT;
+	memset(svm->x86.dr, 0, sizeof(svm->x86.dr));
 }
 
 static bool svm_vcpu_has_interrupt(struct axvcpu_vcpu *vcpu)
@@ -568,31 +454,31 @@ static struct axvcpu_arch_ops svm_ops = {
 	.unmap_page = svm_unmap_page,
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_destroy = svm_vcpu_destroy,
-	.vcpu_check_setup = svm_vcpu_check_setup,
-	.vcpu_set_entry = svm_vcpu_set_entry,
+	.vcpu_check_setup = x86_vcpu_check_setup,
+	.vcpu_set_entry = x86_vcpu_set_entry,
 	.vcpu_set_ept_root = svm_vcpu_set_ept_root,
 	.vcpu_setup = svm_vcpu_setup,
 	.vcpu_bind = svm_vcpu_bind,
 	.vcpu_unbind = svm_vcpu_unbind,
 	.vcpu_run = svm_vcpu_run,
-	.vcpu_run_end = svm_vcpu_run_end,
+	.vcpu_run_end = x86_vcpu_run_end,
 	.vcpu_complete = svm_vcpu_complete,
-	.vcpu_set_gpr = svm_vcpu_set_gpr,
-	.vcpu_get_gpr = svm_vcpu_get_gpr,
-	.vcpu_set_return_value = svm_vcpu_set_return_value,
+	.vcpu_set_gpr = x86_vcpu_set_gpr,
+	.vcpu_get_gpr = x86_vcpu_get_gpr,
+	.vcpu_set_return_value = x86_vcpu_set_return_value,
 	.vcpu_get_regs = svm_vcpu_get_regs,
 	.vcpu_set_regs = svm_vcpu_set_regs,
-	.vcpu_inject_interrupt = svm_vcpu_inject_interrupt,
-	.vcpu_inject_nmi = svm_vcpu_inject_nmi,
-	.vcpu_inject_exception = svm_vcpu_inject_exception,
+	.vcpu_inject_interrupt = x86_vcpu_inject_interrupt,
+	.vcpu_inject_nmi = x86_vcpu_inject_nmi,
+	.vcpu_inject_exception = x86_vcpu_inject_exception,
 	.vcpu_get_sysreg = svm_get_sysreg,
 	.vcpu_set_sysreg = svm_set_sysreg,
 	.get_supported_cpuid = x86_get_supported_cpuid,
-	.vcpu_set_cpuid = svm_vcpu_set_cpuid,
+	.vcpu_set_cpuid = x86_vcpu_set_cpuid,
 	.vcpu_get_events = svm_get_events,
 	.vcpu_set_events = svm_set_events,
-	.vcpu_get_fpu = svm_vcpu_get_fpu,
-	.vcpu_set_fpu = svm_vcpu_set_fpu,
+	.vcpu_get_fpu = x86_vcpu_get_fpu,
+	.vcpu_set_fpu = x86_vcpu_set_fpu,
 	.vcpu_has_interrupt = svm_vcpu_has_interrupt,
 };
 

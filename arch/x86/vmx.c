@@ -58,12 +58,6 @@ static void vmx_pass_msr(u32 msr)
 #define VMX_DR6_INIT	0xffff0ff0ULL
 #define VMX_DR7_INIT	0x400ULL
 #define VMX_PAT_INIT	0x0007040600070406ULL
-#define SEG_CODE32	0xc9b
-#define SEG_DATA32	0xc93
-#define SEG_CODE16	0x09b
-#define SEG_DATA16	0x093
-#define SEG_LDT		0x082
-#define SEG_TSS32_BUSY	0x08b
 
 /* ---- the ABI's packed attributes and VMX access rights (24.4.1) ---- */
 
@@ -257,45 +251,13 @@ static void vmx_invept(u64 eptp)
 
 /* ---- vCPUs ---- */
 
-static void vmx_seg(struct axvcpu_x86_segment *s, u16 sel, u16 attr,
-		    u32 limit, u64 base)
-{
-	s->selector = sel;
-	s->attrib = attr;
-	s->limit = limit;
-	s->base = base;
-}
-
 /* The vCPU's state after SETUP, documented in Documentation/api.rst. */
 static void vmx_init_state(struct vmx_vcpu *vmx, u32 mode, u64 entry)
 {
-	struct axvcpu_x86_regs *r = &vmx->st;
 	unsigned int i;
-	u16 sel;
 
-	memset(r, 0, sizeof(*r));
-	if (mode == AXVCPU_X86_MODE_REAL) {
-		sel = entry >> 4;
-		vmx_seg(&r->cs, sel, SEG_CODE16, 0xffff, (u64)sel << 4);
-		vmx_seg(&r->ds, 0, SEG_DATA16, 0xffff, 0);
-		r->cr0 = X86_CR0_ET | X86_CR0_NE;
-		r->rip = entry & 0xf;
-	} else {
-		vmx_seg(&r->cs, 0x08, SEG_CODE32, 0xffffffff, 0);
-		vmx_seg(&r->ds, 0x10, SEG_DATA32, 0xffffffff, 0);
-		r->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
-		r->rip = entry;
-	}
-	r->es = r->ds;
-	r->ss = r->ds;
-	r->fs = r->ds;
-	r->gs = r->ds;
-	r->gdt.limit = 0xffff;
-	r->idt.limit = 0xffff;
-	vmx_seg(&r->ldtr, 0, SEG_LDT, 0xffff, 0);
-	/* VM entry checks TR for a busy TSS (26.3.1.2) */
-	vmx_seg(&r->tr, 0, SEG_TSS32_BUSY, 0xffff, 0);
-	r->rflags = X86_EFLAGS_FIXED;
+	/* VM entry wants TR busy (26.3.1.2), as x86_reset_regs() has it */
+	x86_reset_regs(&vmx->st, mode, entry);
 	vmx->pat = VMX_PAT_INIT;
 	vmx->sysenter_cs = 0;
 	vmx->sysenter_esp = 0;
@@ -361,31 +323,6 @@ static void vmx_vcpu_destroy(struct axvcpu_vcpu *vcpu)
 	x86_cpuid_free(&vmx->x86);
 	kfree(vmx);
 	vcpu->arch = NULL;
-}
-
-static int vmx_vcpu_check_setup(const struct axvcpu_setup *setup)
-{
-	const u64 *pad = setup->arch.pad;
-	unsigned int i;
-
-	if (setup->arch.x86.pad)
-		return -EINVAL;
-	for (i = 1; i < ARRAY_SIZE(setup->arch.pad); i++)
-		if (pad[i])
-			return -EINVAL;
-	switch (setup->arch.x86.mode) {
-	case AXVCPU_X86_MODE_FLAT32:
-		return setup->entry > U32_MAX ? -EINVAL : 0;
-	case AXVCPU_X86_MODE_REAL:
-		return setup->entry >= SZ_1M ? -EINVAL : 0;
-	default:
-		return -EINVAL;
-	}
-}
-
-static int vmx_vcpu_set_entry(struct axvcpu_vcpu *vcpu, u64 entry)
-{
-	return 0;
 }
 
 static int vmx_vcpu_set_ept_root(struct axvcpu_vcpu *vcpu)
@@ -1091,11 +1028,6 @@ static int vmx_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	return ret;
 }
 
-static void vmx_vcpu_run_end(struct axvcpu_vcpu *vcpu)
-{
-	x86_fpu_run_end(&to_vmx(vcpu)->x86);
-}
-
 static void vmx_vcpu_complete(struct axvcpu_vcpu *vcpu,
 			      const struct axvcpu_run *run, bool fault)
 {
@@ -1108,21 +1040,6 @@ static void vmx_vcpu_complete(struct axvcpu_vcpu *vcpu,
 		return;
 	}
 	x86_complete(&vmx->x86, run);
-}
-
-static int vmx_vcpu_set_gpr(struct axvcpu_vcpu *vcpu, u32 reg, u64 value)
-{
-	return x86_set_gpr(&to_vmx(vcpu)->x86, reg, value);
-}
-
-static int vmx_vcpu_get_gpr(struct axvcpu_vcpu *vcpu, u32 reg, u64 *value)
-{
-	return x86_get_gpr(&to_vmx(vcpu)->x86, reg, value);
-}
-
-static void vmx_vcpu_set_return_value(struct axvcpu_vcpu *vcpu, u64 value)
-{
-	to_vmx(vcpu)->x86.gprs[X86_RAX] = value;
 }
 
 static void vmx_vcpu_get_regs(struct axvcpu_vcpu *vcpu,
@@ -1151,45 +1068,12 @@ static int vmx_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
 	return 0;
 }
 
-static int vmx_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu, u32 vector)
-{
-	return x86_inject_interrupt(&to_vmx(vcpu)->x86, vector);
-}
-
-static int vmx_vcpu_inject_nmi(struct axvcpu_vcpu *vcpu)
-{
-	set_bit(0, &to_vmx(vcpu)->x86.nmi_pending);
-	return 0;
-}
-
-static int vmx_vcpu_inject_exception(struct axvcpu_vcpu *vcpu,
-				     const struct axvcpu_exception *exc)
-{
-	return x86_queue_exception(&to_vmx(vcpu)->x86, exc);
-}
-
 static bool vmx_vcpu_has_interrupt(struct axvcpu_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
 	return x86_has_interrupt(&vmx->x86) ||
 	       test_bit(0, &vmx->x86.nmi_pending);
-}
-
-static void vmx_vcpu_get_fpu(struct axvcpu_vcpu *vcpu, void *buf)
-{
-	x86_fpu_get(&to_vmx(vcpu)->x86, buf);
-}
-
-static int vmx_vcpu_set_fpu(struct axvcpu_vcpu *vcpu, const void *buf)
-{
-	return x86_fpu_set(&to_vmx(vcpu)->x86, buf);
-}
-
-static int vmx_vcpu_set_cpuid(struct axvcpu_vcpu *vcpu,
-			      const struct axvcpu_cpuid_entry *e, u32 nent)
-{
-	return x86_set_cpuid(&to_vmx(vcpu)->x86, e, nent);
 }
 
 static struct axvcpu_arch_ops vmx_ops = {
@@ -1212,27 +1096,27 @@ static struct axvcpu_arch_ops vmx_ops = {
 	.unmap_page = vmx_unmap_page,
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_destroy = vmx_vcpu_destroy,
-	.vcpu_check_setup = vmx_vcpu_check_setup,
-	.vcpu_set_entry = vmx_vcpu_set_entry,
+	.vcpu_check_setup = x86_vcpu_check_setup,
+	.vcpu_set_entry = x86_vcpu_set_entry,
 	.vcpu_set_ept_root = vmx_vcpu_set_ept_root,
 	.vcpu_setup = vmx_vcpu_setup,
 	.vcpu_bind = vmx_vcpu_bind,
 	.vcpu_unbind = vmx_vcpu_unbind,
 	.vcpu_run = vmx_vcpu_run,
-	.vcpu_run_end = vmx_vcpu_run_end,
+	.vcpu_run_end = x86_vcpu_run_end,
 	.vcpu_complete = vmx_vcpu_complete,
-	.vcpu_set_gpr = vmx_vcpu_set_gpr,
-	.vcpu_get_gpr = vmx_vcpu_get_gpr,
-	.vcpu_set_return_value = vmx_vcpu_set_return_value,
+	.vcpu_set_gpr = x86_vcpu_set_gpr,
+	.vcpu_get_gpr = x86_vcpu_get_gpr,
+	.vcpu_set_return_value = x86_vcpu_set_return_value,
 	.vcpu_get_regs = vmx_vcpu_get_regs,
 	.vcpu_set_regs = vmx_vcpu_set_regs,
-	.vcpu_inject_interrupt = vmx_vcpu_inject_interrupt,
-	.vcpu_inject_nmi = vmx_vcpu_inject_nmi,
-	.vcpu_inject_exception = vmx_vcpu_inject_exception,
+	.vcpu_inject_interrupt = x86_vcpu_inject_interrupt,
+	.vcpu_inject_nmi = x86_vcpu_inject_nmi,
+	.vcpu_inject_exception = x86_vcpu_inject_exception,
 	.get_supported_cpuid = x86_get_supported_cpuid,
-	.vcpu_set_cpuid = vmx_vcpu_set_cpuid,
-	.vcpu_get_fpu = vmx_vcpu_get_fpu,
-	.vcpu_set_fpu = vmx_vcpu_set_fpu,
+	.vcpu_set_cpuid = x86_vcpu_set_cpuid,
+	.vcpu_get_fpu = x86_vcpu_get_fpu,
+	.vcpu_set_fpu = x86_vcpu_set_fpu,
 	.vcpu_has_interrupt = vmx_vcpu_has_interrupt,
 };
 

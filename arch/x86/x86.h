@@ -313,6 +313,32 @@ void x86_fpu_run_end(struct x86_vcpu *xv);
 void x86_fpu_enter_guest(struct x86_vcpu *xv);
 void x86_fpu_leave_guest(struct x86_vcpu *xv);
 
+/* the ABI's packed segment attributes (struct axvcpu_x86_segment.attrib) */
+#define X86_ATTR_CODE32		0xc9b	/* G, D, P, S, type 11 (exec/read, accessed) */
+#define X86_ATTR_DATA32		0xc93	/* G, B, P, S, type 3 (read/write, accessed) */
+#define X86_ATTR_CODE16		0x09b	/* P, S, type 11 */
+#define X86_ATTR_DATA16		0x093	/* P, S, type 3 */
+#define X86_ATTR_LDT		0x082	/* P, type 2 */
+#define X86_ATTR_TSS32_BUSY	0x08b	/* P, type 11 (busy 32-bit TSS) */
+#define X86_ATTR_TSS_BUSY	0x002	/* the busy bit of a TSS type */
+
+/* x86_vcpu_ops.c: the ops both vendors' tables share */
+void x86_reset_regs(struct axvcpu_x86_regs *r, u32 mode, u64 entry);
+int x86_vcpu_check_setup(const struct axvcpu_setup *setup);
+int x86_vcpu_set_entry(struct axvcpu_vcpu *vcpu, u64 entry);
+void x86_vcpu_run_end(struct axvcpu_vcpu *vcpu);
+int x86_vcpu_set_gpr(struct axvcpu_vcpu *vcpu, u32 reg, u64 value);
+int x86_vcpu_get_gpr(struct axvcpu_vcpu *vcpu, u32 reg, u64 *value);
+void x86_vcpu_set_return_value(struct axvcpu_vcpu *vcpu, u64 value);
+int x86_vcpu_inject_interrupt(struct axvcpu_vcpu *vcpu, u32 vector);
+int x86_vcpu_inject_nmi(struct axvcpu_vcpu *vcpu);
+int x86_vcpu_inject_exception(struct axvcpu_vcpu *vcpu,
+			      const struct axvcpu_exception *exc);
+void x86_vcpu_get_fpu(struct axvcpu_vcpu *vcpu, void *buf);
+int x86_vcpu_set_fpu(struct axvcpu_vcpu *vcpu, const void *buf);
+int x86_vcpu_set_cpuid(struct axvcpu_vcpu *vcpu,
+		       const struct axvcpu_cpuid_entry *e, u32 n);
+
 /* x86_insn_exit.c: intercepted instructions, completed alike on both vendors */
 void x86_machine_check(void);
 int x86_read_insn(struct x86_vcpu *xv, u8 *bytes, unsigned int *len,

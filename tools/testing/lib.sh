@@ -116,7 +116,7 @@ riscv64-h       riscv64-h.sh QEMU_CPU=rv64 KERNEL=riscv64
 riscv64-noh     riscv64-h.sh QEMU_CPU=rv64,h=false KERNEL=riscv64 LANE_PROGRAMS=nohw_test
 riscv64-h-qemu72 riscv64-h.sh QEMU_CPU=rv64 KERNEL=riscv64 QEMU_RISCV=debian LANE_PROGRAMS=exits_riscv_test,guest_test,memory_test
 riscv64-h-nosstc riscv64-h.sh QEMU_CPU=rv64,sstc=false KERNEL=riscv64 LANE_PROGRAMS=exits_riscv_test,guest_test,run_test,vmm_linux_riscv_test
-x86-vmx-bochs   x86-svm.sh   EMULATOR=bochs BOCHS_CPU=corei7_skylake_x KVM_VENDOR=kvm_intel KERNEL=x86-bochs QEMU_MEM=1G KERNEL_ARGS=clearcpuid=avx512f BACKEND=vmx LANE_PROGRAMS=exits_x86_test,cpuid_x86_test,mmio_x86_test,memory_x86_test,host_insn_x86_test,api_test,vcpu_create_test
+x86-vmx-bochs   x86-svm.sh   EMULATOR=bochs BOCHS_CPU=corei7_skylake_x KVM_VENDOR=kvm_intel KERNEL=x86-bochs QEMU_MEM=1G KERNEL_ARGS=clearcpuid=avx512f BACKEND=vmx LANE_PROGRAMS=exits_x86_test,cpuid_x86_test,mmio_x86_test,memory_x86_test,host_insn_x86_test,api_test,vcpu_create_test,guest_test
 x86-svm-bochs   x86-svm.sh   EMULATOR=bochs BOCHS_CPU=zambezi KERNEL=x86-bochs QEMU_MEM=1G BACKEND=svm SVM_ASSISTS=nrips,flushbyasid,pausefilter LANE_PROGRAMS=exits_x86_test,host_insn_x86_test,cpuid_x86_test,mmio_x86_test,memory_x86_test
 '
 DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt x86-svm-bochs x86-vmx-bochs riscv64-h riscv64-noh riscv64-h-qemu72 riscv64-h-nosstc"

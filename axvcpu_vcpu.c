@@ -562,7 +562,7 @@ static int axvcpu_vcpu_fpu(struct axvcpu_vcpu *vcpu, bool set,
 	if (copy_from_user(&f, uarg, sizeof(f)))
 		return -EFAULT;
 	if (f.flags || f.pad || memchr_inv(f.reserved, 0, sizeof(f.reserved)) ||
-	    !axvcpu_ops->vcpu_get_fpu)
+	    !axvcpu_ops->vcpu_get_fpu || !size)
 		return -EINVAL;
 	if (set && (f.arch != axvcpu_ops->arch || f.size != size))
 		return -EINVAL;

@@ -471,8 +471,8 @@ static struct axvcpu_arch_ops svm_ops = {
 	.vcpu_inject_interrupt = x86_vcpu_inject_interrupt,
 	.vcpu_inject_nmi = x86_vcpu_inject_nmi,
 	.vcpu_inject_exception = x86_vcpu_inject_exception,
-	.vcpu_get_sysreg = svm_get_sysreg,
-	.vcpu_set_sysreg = svm_set_sysreg,
+	.vcpu_get_sysreg = x86_vcpu_get_sysreg,
+	.vcpu_set_sysreg = x86_vcpu_set_sysreg,
 	.get_supported_cpuid = x86_get_supported_cpuid,
 	.vcpu_set_cpuid = x86_vcpu_set_cpuid,
 	.vcpu_get_events = svm_get_events,
@@ -549,8 +549,7 @@ const struct axvcpu_arch_ops *svm_probe(void)
 	for (i = 0; i < ARRAY_SIZE(svm_passthrough_msrs); i++)
 		svm_msrpm_allow(svm_passthrough_msrs[i]);
 
-	x86_fpu_init();
-	svm_ops.sysreg_ids = svm_sysreg_ids(&svm_ops.nr_sysreg_ids);
+	svm_ops.sysreg_ids = x86_sysreg_ids(&svm_ops.nr_sysreg_ids);
 	svm_ops.fpu_state_size = x86_fpu_state_size();
 	svm_ops.block_orders = svm_npt_block_orders();
 	x86_vendor = &svm_vendor_ops;

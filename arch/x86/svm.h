@@ -141,10 +141,6 @@ void svm_untake_event(struct svm_vcpu *svm, int took);
 void svm_get_events(struct axvcpu_vcpu *vcpu, struct axvcpu_events *ev);
 int svm_set_events(struct axvcpu_vcpu *vcpu, const struct axvcpu_events *ev);
 
-/* svm_sysreg.c */
-int svm_get_sysreg(struct axvcpu_vcpu *vcpu, u64 id, u64 *value);
-int svm_set_sysreg(struct axvcpu_vcpu *vcpu, u64 id, u64 value);
-const u64 *svm_sysreg_ids(unsigned int *nr);
 void svm_get_x86_regs(struct svm_vcpu *svm, struct axvcpu_x86_regs *regs);
 
 static inline void clgi(void)

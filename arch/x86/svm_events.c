@@ -5,9 +5,8 @@
  * vol. 2, 15.20 and 15.21), the NMI blocking SVM leaves to software, and
  * AXVCPU_GET_EVENTS / AXVCPU_SET_EVENTS, which save and restore all of it.
  */
-#include <linux/bitmap.h>
+#include <linux/bitops.h>
 #include <linux/errno.h>
-#include <linux/string.h>
 #include <asm/processor-flags.h>
 #include <asm/traps.h>
 #include "svm.h"
@@ -138,16 +137,9 @@ void svm_get_events(struct axvcpu_vcpu *vcpu, struct axvcpu_events *ev)
 	struct axvcpu_x86_events *e = &ev->x86;
 	struct x86_vcpu *xv = &svm->x86;
 
+	x86_events_get_queued(xv, e);
 	e->interrupt_shadow = !!(c->int_state & SVM_INTERRUPT_SHADOW_MASK);
-	e->nmi_pending = test_bit(0, &xv->nmi_pending);
 	e->nmi_masked = xv->nmi_masked;
-	if (xv->exception.pending) {
-		e->exception_pending = 1;
-		e->exception_vector = xv->exception.vector;
-		e->exception_has_error_code = xv->exception.has_error;
-		e->exception_error_code = xv->exception.error;
-		e->exception_fault_addr = xv->exception.cr2;
-	}
 	if (c->event_inj & SVM_EVTINJ_VALID) {
 		/* SVM's EVENTINJ types are the AXVCPU_X86_EVENT_* values. */
 		e->injected_valid = 1;
@@ -159,55 +151,8 @@ void svm_get_events(struct axvcpu_vcpu *vcpu, struct axvcpu_events *ev)
 		if (e->injected_has_error_code)
 			e->injected_error_code = c->event_inj_err;
 	}
-	bitmap_to_arr64(e->pending_irqs, xv->pending_irqs, 256);
 	if (c->int_ctl & V_IRQ_MASK)
 		e->pending_irqs[c->int_vector / 64] |= BIT_ULL(c->int_vector % 64);
-}
-
-/* An event in flight the hardware can deliver (the SDM's rules of 26.2.1.3). */
-static bool svm_injected_valid(const struct axvcpu_x86_events *e)
-{
-	if (!e->injected_valid)
-		return !e->injected_type && !e->injected_vector &&
-		       !e->injected_has_error_code && !e->injected_error_code;
-	if (e->injected_has_error_code > 1 ||
-	    (!e->injected_has_error_code && e->injected_error_code))
-		return false;
-	switch (e->injected_type) {
-	case AXVCPU_X86_EVENT_INTR:
-	case AXVCPU_X86_EVENT_SOFT_INTR:
-		return !e->injected_has_error_code;
-	case AXVCPU_X86_EVENT_NMI:
-		return e->injected_vector == X86_TRAP_NMI &&
-		       !e->injected_has_error_code;
-	case AXVCPU_X86_EVENT_EXCEPTION:
-		return x86_exception_valid(e->injected_vector,
-					   e->injected_has_error_code,
-					   e->injected_error_code, 0);
-	}
-	return false;
-}
-
-static bool svm_events_valid(const struct axvcpu_x86_events *e)
-{
-	if (e->interrupt_shadow > 1 || e->nmi_pending > 1 ||
-	    e->nmi_masked > 1 || e->exception_pending > 1 ||
-	    e->exception_has_error_code > 1 || e->injected_valid > 1 ||
-	    memchr_inv(e->pad, 0, sizeof(e->pad)) ||
-	    memchr_inv(e->reserved, 0, sizeof(e->reserved)) ||
-	    (u32)e->pending_irqs[0])	/* vectors 0-31 are not interrupts */
-		return false;
-	if (e->exception_pending) {
-		if (!x86_exception_valid(e->exception_vector,
-					 e->exception_has_error_code,
-					 e->exception_error_code,
-					 e->exception_fault_addr))
-			return false;
-	} else if (e->exception_vector || e->exception_has_error_code ||
-		   e->exception_error_code || e->exception_fault_addr) {
-		return false;
-	}
-	return svm_injected_valid(e);
 }
 
 /**
@@ -228,23 +173,14 @@ int svm_set_events(struct axvcpu_vcpu *vcpu, const struct axvcpu_events *ev)
 	const struct axvcpu_x86_events *e = &ev->x86;
 	struct x86_vcpu *xv = &svm->x86;
 
-	if (!svm_events_valid(e))
+	if (!x86_events_valid(e))
 		return -EINVAL;
+	x86_events_set_queued(xv, e);
 	c->int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
 	if (e->interrupt_shadow)
 		c->int_state |= SVM_INTERRUPT_SHADOW_MASK;
-	if (e->nmi_pending)
-		set_bit(0, &xv->nmi_pending);
-	else
-		clear_bit(0, &xv->nmi_pending);
 	xv->nmi_masked = e->nmi_masked;
-	xv->nmi_after_iret = false;
 	svm_set_iret_intercept(svm, e->nmi_masked);
-	xv->exception.pending = e->exception_pending;
-	xv->exception.vector = e->exception_vector;
-	xv->exception.has_error = e->exception_has_error_code;
-	xv->exception.error = e->exception_error_code;
-	xv->exception.cr2 = e->exception_fault_addr;
 	c->event_inj = 0;
 	c->event_inj_err = 0;
 	if (e->injected_valid) {
@@ -256,6 +192,5 @@ int svm_set_events(struct axvcpu_vcpu *vcpu, const struct axvcpu_events *ev)
 		}
 	}
 	c->int_ctl &= ~V_IRQ_MASK;
-	bitmap_from_arr64(xv->pending_irqs, e->pending_irqs, 256);
 	return 0;
 }

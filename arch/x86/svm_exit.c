@@ -123,6 +123,8 @@ static void svm_set_ctl(struct x86_vcpu *xv, enum x86_ctl ctl, u64 value)
 		break;
 	case X86_CTL_EFER:
 		vmcb->save.efer = value | EFER_SVME;
+		/* with LMA, VMRUN's checks may refuse the state: keep it */
+		svm->unchecked = true;
 		break;
 	case X86_CTL_PAT:
 		vmcb->save.g_pat = value;
@@ -130,6 +132,36 @@ static void svm_set_ctl(struct x86_vcpu *xv, enum x86_ctl ctl, u64 value)
 	case X86_CTL_CPL:
 		break;
 	}
+}
+
+/* The save-area fields VMLOAD/VMSAVE and VMRUN switch (APM vol. 2, B.2). */
+static u64 *svm_msr_slot(struct x86_vcpu *xv, u32 msr)
+{
+	struct vmcb_save_area *s = &xv_to_svm(xv)->vmcb->save;
+
+	switch (msr) {
+	case MSR_STAR:
+		return &s->star;
+	case MSR_LSTAR:
+		return &s->lstar;
+	case MSR_CSTAR:
+		return &s->cstar;
+	case MSR_SYSCALL_MASK:
+		return &s->sfmask;
+	case MSR_FS_BASE:
+		return &s->fs.base;
+	case MSR_GS_BASE:
+		return &s->gs.base;
+	case MSR_KERNEL_GS_BASE:
+		return &s->kernel_gs_base;
+	case MSR_IA32_SYSENTER_CS:
+		return &s->sysenter_cs;
+	case MSR_IA32_SYSENTER_ESP:
+		return &s->sysenter_esp;
+	case MSR_IA32_SYSENTER_EIP:
+		return &s->sysenter_eip;
+	}
+	return NULL;
 }
 
 /*
@@ -158,6 +190,7 @@ const struct x86_vendor_ops svm_vendor_ops = {
 	.inject_exception = svm_vendor_inject_exception,
 	.get_ctl = svm_get_ctl,
 	.set_ctl = svm_set_ctl,
+	.msr_slot = svm_msr_slot,
 	.fault_insn = svm_fault_insn,
 };
 

@@ -8,8 +8,10 @@
  * after each exit.
  */
 #include <linux/gfp.h>
+#include <linux/idr.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <asm/cpufeature.h>
 #include <asm/desc.h>
@@ -19,6 +21,7 @@
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/special_insns.h>
+#include <asm/tsc.h>
 #include <asm/tlbflush.h>
 #include <asm/traps.h>
 #include "vmx.h"
@@ -26,6 +29,29 @@
 
 struct vmx_caps vmx_caps;
 static unsigned long *vmx_msr_bitmap;
+
+/*
+ * VPIDs 1-65535, one a vCPU (0 is the host's: 28.1). A vCPU that finds
+ * none left runs without (its guest's TLB is then flushed at every entry
+ * and exit, 28.3.3.3). A VPID used before by a vCPU that is gone needs no
+ * INVVPID: with EPT every translation is also tagged with the EPT root
+ * (28.3.1), and a vCPU's first entry on a CPU invalidates its VM's root
+ * there (vmx_vcpu_run()).
+ */
+static DEFINE_IDA(vmx_vpids);
+
+/*
+ * An upper bound on one stay in guest mode, through the VMX-preemption
+ * timer (25.5.1): for emulators whose VM entry leaves host interrupts
+ * masked by a guest that runs with IF clear (Bochs 2.7: reliability.rst,
+ * "Emulator bugs the lanes work around"), where a signal would otherwise
+ * never end the RUN. Hardware needs none: 0, the default, leaves the
+ * timer off.
+ */
+static unsigned int vmx_tick_us;
+module_param(vmx_tick_us, uint, 0444);
+MODULE_PARM_DESC(vmx_tick_us,
+		 "VMX: exit guest mode at least every this many microseconds (0: off; for emulators)");
 
 /*
  * The syscall MSRs and KernelGSbase are not in the VMCS (SVM switches
@@ -93,6 +119,22 @@ static int vmx_adjust(u32 msr, u32 want, u32 need, u32 *out)
 	return 0;
 }
 
+/* The timer's count for vmx_tick_us: it counts TSC >> rate (A.6). */
+static int vmx_tick_setup(void)
+{
+	u64 misc, ticks;
+
+	if (!(vmx_caps.pin & PIN_BASED_VMX_PREEMPTION_TIMER) || !tsc_khz) {
+		pr_warn("axvcpu: vmx_tick_us: no VMX-preemption timer, ignored\n");
+		return 0;
+	}
+	rdmsrl(MSR_IA32_VMX_MISC, misc);
+	ticks = ((u64)vmx_tick_us * tsc_khz / 1000) >>
+		(misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK);
+	vmx_caps.tick = clamp_t(u64, ticks, 1, U32_MAX);
+	return 0;
+}
+
 static int vmx_read_caps(void)
 {
 	u64 basic, ept_vpid = 0;
@@ -108,9 +150,14 @@ static int vmx_read_caps(void)
 	ret = vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 				     MSR_IA32_VMX_PINBASED_CTLS,
 			 PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
+			 PIN_BASED_VIRTUAL_NMIS | PIN_BASED_VMX_PREEMPTION_TIMER,
+			 PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
 			 PIN_BASED_VIRTUAL_NMIS,
-			 PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
 			 &vmx_caps.pin);
+	if (!ret && vmx_tick_us)
+		ret = vmx_tick_setup();
+	if (!vmx_caps.tick)
+		vmx_caps.pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
 	ret = ret ?: vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 					    MSR_IA32_VMX_PROCBASED_CTLS,
 				CPU_BASED_HLT_EXITING |
@@ -292,6 +339,11 @@ static int vmx_vcpu_create(struct axvcpu_vcpu *vcpu)
 	}
 	vmx->vmcs->revision_id = vmx_caps.revision;
 	vmx->cpu = -1;
+	if (vmx_caps.vpid) {
+		int id = ida_alloc_range(&vmx_vpids, 1, 0xffff, GFP_KERNEL);
+
+		vmx->vpid = id > 0 ? id : 0;
+	}
 	vmx->x86.vcpu = vcpu;
 	vcpu->arch = vmx;
 	vmx_init_state(vmx, AXVCPU_X86_MODE_FLAT32, 0);
@@ -317,6 +369,8 @@ static void vmx_vcpu_destroy(struct axvcpu_vcpu *vcpu)
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
 	vmx_vmcs_drop(vmx);
+	if (vmx->vpid)
+		ida_free(&vmx_vpids, vmx->vpid);
 	free_page((unsigned long)vmx->vmcs);
 	free_page((unsigned long)vmx->msrs);
 	x86_fpu_free(&vmx->x86);
@@ -360,7 +414,8 @@ static void vmx_vmcs_setup(struct vmx_vcpu *vmx)
 
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, vmx_caps.pin);
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx_caps.proc);
-	vmcs_write(SECONDARY_VM_EXEC_CONTROL, vmx_caps.proc2);
+	vmcs_write(SECONDARY_VM_EXEC_CONTROL, vmx->vpid ? vmx_caps.proc2 :
+		   vmx_caps.proc2 & ~SECONDARY_EXEC_ENABLE_VPID);
 	vmcs_write(VM_EXIT_CONTROLS, vmx_caps.exit);
 	vmcs_write(VM_ENTRY_CONTROLS, vmx_caps.entry);
 	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_MC) | BIT(X86_TRAP_DB) |
@@ -386,7 +441,7 @@ static void vmx_vmcs_setup(struct vmx_vcpu *vmx)
 		vmcs_write(PLE_WINDOW, 4096);
 	}
 	vmcs_write(EPT_POINTER, vmx_eptp(vmx->x86.vcpu->vm));
-	if (vmx_caps.vpid)
+	if (vmx->vpid)
 		vmcs_write(VIRTUAL_PROCESSOR_ID, vmx->vpid);
 	/*
 	 * CR0.NE/ET and CR4.VMXE are the CPU's to keep (fixed bits, 24.8):
@@ -485,7 +540,6 @@ static void vmx_state_to_vmcs(struct vmx_vcpu *vmx)
 	vmcs_write(GUEST_IA32_PAT, vmx->pat);
 	vmcs_write(GUEST_DR7, VMX_DR7_INIT);
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
-	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, vmx->intr_state);
 	vmcs_write(GUEST_ACTIVITY_STATE, 0);
 	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmcs_write(GUEST_SYSENTER_CS, vmx->sysenter_cs);
@@ -526,92 +580,6 @@ static void vmx_vmcs_to_state(struct vmx_vcpu *vmx)
 	vmx->intr_state = vmcs_read(GUEST_INTERRUPTIBILITY_INFO) &
 			  (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS |
 			   GUEST_INTR_STATE_NMI);
-}
-
-/* ---- events ---- */
-
-#define INTR_TYPE(t)	((t) << 8)
-/* an interrupt shadow: STI or MOV SS blocking (24.4.2) */
-#define VMX_SHADOW	(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)
-
-static void vmx_queue_event(struct vmx_vcpu *vmx, u32 vector, u32 type,
-			    bool has_error, u32 error)
-{
-	vmx->event = vector | INTR_TYPE(type) | INTR_INFO_VALID_MASK |
-		     (has_error ? INTR_INFO_DELIVER_CODE_MASK : 0);
-	vmx->event_err = error;
-	vmx->event_len = 0;
-}
-
-static void vmx_inject_exception(struct vmx_vcpu *vmx, unsigned int vector,
-				 bool has_error, u32 error)
-{
-	/* real mode pushes no error code (26.2.1.3) */
-	if (!(vmx->st.cr0 & X86_CR0_PE))
-		has_error = false;
-	vmx_queue_event(vmx, vector, INTR_TYPE_HARD_EXCEPTION >> 8, has_error,
-			error);
-}
-
-/*
- * What the next entry delivers: an event an exit interrupted, else a
- * queued exception, an NMI, or an interrupt when the guest can take one;
- * an interrupt it cannot take yet asks for an interrupt-window exit.
- */
-static void vmx_pick_event(struct vmx_vcpu *vmx)
-{
-	struct x86_vcpu *xv = &vmx->x86;
-	struct x86_exception *e = &xv->exception;
-	u32 proc = vmx_caps.proc;
-	int vector;
-
-	if (!(vmx->event & INTR_INFO_VALID_MASK)) {
-		if (e->pending) {
-			vmx_inject_exception(vmx, e->vector, e->has_error,
-					     e->error);
-			if (e->vector == X86_TRAP_PF)
-				vmx->st.cr2 = e->cr2;
-			e->pending = false;
-		} else if (test_bit(0, &xv->nmi_pending) && vmx->intr_state &&
-			   (vmx_caps.pin & PIN_BASED_VIRTUAL_NMIS)) {
-			/* blocked (an NMI handler, a shadow): when it ends */
-			proc |= CPU_BASED_NMI_WINDOW_EXITING;
-		} else if (test_bit(0, &xv->nmi_pending) && !vmx->intr_state &&
-			   test_and_clear_bit(0, &xv->nmi_pending)) {
-			vmx_queue_event(vmx, X86_TRAP_NMI,
-					INTR_TYPE_NMI_INTR >> 8, false, 0);
-		} else if (x86_has_interrupt(xv)) {
-			if ((vmx->st.rflags & X86_EFLAGS_IF) &&
-			    !(vmx->intr_state & VMX_SHADOW)) {
-				vector = x86_next_interrupt(xv);
-				if (vector >= 0)
-					vmx_queue_event(vmx, vector,
-							INTR_TYPE_EXT_INTR >> 8,
-							false, 0);
-			} else {
-				proc |= CPU_BASED_INTR_WINDOW_EXITING;
-			}
-		}
-	}
-	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, proc);
-	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, vmx->event);
-	vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vmx->event_err);
-	vmcs_write(VM_ENTRY_INSTRUCTION_LEN, vmx->event_len);
-}
-
-/* An event whose delivery an exit interrupted goes again (27.2.4). */
-static void vmx_requeue_event(struct vmx_vcpu *vmx)
-{
-	u32 info = vmcs_read(IDT_VECTORING_INFO_FIELD);
-
-	vmx->event = 0;
-	if (!(info & VECTORING_INFO_VALID_MASK))
-		return;
-	vmx->event = info & ~INTR_INFO_RESVD_BITS_MASK;
-	vmx->event_err = vmcs_read(IDT_VECTORING_ERROR_CODE);
-	/* a software interrupt or exception is delivered after its INTn */
-	if ((info & INTR_INFO_INTR_TYPE_MASK) >= INTR_TYPE_SOFT_INTR)
-		vmx->event_len = vmx->exit_insn_len;
 }
 
 /* ---- what x86_insn_exit.c asks of VMX ---- */
@@ -709,6 +677,30 @@ static void vmx_set_ctl(struct x86_vcpu *xv, enum x86_ctl ctl, u64 value)
 	}
 }
 
+/* The MSRs in the VMCS's guest area, or switched by the MSR areas. */
+static u64 *vmx_msr_slot(struct x86_vcpu *xv, u32 msr)
+{
+	struct vmx_vcpu *vmx = xv_to_vmx(xv);
+	unsigned int i;
+
+	switch (msr) {
+	case MSR_FS_BASE:
+		return &vmx->st.fs.base;
+	case MSR_GS_BASE:
+		return &vmx->st.gs.base;
+	case MSR_IA32_SYSENTER_CS:
+		return &vmx->sysenter_cs;
+	case MSR_IA32_SYSENTER_ESP:
+		return &vmx->sysenter_esp;
+	case MSR_IA32_SYSENTER_EIP:
+		return &vmx->sysenter_eip;
+	}
+	for (i = 0; i < VMX_NR_SWITCHED; i++)
+		if (vmx_switched_msrs[i] == msr)
+			return &vmx->msrs[i].value;
+	return NULL;
+}
+
 static const struct x86_vendor_ops vmx_vendor_ops = {
 	.get_regs = vmx_vendor_get_regs,
 	.rip = vmx_rip,
@@ -717,6 +709,7 @@ static const struct x86_vendor_ops vmx_vendor_ops = {
 	.inject_exception = vmx_vendor_inject_exception,
 	.get_ctl = vmx_get_ctl,
 	.set_ctl = vmx_set_ctl,
+	.msr_slot = vmx_msr_slot,
 };
 
 /* ---- exits (appendix C) ---- */
@@ -795,6 +788,16 @@ static int vmx_exit_exception(struct vmx_vcpu *vmx)
 
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return AXVCPU_RUN_REENTER;	/* taken by the host: vmx_vcpu_run() */
+	if (vector == X86_TRAP_DB) {
+		/* DR6's B0-B3 and BS as the #DB would have set them (27.2.1) */
+		vmx->x86.dr6 = (vmx->x86.dr6 & ~(u64)(DR_TRAP_BITS | DR_STEP)) |
+			       (vmx->exit_qual & (DR_TRAP_BITS | DR_STEP));
+		if ((info & INTR_INFO_INTR_TYPE_MASK) ==
+		    INTR_TYPE_PRIV_SW_EXCEPTION) {
+			vmx_inject_icebp(vmx);
+			return AXVCPU_RUN_REENTER;
+		}
+	}
 	if (vector == X86_TRAP_MC) {
 		/* a machine check of the host, taken while the guest ran */
 		x86_machine_check();
@@ -826,6 +829,7 @@ static int vmx_handle_exit(struct vmx_vcpu *vmx, struct axvcpu_run *run)
 		return vmx_exit_exception(vmx);
 	case EXIT_REASON_INTERRUPT_WINDOW:
 	case EXIT_REASON_NMI_WINDOW:
+	case EXIT_REASON_PREEMPTION_TIMER:
 		return AXVCPU_RUN_REENTER;
 	case EXIT_REASON_PAUSE_INSTRUCTION:
 		/* PAUSE itself has not run: it does when the guest resumes */
@@ -912,16 +916,19 @@ static void vmx_host_restore(const struct vmx_host_segs *h)
 }
 
 /*
- * The host's values VM exit loads: the syscall MSRs are the kernel's own
- * on every CPU; KernelGSbase is the VMM thread's user GS base.
+ * The host's values VM exit loads (27.6): the syscall MSRs are the
+ * kernel's own, the same on every CPU and for good, read once with the
+ * VMCS's other host fields; KernelGSbase is the VMM thread's user GS
+ * base, which the thread may change between RUNs: read before each entry.
  */
-static void vmx_host_msrs(struct vmx_vcpu *vmx)
+static void vmx_host_msrs(struct vmx_vcpu *vmx, bool all)
 {
 	struct vmx_msr_entry *h = &vmx->msrs[VMX_NR_SWITCHED];
 	unsigned int i;
 
 	for (i = 0; i < VMX_NR_SWITCHED; i++)
-		rdmsrl(h[i].index, h[i].value);
+		if (all || h[i].index == MSR_KERNEL_GS_BASE)
+			rdmsrl(h[i].index, h[i].value);
 }
 
 static int vmx_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
@@ -953,6 +960,7 @@ static int vmx_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 		}
 		vmx_vmcs_load(vmx);
 		vmx_vmcs_setup(vmx);
+		vmx_host_msrs(vmx, true);
 		vmx->tlb_gen = -1;
 	} else {
 		vmx_vmcs_load(vmx);
@@ -966,9 +974,11 @@ static int vmx_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	rdmsrl(MSR_FS_BASE, fs_base);
 	vmcs_write(HOST_FS_BASE, fs_base);
 	vmcs_write(HOST_GS_BASE, cpu_kernelmode_gs_base(cpu));
-	vmx_host_msrs(vmx);
+	vmx_host_msrs(vmx, false);
 	vmx_state_to_vmcs(vmx);
 	vmx_pick_event(vmx);
+	if (vmx_caps.tick)
+		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, vmx_caps.tick);
 	vmx_host_save(&host);
 	host_tsc_aux = x86_tsc_aux_enter(&vmx->x86);
 	if (read_cr2() != vmx->st.cr2)
@@ -1118,6 +1128,10 @@ static struct axvcpu_arch_ops vmx_ops = {
 	.vcpu_get_fpu = x86_vcpu_get_fpu,
 	.vcpu_set_fpu = x86_vcpu_set_fpu,
 	.vcpu_has_interrupt = vmx_vcpu_has_interrupt,
+	.vcpu_get_sysreg = x86_vcpu_get_sysreg,
+	.vcpu_set_sysreg = x86_vcpu_set_sysreg,
+	.vcpu_get_events = vmx_get_events,
+	.vcpu_set_events = vmx_set_events,
 };
 
 /**
@@ -1147,13 +1161,15 @@ const struct axvcpu_arch_ops *vmx_probe(void)
 	memset(vmx_msr_bitmap, 0xff, PAGE_SIZE);
 	for (i = 0; i < ARRAY_SIZE(vmx_passthrough_msrs); i++)
 		vmx_pass_msr(vmx_passthrough_msrs[i]);
-	pr_info("axvcpu: Intel VMX with EPT%s, unrestricted guests, VPID %s\n",
+	pr_info("axvcpu: Intel VMX with EPT%s, unrestricted guests, VPID %s%s\n",
 		vmx_caps.ept_1g ? " (1 GiB pages)" : "",
-		vmx_caps.vpid ? "yes" : "no");
+		vmx_caps.vpid ? "yes" : "no",
+		vmx_caps.tick ? ", preemption timer tick" : "");
 	vmx_ops.fpu_state_size = x86_fpu_state_size();
 	vmx_ops.block_orders = BIT(PMD_SHIFT - PAGE_SHIFT) |
 			       (vmx_caps.ept_1g ? BIT(PUD_SHIFT - PAGE_SHIFT) : 0);
 	vmx_ops.guest_phys_bits = min_t(u32, boot_cpu_data.x86_phys_bits, 48);
+	vmx_ops.sysreg_ids = x86_sysreg_ids(&vmx_ops.nr_sysreg_ids);
 	x86_vendor = &vmx_vendor_ops;
 	return &vmx_ops;
 }
@@ -1164,6 +1180,7 @@ const struct axvcpu_arch_ops *vmx_probe(void)
 void vmx_unprobe(void)
 {
 	vmx_percpu_exit();
+	ida_destroy(&vmx_vpids);
 	free_page((unsigned long)vmx_msr_bitmap);
 	vmx_msr_bitmap = NULL;
 }

@@ -28,6 +28,8 @@ struct vmx_region {
  * @entry: VM-entry controls to set (IA-32e mode guest is added per entry)
  * @vpid: the CPU tags TLB entries with VPIDs
  * @ept_1g: EPT can map 1 GiB pages
+ * @tick: the VMX-preemption timer's count for each entry, 0 when off
+ *	(the vmx_tick_us module parameter)
  */
 struct vmx_caps {
 	u32 revision;
@@ -38,6 +40,7 @@ struct vmx_caps {
 	u32 entry;
 	bool vpid;
 	bool ept_1g;
+	u32 tick;
 };
 
 extern struct vmx_caps vmx_caps;
@@ -95,9 +98,21 @@ static inline struct vmx_vcpu *to_vmx(struct axvcpu_vcpu *vcpu)
 	return vcpu->arch;
 }
 
+/* an interrupt shadow: STI or MOV SS blocking (24.4.2) */
+#define VMX_SHADOW	(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)
+
 /* vmx.c */
 const struct axvcpu_arch_ops *vmx_probe(void);
 void vmx_unprobe(void);
+
+/* vmx_events.c */
+void vmx_inject_exception(struct vmx_vcpu *vmx, unsigned int vector,
+			  bool has_error, u32 error);
+void vmx_inject_icebp(struct vmx_vcpu *vmx);
+void vmx_pick_event(struct vmx_vcpu *vmx);
+void vmx_requeue_event(struct vmx_vcpu *vmx);
+void vmx_get_events(struct axvcpu_vcpu *vcpu, struct axvcpu_events *ev);
+int vmx_set_events(struct axvcpu_vcpu *vcpu, const struct axvcpu_events *ev);
 
 /* vmx_percpu.c */
 int vmx_percpu_init(void);

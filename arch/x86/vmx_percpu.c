@@ -107,20 +107,26 @@ int vmx_hardware_enable(void)
  *
  * The VMCSs active here are cleared first, so that their data is in
  * memory and they may be loaded on another CPU (24.11.1).
- * Context: preemption disabled.
+ * Context: preemption disabled (the hotplug thread of this CPU, or an IPI).
  */
 void vmx_hardware_disable(void)
 {
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpus);
-
 	struct vmx_vcpu *vmx, *next;
+	unsigned long flags;
 
-	if (!vc->enabled)
-		return;
-	list_for_each_entry_safe(vmx, next, &vc->active, node)
-		vmx_vmcs_clear(vmx);
-	cpu_vmxoff();
-	vc->enabled = false;
+	/*
+	 * Interrupts off: an UNBIND on another CPU clears its VMCS here by
+	 * IPI (vmx_vmcs_drop()), which must not cut into the list walk.
+	 */
+	local_irq_save(flags);
+	if (vc->enabled) {
+		list_for_each_entry_safe(vmx, next, &vc->active, node)
+			vmx_vmcs_clear(vmx);
+		cpu_vmxoff();
+		vc->enabled = false;
+	}
+	local_irq_restore(flags);
 }
 
 /**

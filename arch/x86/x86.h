@@ -136,6 +136,8 @@ enum x86_ctl {
  * @inject_exception: raise @vector in the guest at the next entry
  * @get_ctl: read one enum x86_ctl value
  * @set_ctl: write one (validated by the caller)
+ * @msr_slot: where the vCPU keeps one of the MSRs the guest accesses
+ *	without exits (x86_sysreg.c lists them)
  * @fault_insn: the bytes of the instruction that caused a stage-2 fault
  *	as the CPU fetched them (SVM decode assists); NULL or -ENOENT: read
  *	from guest memory
@@ -149,6 +151,7 @@ struct x86_vendor_ops {
 				 bool has_error, u32 error);
 	u64 (*get_ctl)(struct x86_vcpu *xv, enum x86_ctl ctl);
 	void (*set_ctl)(struct x86_vcpu *xv, enum x86_ctl ctl, u64 value);
+	u64 *(*msr_slot)(struct x86_vcpu *xv, u32 msr);
 	int (*fault_insn)(struct x86_vcpu *xv, u8 *bytes, unsigned int *len);
 };
 
@@ -336,6 +339,13 @@ int x86_vcpu_inject_exception(struct axvcpu_vcpu *vcpu,
 			      const struct axvcpu_exception *exc);
 void x86_vcpu_get_fpu(struct axvcpu_vcpu *vcpu, void *buf);
 int x86_vcpu_set_fpu(struct axvcpu_vcpu *vcpu, const void *buf);
+bool x86_events_valid(const struct axvcpu_x86_events *e);
+void x86_events_get_queued(struct x86_vcpu *xv, struct axvcpu_x86_events *e);
+void x86_events_set_queued(struct x86_vcpu *xv,
+			   const struct axvcpu_x86_events *e);
+int x86_vcpu_get_sysreg(struct axvcpu_vcpu *vcpu, u64 id, u64 *value);
+int x86_vcpu_set_sysreg(struct axvcpu_vcpu *vcpu, u64 id, u64 value);
+const u64 *x86_sysreg_ids(unsigned int *nr);
 int x86_vcpu_set_cpuid(struct axvcpu_vcpu *vcpu,
 		       const struct axvcpu_cpuid_entry *e, u32 n);
 

@@ -17,6 +17,8 @@ static const struct axvcpu_arch_ops *x86_ops;
  */
 const struct axvcpu_arch_ops *axvcpu_arch_init(void)
 {
+	/* the guests' FPU area and XCR0, which both vendors' probes read */
+	x86_fpu_init();
 	if (boot_cpu_has(X86_FEATURE_SVM))
 		x86_ops = svm_probe();
 	else if (boot_cpu_has(X86_FEATURE_VMX))

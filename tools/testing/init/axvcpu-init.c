@@ -32,7 +32,8 @@
  *   KVM_MODULES     the KVM module files of /lib/axvcpu/kvm, in load order
  *   TEST_CPUS       CPU list the programs run on ("1-2", "0,2"); empty: all
  *   STRESS_SECONDS  stress mode: repeat until this guest uptime; empty: once
- *   AXVCPU_*        exported to the programs as is (AXVCPU_FUZZ_SEED, ...)
+ *   AXVCPU_*        exported to the programs as is (AXVCPU_FUZZ_SEED, ...);
+ *                   AXVCPU_MODULE_PARAMS are axvcpu.ko's parameters too
  *
  * A program's exit status is reported as busybox's timeout and a shell
  * would: its exit code, 128 + the signal that killed it, 124 when the
@@ -240,9 +241,10 @@ static void report_kdebug(void)
 
 static void load_axvcpu(void)
 {
+	const char *params = getenv("AXVCPU_MODULE_PARAMS");
 	int fd = open(AXVCPU_KO, O_RDONLY | O_CLOEXEC), e = 0;
 
-	if (fd < 0 || syscall(SYS_finit_module, fd, "", 0))
+	if (fd < 0 || syscall(SYS_finit_module, fd, params ? params : "", 0))
 		e = errno;
 	if (fd >= 0)
 		close(fd);

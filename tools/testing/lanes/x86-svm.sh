@@ -16,7 +16,10 @@
 #   KDEBUG     debug features the guest kernel must have active (kdebug_check)
 #   EMULATOR   qemu (the default) or bochs: the kernel and initramfs on an
 #              ISO (isolinux) that Bochs boots, BOCHS_CPU its CPU model,
-#              one CPU (AXVCPU_BOCHS_CPUS), QEMU_MEM its memory
+#              one CPU (AXVCPU_BOCHS_CPUS), QEMU_MEM its memory, BOCHS_IPS
+#              its instructions per second of guest time
+#   LINUX_GUEST debian (the default): vmm_linux_x86_test boots Debian's
+#              vmlinuz; lane: the kernel this lane boots
 #   BACKEND    svm or vmx: the backend the module must report at load
 #   SVM_ASSISTS the hardware assists the module's load line must report,
 #              comma-separated: nrips decode clean flushbyasid pausefilter
@@ -128,8 +131,12 @@ if [ "$MODE" = bench ]; then
 fi
 build_tests
 # the Linux guest of axvcpu-run (vmm_linux_x86_test): Debian's own kernel,
-# untouched, whatever kernel this lane boots
-if v=$(debian_kver amd64); then
+# untouched, whatever kernel this lane boots; with LINUX_GUEST=lane, the
+# kernel this lane boots (Bochs: Debian's takes minutes to boot there)
+if [ "${LINUX_GUEST:-debian}" = lane ]; then
+	cp "$IMAGE" "$W/tests/vmm/guests/vmlinuz" ||
+		lane_abort "cannot copy $IMAGE"
+elif v=$(debian_kver amd64); then
 	cp "/boot/vmlinuz-$v" "$W/tests/vmm/guests/vmlinuz" ||
 		lane_abort "cannot copy /boot/vmlinuz-$v"
 fi

@@ -51,6 +51,14 @@ static int delete_module(const char *name, int flags)
 	return syscall(SYS_delete_module, name, flags);
 }
 
+/* The lane's module parameters (AXVCPU_MODULE_PARAMS), for each reload. */
+static const char *module_params(void)
+{
+	const char *p = getenv("AXVCPU_MODULE_PARAMS");
+
+	return p ? p : "";
+}
+
 static int finit_module(int fd, const char *params, int flags)
 {
 	return syscall(SYS_finit_module, fd, params, flags);
@@ -379,7 +387,7 @@ static int zz_load(const char *ko)
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	rc = finit_module(fd, "", 0) ? -errno : 0;
+	rc = finit_module(fd, module_params(), 0) ? -errno : 0;
 	close(fd);
 	if (rc)
 		return rc;
@@ -513,7 +521,7 @@ TEST_F(module, unload_and_reload)
 	ASSERT_GT(0, open(AXV_DEV_PATH, O_RDWR))
 		TH_LOG("%s still opens after rmmod", AXV_DEV_PATH);
 
-	rc = finit_module(fd, "", 0);
+	rc = finit_module(fd, module_params(), 0);
 	ASSERT_EQ(0, rc)
 		TH_LOG("finit_module(%s): %s", ko, axv_errno_name(errno));
 	close(fd);

@@ -33,6 +33,15 @@ static void steps_guest(void)
 	guest_halt();
 }
 
+/* Reports 1, 2, 3, ... for ever: the count lives in the guest's state. */
+static void count_guest(void)
+{
+	__u64 i;
+
+	for (i = 1; ; i++)
+		GUEST_SYNC(i);
+}
+
 /* Set by the host in the guest's copy while the guest spins on it. */
 static volatile __u32 go_flag;
 
@@ -511,6 +520,43 @@ TEST_F(state, unbind_from_other_thread)
 	/* the old thread is no longer the bound one */
 	ASSERT_ERRNO(EPERM, ioctl(vcpu->fd, AXVCPU_RUN, 0));
 	ASSERT_STATE(vcpu, AXVCPU_STATE_READY);
+}
+
+/*
+ * UNBIND, a move to another CPU and BIND again leave the guest's state
+ * as it was: the vCPU's hardware context (VMX's VMCS, SVM's VMCB, the
+ * H extension's CSRs, the EL2 context) leaves the old CPU and is loaded
+ * on the new one. Round the CPUs this thread may use, twice, and once
+ * more rebinding on the same CPU (VMX: VMCLEAR, then VMLAUNCH again).
+ */
+TEST_F(state, rebind_on_each_cpu_keeps_state)
+{
+	struct axv_vcpu *vcpu = self->vcpu;
+	cpu_set_t allowed, one;
+	__u64 expect = 1;
+	int cpu, round;
+
+	ASSERT_OK(sched_getaffinity(0, sizeof(allowed), &allowed));
+	axv_guest_vcpu_restart(vcpu, count_guest);
+	axv_vcpu_bind(vcpu);
+	ASSERT_RUN_SYNC(vcpu, expect++);
+	for (round = 0; round < 2; round++) {
+		for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+			if (!CPU_ISSET(cpu, &allowed))
+				continue;
+			axv_vcpu_unbind(vcpu);
+			CPU_ZERO(&one);
+			CPU_SET(cpu, &one);
+			ASSERT_OK(sched_setaffinity(0, sizeof(one), &one));
+			axv_vcpu_bind(vcpu);
+			ASSERT_RUN_SYNC(vcpu, expect++);
+			ASSERT_RUN_SYNC(vcpu, expect++);
+		}
+	}
+	axv_vcpu_unbind(vcpu);
+	axv_vcpu_bind(vcpu);
+	ASSERT_RUN_SYNC(vcpu, expect++);
+	ASSERT_OK(sched_setaffinity(0, sizeof(allowed), &allowed));
 }
 
 /* GET_STATE takes no mutex: another thread sees RUNNING during RUN. */

@@ -14,6 +14,8 @@
 
 /* Debian's kvm-amd and what it needs, in load order. */
 #define KVM_X86_DEFAULT_MODULES	"irqbypass.ko kvm.ko ccp.ko kvm-amd.ko"
+/* Debian's kvm-intel and what it needs, in load order. */
+#define KVM_X86_INTEL_MODULES	"irqbypass.ko kvm.ko kvm-intel.ko"
 
 struct kvm_x86_vm {
 	int kvm, vm, vcpu;

@@ -260,6 +260,15 @@ void axv_watchdog_arm(struct axv_watchdog *wd, pthread_t target,
 /* Returns true if it had fired. */
 bool axv_watchdog_disarm(struct axv_watchdog *wd);
 
+/*
+ * Whether the lane declared an emulator quirk @name in AXVCPU_QUIRKS (a
+ * comma-separated list, tools/testing/lib.sh): tests that cannot pass
+ * under it skip, with the reason, and the lane lists the skip as
+ * expected. "guest_masks_host_intr": a guest running with RFLAGS.IF
+ * clear masks the host's interrupts (Bochs 2.7, reliability.rst).
+ */
+bool axv_lane_quirk(const char *name);
+
 /* ------------------------------------------------------------------ */
 /* Assertions for kselftest_harness.h test bodies.                     */
 

@@ -1014,3 +1014,18 @@ bool axv_watchdog_disarm(struct axv_watchdog *wd)
 	pthread_join(wd->thread, NULL);
 	return wd->fired;
 }
+
+bool axv_lane_quirk(const char *name)
+{
+	const char *q = getenv("AXVCPU_QUIRKS");
+	size_t n = strlen(name);
+
+	while (q && *q) {
+		if (!strncmp(q, name, n) && (q[n] == ',' || !q[n]))
+			return true;
+		q = strchr(q, ',');
+		if (q)
+			q++;
+	}
+	return false;
+}

@@ -1,20 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvm_coexist_test: axvcpu and KVM (kvm_amd) in one kernel, one owner of
- * SVM at a time (SPEC section 5, api.rst AXVCPU_CREATE_VM):
+ * kvm_coexist_test: axvcpu and KVM (kvm_amd or kvm_intel) in one kernel,
+ * one owner of SVM or VMX at a time (SPEC section 5, api.rst
+ * AXVCPU_CREATE_VM):
  *
- * (a) while an axvcpu VM exists, KVM_CREATE_VM fails cleanly (EBUSY: kvm_amd
- *     finds EFER.SVME set) and axvcpu guests still run on every CPU;
+ * (a) while an axvcpu VM exists, KVM_CREATE_VM fails cleanly (EBUSY:
+ *     kvm_amd finds EFER.SVME set, kvm_intel CR4.VMXE) and axvcpu guests
+ *     still run on every CPU;
  *     after the axvcpu VM is gone, KVM_CREATE_VM succeeds;
  * (b) while a KVM VM exists, AXVCPU_CREATE_VM fails with EBUSY; after it
  *     is gone, AXVCPU_CREATE_VM succeeds and guests run;
  * (c) the two take turns many times ($AXVCPU_COEXIST_ROUNDS, default 10;
  *     make stress runs 100), each turn with a guest looping on OUT on
- *     every CPU at once, so that SVM changes owner on every CPU while the
+ *     every CPU at once, so that SVM or VMX changes owner on every CPU while the
  *     other CPU may still be running a guest.
  *
  * Debian's modules are loaded from $AXVCPU_KVM_DIR ($AXVCPU_KVM_MODULES,
- * or irqbypass.ko kvm.ko ccp.ko kvm-amd.ko) and left loaded.
+ * or irqbypass.ko kvm.ko ccp.ko kvm-amd.ko, kvm-intel.ko on VMX) and left
+ * loaded.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -48,24 +51,26 @@ static char skip_reason[900];
 
 static bool load_kvm(const struct axvcpu_info *info)
 {
-	if (info->arch != AXVCPU_ARCH_X86_SVM) {
+	if (!axv_arch_is_x86(info->arch)) {
 		snprintf(skip_reason, sizeof(skip_reason),
-			 "SVM only; backend is %s", axv_arch_name(info->arch));
+			 "x86 only; backend is %s", axv_arch_name(info->arch));
 		return false;
 	}
-	return axv_load_kvm_modules(KVM_X86_DEFAULT_MODULES, skip_reason,
+	return axv_load_kvm_modules(info->arch == AXVCPU_ARCH_X86_VMX ?
+				    KVM_X86_INTEL_MODULES :
+				    KVM_X86_DEFAULT_MODULES, skip_reason,
 				    sizeof(skip_reason));
 }
 
 /*
- * KVM must be there on SVM when the lane ships its modules (it names them
+ * KVM must be there on x86 when the lane ships its modules (it names them
  * in AXVCPU_KVM_MODULES): then failing to load them fails the test. Run by
  * hand without them, or on another backend, the test is skipped.
  */
 #define REQUIRE_KVM() do {						\
 	const char *__shipped = getenv("AXVCPU_KVM_MODULES");		\
 	if (!self->ready) {						\
-		ASSERT_FALSE(self->info.arch == AXVCPU_ARCH_X86_SVM &&	\
+		ASSERT_FALSE(axv_arch_is_x86(self->info.arch) &&	\
 			     __shipped && *__shipped)			\
 			TH_LOG("the lane's KVM modules (%s) did not load: %s", \
 			       __shipped, skip_reason);			\
@@ -164,11 +169,11 @@ TEST_F_TIMEOUT(coexist, kvm_refused_while_axvcpu_vm, 120)
 
 	kvm_vm = ioctl(self->kvm, KVM_CREATE_VM, 0);
 	ASSERT_EQ(-1, kvm_vm)
-		TH_LOG("KVM_CREATE_VM succeeded while axvcpu holds SVM");
+		TH_LOG("KVM_CREATE_VM succeeded while axvcpu holds the hardware");
 	ASSERT_EQ(EBUSY, errno)
-		TH_LOG("KVM_CREATE_VM while axvcpu holds SVM: expected EBUSY, got %s",
+		TH_LOG("KVM_CREATE_VM while axvcpu holds the hardware: expected EBUSY, got %s",
 		       axv_errno_name(errno));
-	/* KVM's failed attempt left axvcpu's SVM state alone on every CPU */
+	/* KVM's failed attempt left axvcpu's state alone on every CPU */
 	run_on_every_cpu(_metadata, &vm, axv_nr_test_cpus());
 
 	axv_vm_close(&vm);
@@ -192,7 +197,7 @@ TEST_F_TIMEOUT(coexist, axvcpu_refused_while_kvm_vm, 120)
 
 	fd = ioctl(self->sys, AXVCPU_CREATE_VM, 0);
 	ASSERT_EQ(-1, fd)
-		TH_LOG("AXVCPU_CREATE_VM succeeded while a KVM VM holds SVM");
+		TH_LOG("AXVCPU_CREATE_VM succeeded while a KVM VM holds the hardware");
 	ASSERT_EQ(EBUSY, errno)
 		TH_LOG("AXVCPU_CREATE_VM while a KVM VM exists: expected EBUSY, got %s",
 		       axv_errno_name(errno));

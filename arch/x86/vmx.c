@@ -120,19 +120,18 @@ static int vmx_adjust(u32 msr, u32 want, u32 need, u32 *out)
 }
 
 /* The timer's count for vmx_tick_us: it counts TSC >> rate (A.6). */
-static int vmx_tick_setup(void)
+static void vmx_tick_setup(void)
 {
 	u64 misc, ticks;
 
 	if (!(vmx_caps.pin & PIN_BASED_VMX_PREEMPTION_TIMER) || !tsc_khz) {
 		pr_warn("axvcpu: vmx_tick_us: no VMX-preemption timer, ignored\n");
-		return 0;
+		return;
 	}
 	rdmsrl(MSR_IA32_VMX_MISC, misc);
 	ticks = ((u64)vmx_tick_us * tsc_khz / 1000) >>
 		(misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK);
 	vmx_caps.tick = clamp_t(u64, ticks, 1, U32_MAX);
-	return 0;
 }
 
 static int vmx_read_caps(void)
@@ -155,7 +154,7 @@ static int vmx_read_caps(void)
 			 PIN_BASED_VIRTUAL_NMIS,
 			 &vmx_caps.pin);
 	if (!ret && vmx_tick_us)
-		ret = vmx_tick_setup();
+		vmx_tick_setup();
 	if (!vmx_caps.tick)
 		vmx_caps.pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
 	ret = ret ?: vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
@@ -921,14 +920,13 @@ static void vmx_host_restore(const struct vmx_host_segs *h)
  * VMCS's other host fields; KernelGSbase is the VMM thread's user GS
  * base, which the thread may change between RUNs: read before each entry.
  */
-static void vmx_host_msrs(struct vmx_vcpu *vmx, bool all)
+static void vmx_host_msrs(struct vmx_vcpu *vmx)
 {
 	struct vmx_msr_entry *h = &vmx->msrs[VMX_NR_SWITCHED];
 	unsigned int i;
 
 	for (i = 0; i < VMX_NR_SWITCHED; i++)
-		if (all || h[i].index == MSR_KERNEL_GS_BASE)
-			rdmsrl(h[i].index, h[i].value);
+		rdmsrl(h[i].index, h[i].value);
 }
 
 static int vmx_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
@@ -960,7 +958,7 @@ static int vmx_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 		}
 		vmx_vmcs_load(vmx);
 		vmx_vmcs_setup(vmx);
-		vmx_host_msrs(vmx, true);
+		vmx_host_msrs(vmx);
 		vmx->tlb_gen = -1;
 	} else {
 		vmx_vmcs_load(vmx);
@@ -974,7 +972,8 @@ static int vmx_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	rdmsrl(MSR_FS_BASE, fs_base);
 	vmcs_write(HOST_FS_BASE, fs_base);
 	vmcs_write(HOST_GS_BASE, cpu_kernelmode_gs_base(cpu));
-	vmx_host_msrs(vmx, false);
+	/* KernelGSbase: the last of vmx_switched_msrs */
+	rdmsrl(MSR_KERNEL_GS_BASE, vmx->msrs[2 * VMX_NR_SWITCHED - 1].value);
 	vmx_state_to_vmcs(vmx);
 	vmx_pick_event(vmx);
 	if (vmx_caps.tick)

@@ -85,6 +85,9 @@ for lane in $lanes; do
 done
 
 T0=$(now)
+# lanes of this run share builds (lib.sh, build cache); none from an
+# earlier run
+rm -rf "${BUILD_CACHE:?}"
 passed=0
 failed=0
 skipped=0

@@ -345,17 +345,42 @@ run_logged() {
 	return "$rc"
 }
 
+# ---- build cache: lanes that boot the same kernel build the same module,
+# and every lane of an architecture the same static test binaries. A build
+# is kept under $BUILD_CACHE, keyed by a hash of the source tree's contents
+# and of everything else the build reads (kernel tree, make arguments,
+# compiler); check.sh empties it when make check starts, so it only ever
+# serves lanes of one run.
+BUILD_CACHE=$WORK_ROOT/build-cache
+
+# build_key PARTS...: the cache key of a build of the source copied to
+# $W/src (its hash taken by build_module before anything is built there)
+# with PARTS.
+build_key() {
+	printf '%s\n' "$SRC_HASH" "$@" | sha256sum | cut -c1-16
+}
+
 # build_module KDIR [MAKE ARGS...]: copy the source to $W/src and build
-# axvcpu.ko there. Aborts the lane on failure.
+# axvcpu.ko there (or take the one an earlier lane built from the same
+# source against the same kernel tree). Aborts the lane on failure.
 build_module() {
-	local kdir=$1 t0
+	local kdir=$1 t0 key
 	shift
 	t0=$(now)
 	copy_source "$W/src"
 	[ -f "$W/src/Kbuild" ] || [ -f "$W/src/Makefile" ] || lane_abort "no Kbuild in $SRC_ROOT"
+	SRC_HASH=$(cd "$W/src" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum)
+	key=module-$(build_key "$(readlink -f "$kdir")" \
+		"$(stat -c %Y "$kdir/Module.symvers" "$kdir/.config" 2>/dev/null)" "$@")
+	if [ -f "$BUILD_CACHE/$key/axvcpu.ko" ]; then
+		cp "$BUILD_CACHE/$key/axvcpu.ko" "$W/src/axvcpu.ko"
+		say "module: the same build as an earlier lane's ($BUILD_CACHE/$key)"
+		return 0
+	fi
 	run_logged "$W/build-module.log" make -C "$kdir" M="$W/src" -j"$(nproc)" "$@" modules ||
 		lane_abort "module build failed (log: $W/build-module.log)"
 	[ -f "$W/src/axvcpu.ko" ] || lane_abort "the module build made no axvcpu.ko"
+	mkdir -p "$BUILD_CACHE/$key" && cp "$W/src/axvcpu.ko" "$BUILD_CACHE/$key/"
 	say "module built in $(elapsed "$t0") s"
 }
 
@@ -365,13 +390,25 @@ build_module() {
 # out the reference VMM (tools/axvcpu-run), for an arch it has no machine
 # for.
 build_tests() {
-	local t0 dir=$W/src/tools/testing/selftests/axvcpu
+	local t0 dir=$W/src/tools/testing/selftests/axvcpu key cc
 	t0=$(now)
 	rm -rf "$W/tests"
 	mkdir -p "$W/tests"
 	if [ -n "${AXVCPU_TESTS_OVERRIDE:-}" ]; then
 		cp -a "$AXVCPU_TESTS_OVERRIDE/." "$W/tests/" || lane_abort "cannot copy $AXVCPU_TESTS_OVERRIDE"
 		say "tests: prebuilt from AXVCPU_TESTS_OVERRIDE=$AXVCPU_TESTS_OVERRIDE"
+		return 0
+	fi
+	cc=gcc
+	for key in ${TEST_MAKE_ARGS[@]+"${TEST_MAKE_ARGS[@]}"}; do
+		case $key in CC=*) cc=${key#CC=} ;; esac
+	done
+	key=tests-$(build_key "$($cc --version 2>&1 | head -n 1)" "${BUILD_VMM:-1}" \
+		${TEST_MAKE_ARGS[@]+"${TEST_MAKE_ARGS[@]}"})
+	if [ -f "$BUILD_CACHE/$key/.complete" ]; then
+		cp -a "$BUILD_CACHE/$key/." "$W/tests/" || lane_abort "cannot copy $BUILD_CACHE/$key"
+		rm -f "$W/tests/.complete"
+		say "tests: the same build as an earlier lane's ($BUILD_CACHE/$key)"
 		return 0
 	fi
 	ensure_linux_source_files || lane_abort "cannot extract the kselftest headers"
@@ -387,6 +424,9 @@ build_tests() {
 		rm -rf "$W/tests/vmm/.obj"
 		mv "$W/tests/vmm/axvcpu-demo" "$W/tests/$DEMO_PROGRAM"
 	fi
+	rm -rf "${BUILD_CACHE:?}/$key"
+	mkdir -p "$BUILD_CACHE/$key" && cp -a "$W/tests/." "$BUILD_CACHE/$key/" &&
+		touch "$BUILD_CACHE/$key/.complete"
 	say "tests built in $(elapsed "$t0") s"
 }
 

@@ -179,6 +179,7 @@ static int vmx_read_caps(void)
 				SECONDARY_EXEC_UNRESTRICTED_GUEST |
 				SECONDARY_EXEC_ENABLE_VPID |
 				SECONDARY_EXEC_ENABLE_RDTSCP |
+				SECONDARY_EXEC_ENABLE_INVPCID |
 				SECONDARY_EXEC_WBINVD_EXITING |
 				SECONDARY_EXEC_PAUSE_LOOP_EXITING,
 				SECONDARY_EXEC_ENABLE_EPT |
@@ -700,6 +701,39 @@ static u64 *vmx_msr_slot(struct x86_vcpu *xv, u32 msr)
 	return NULL;
 }
 
+#define CPUID_7_EBX_SGX		BIT(2)
+#define CPUID_7_EBX_INVPCID	BIT(10)
+#define CPUID_7_ECX_WAITPKG	BIT(5)
+#define CPUID_7_ECX_RDPID	BIT(22)
+#define CPUID_7_ECX_SGX_LC	BIT(30)
+#define CPUID_81_EDX_RDTSCP	BIT(27)
+
+/*
+ * Instructions VMX non-root operation turns into #UD unless a secondary
+ * control lets them through (SDM vol. 3C 26.3, "Changes to Instruction
+ * Behavior in VMX Non-Root Operation"): INVPCID and RDTSCP/RDPID when the
+ * CPU lacks their enable controls, and always TPAUSE/UMWAIT (enable
+ * user wait and pause stays clear: IA32_UMWAIT_CONTROL is not switched)
+ * and SGX's ENCLS/ENCLU (the host's enclave page cache is not the guest's).
+ */
+static void vmx_cpuid_hide(u32 leaf, u32 sub, u32 *r)
+{
+	bool rdtscp = vmx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
+
+	if (leaf == 7 && sub == 0) {
+		if (!(vmx_caps.proc2 & SECONDARY_EXEC_ENABLE_INVPCID))
+			r[1] &= ~CPUID_7_EBX_INVPCID;
+		if (!rdtscp)
+			r[2] &= ~CPUID_7_ECX_RDPID;
+		r[1] &= ~CPUID_7_EBX_SGX;
+		r[2] &= ~(CPUID_7_ECX_WAITPKG | CPUID_7_ECX_SGX_LC);
+	} else if (leaf == 0x12) {
+		memset(r, 0, 4 * sizeof(*r));
+	} else if (leaf == 0x80000001 && !rdtscp) {
+		r[3] &= ~CPUID_81_EDX_RDTSCP;
+	}
+}
+
 static const struct x86_vendor_ops vmx_vendor_ops = {
 	.get_regs = vmx_vendor_get_regs,
 	.rip = vmx_rip,
@@ -709,6 +743,7 @@ static const struct x86_vendor_ops vmx_vendor_ops = {
 	.get_ctl = vmx_get_ctl,
 	.set_ctl = vmx_set_ctl,
 	.msr_slot = vmx_msr_slot,
+	.cpuid_hide = vmx_cpuid_hide,
 };
 
 /* ---- exits (appendix C) ---- */

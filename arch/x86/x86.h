@@ -141,6 +141,9 @@ enum x86_ctl {
  * @fault_insn: the bytes of the instruction that caused a stage-2 fault
  *	as the CPU fetched them (SVM decode assists); NULL or -ENOENT: read
  *	from guest memory
+ * @cpuid_hide: NULL, or clears from the default answer @r (EAX..EDX) of
+ *	leaf @leaf, subleaf @sub the features whose instructions this
+ *	vendor's controls, as set up, turn into #UD in the guest
  */
 struct x86_vendor_ops {
 	void (*get_regs)(struct x86_vcpu *xv, struct axvcpu_x86_regs *regs);
@@ -153,6 +156,7 @@ struct x86_vendor_ops {
 	void (*set_ctl)(struct x86_vcpu *xv, enum x86_ctl ctl, u64 value);
 	u64 *(*msr_slot)(struct x86_vcpu *xv, u32 msr);
 	int (*fault_insn)(struct x86_vcpu *xv, u8 *bytes, unsigned int *len);
+	void (*cpuid_hide)(u32 leaf, u32 sub, u32 *r);
 };
 
 /* The running vendor's ops, set once when the backend is probed. */

@@ -18,6 +18,7 @@
 
 #define CPUID_1_ECX_MONITOR	BIT(3)
 #define CPUID_1_ECX_VMX		BIT(5)
+#define CPUID_1_ECX_SMX		BIT(6)
 #define CPUID_1_ECX_X2APIC	BIT(21)
 #define CPUID_1_ECX_OSXSAVE	BIT(27)
 #define CPUID_1_ECX_HYPERVISOR	BIT(31)
@@ -89,9 +90,11 @@ static void x86_cpuid_xsave(u32 leaf, u32 sub, u32 *r)
 }
 
 /*
- * The default answer: the host's, without VMX, SVM (and its leaf),
- * MONITOR/MWAIT and x2APIC, with the hypervisor bit, XSAVE's leaf for the
- * host's XCR0, and leaf 0x40000000 answering "AxVCpuAxVCpu".
+ * The default answer: the host's, without VMX, SMX (GETSEC always exits),
+ * SVM (and its leaf), MONITOR/MWAIT and x2APIC, with the hypervisor bit,
+ * XSAVE's leaf for the host's XCR0, less what the vendor's controls do not
+ * let a guest execute (x86_vendor_ops.cpuid_hide), and leaf 0x40000000
+ * answering "AxVCpuAxVCpu".
  */
 static void x86_cpuid_default(u32 leaf, u32 sub, u32 *r)
 {
@@ -109,8 +112,8 @@ static void x86_cpuid_default(u32 leaf, u32 sub, u32 *r)
 	cpuid_count(leaf, sub, &r[0], &r[1], &r[2], &r[3]);
 	switch (leaf) {
 	case 1:
-		r[2] &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_X2APIC |
-			  CPUID_1_ECX_MONITOR);
+		r[2] &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX |
+			  CPUID_1_ECX_X2APIC | CPUID_1_ECX_MONITOR);
 		r[2] |= CPUID_1_ECX_HYPERVISOR;
 		break;
 	case 0x80000001:
@@ -126,6 +129,8 @@ static void x86_cpuid_default(u32 leaf, u32 sub, u32 *r)
 		x86_cpuid_xsave(leaf, sub, r);
 		break;
 	}
+	if (x86_vendor->cpuid_hide)
+		x86_vendor->cpuid_hide(leaf, sub, r);
 }
 
 static void x86_cpuid_put(struct axvcpu_cpuid_entry *e, u32 leaf, u32 sub,

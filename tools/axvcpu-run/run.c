@@ -166,12 +166,16 @@ static bool handle_exit(struct vmm_vcpu *v)
 	case AXVCPU_EXIT_SYSTEM_DOWN:
 		vmm_warn("vCPU %u: the guest shut the machine down (x86: a triple fault): stopping, as QEMU -no-reboot does",
 			 v->id);
+		if (vmm->hv->dump)
+			vmm->hv->dump(v);
 		vmm_stop(vmm, 0);
 		return false;
 	case AXVCPU_EXIT_FAIL_ENTRY:
 		vmm_warn("vCPU %u: the hardware refused to enter the guest (reason %#llx)",
 			 v->id,
 			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		if (vmm->hv->dump)
+			vmm->hv->dump(v);
 		vmm_stop(vmm, VMM_EXIT_FAILURE);
 		return false;
 	case AXVCPU_EXIT_NESTED_PAGE_FAULT:

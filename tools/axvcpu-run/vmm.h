@@ -76,6 +76,8 @@ struct vmm_hv {
 				  struct axvcpu_cpuid_entry *e, unsigned int max);
 	void (*set_cpuid)(struct vmm_vcpu *v,
 			  const struct axvcpu_cpuid_entry *e, unsigned int n);
+	/* optional: print the vCPU's registers after the guest died */
+	void (*dump)(struct vmm_vcpu *v);
 };
 
 extern const struct vmm_hv vmm_hv_axvcpu, vmm_hv_kvm;

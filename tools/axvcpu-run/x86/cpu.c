@@ -47,6 +47,7 @@
 #define ECX7_PKU		(1U << 3)
 #define ECX7_WAITPKG		(1U << 5)
 #define EDX7_SPEC_CTRL_ALL	(0xfU << 26 | 1U << 31)	/* 26-29, 31 */
+#define EDX7_CORE_CAPS		(1U << 30)	/* IA32_CORE_CAPABILITIES */
 /* leaf 0x80000001 */
 #define ECX81_EXTAPIC		(1U << 3)
 #define ECX81_IBS		(1U << 10)
@@ -59,13 +60,31 @@
 
 #define MSR_APIC_BASE		0x0000001b
 #define MSR_PATCH_LEVEL		0x0000008b
+#define MSR_MISC_ENABLE		0x000001a0
 #define MSR_AMD_SYSCFG		0xc0010010
 #define MSR_AMD_HWCR		0xc0010015
 #define MSR_AMD_DE_CFG		0xc0011029
 
-/* MSRs kept as storage: the guest reads back what it wrote. */
-static const uint32_t stored_msrs[] = {
-	MSR_PATCH_LEVEL, MSR_AMD_SYSCFG, MSR_AMD_HWCR, MSR_AMD_DE_CFG,
+/*
+ * IA32_MISC_ENABLE at reset: fast strings on, no branch trace store and no
+ * PEBS (SDM vol. 4, table 2-2), as the performance-monitoring leaves say.
+ */
+#define MISC_ENABLE_RESET	(1ULL << 0 | 1ULL << 11 | 1ULL << 12)
+
+/*
+ * MSRs kept as storage: the guest reads back what it wrote. Linux reads
+ * IA32_MISC_ENABLE with a plain RDMSR on Intel (verify_cpu.S, clearing
+ * XD_DISABLE, before any exception handler exists), the AMD ones on AMD.
+ */
+static const struct {
+	uint32_t id;
+	uint64_t reset;
+} stored_msrs[] = {
+	{ MSR_PATCH_LEVEL, 0 },
+	{ MSR_MISC_ENABLE, MISC_ENABLE_RESET },
+	{ MSR_AMD_SYSCFG, 0 },
+	{ MSR_AMD_HWCR, 0 },
+	{ MSR_AMD_DE_CFG, 0 },
 };
 
 #define NR_STORED	(sizeof(stored_msrs) / sizeof(stored_msrs[0]))
@@ -111,7 +130,7 @@ void x86_cpu_init(struct vmm *vmm)
 			e->ebx &= ~(EBX7_TSC_ADJUST | EBX7_PQM | EBX7_PQE |
 				    EBX7_INTEL_PT);
 			e->ecx &= ~(ECX7_PKU | ECX7_WAITPKG);
-			e->edx &= ~EDX7_SPEC_CTRL_ALL;
+			e->edx &= ~(EDX7_SPEC_CTRL_ALL | EDX7_CORE_CAPS);
 			break;
 		case 0xa:	/* architectural performance monitoring */
 			e->eax = e->ebx = e->ecx = e->edx = 0;
@@ -138,6 +157,8 @@ void x86_cpu_vcpu_init(struct vmm_vcpu *v)
 	v->arch = calloc(1, sizeof(struct x86_cpu));
 	if (!v->arch)
 		vmm_die(VMM_EXIT_FAILURE, "out of memory");
+	for (i = 0; i < NR_STORED; i++)
+		((struct x86_cpu *)v->arch)->msr[i] = stored_msrs[i].reset;
 	memcpy(table, cpuid, cpuid_nent * sizeof(*table));
 	for (i = 0; i < cpuid_nent; i++) {
 		struct axvcpu_cpuid_entry *e = &table[i];
@@ -165,7 +186,7 @@ bool arch_sysreg(struct vmm_vcpu *vcpu, bool write, uint64_t id,
 		return true;
 
 	for (i = 0; i < NR_STORED; i++) {
-		if (stored_msrs[i] != id)
+		if (stored_msrs[i].id != id)
 			continue;
 		if (write)
 			cpu->msr[i] = *value;

@@ -195,6 +195,50 @@ static void axvcpu_x86_set_cpuid(struct vmm_vcpu *v,
 			strerror(errno));
 }
 
+static void dump_segment(const char *name, const struct axvcpu_x86_segment *s)
+{
+	vmm_warn("  %-4s %04x base %016llx limit %08x attrib %04x", name,
+		 s->selector, (unsigned long long)s->base, s->limit, s->attrib);
+}
+
+/*
+ * What QEMU's -d cpu_reset or KVM's "internal error" dump show: where the
+ * guest was when it died, for the user to find it in the guest's image.
+ */
+static void axvcpu_x86_dump(struct vmm_vcpu *v)
+{
+	struct axvcpu_regs regs = { 0 };
+	const struct axvcpu_x86_regs *r = &regs.x86;
+	static const char *const names[AXVCPU_X86_NR_GPRS] = {
+		"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
+	unsigned int i;
+
+	if (ioctl(v->fd, AXVCPU_GET_REGS, &regs)) {
+		vmm_warn("vCPU %u: GET_REGS: %s", v->id, strerror(errno));
+		return;
+	}
+	vmm_warn("vCPU %u: rip %016llx rflags %08llx", v->id,
+		 (unsigned long long)r->rip, (unsigned long long)r->rflags);
+	for (i = 0; i < AXVCPU_X86_NR_GPRS; i += 4)
+		vmm_warn("  %-3s %016llx %-3s %016llx %-3s %016llx %-3s %016llx",
+			 names[i], (unsigned long long)r->gprs[i],
+			 names[i + 1], (unsigned long long)r->gprs[i + 1],
+			 names[i + 2], (unsigned long long)r->gprs[i + 2],
+			 names[i + 3], (unsigned long long)r->gprs[i + 3]);
+	dump_segment("cs", &r->cs);
+	dump_segment("ss", &r->ss);
+	dump_segment("ds", &r->ds);
+	dump_segment("tr", &r->tr);
+	vmm_warn("  gdt %016llx/%x idt %016llx/%x",
+		 (unsigned long long)r->gdt.base, r->gdt.limit,
+		 (unsigned long long)r->idt.base, r->idt.limit);
+	vmm_warn("  cr0 %08llx cr2 %016llx cr3 %016llx cr4 %08llx efer %llx",
+		 (unsigned long long)r->cr0, (unsigned long long)r->cr2,
+		 (unsigned long long)r->cr3, (unsigned long long)r->cr4,
+		 (unsigned long long)r->efer);
+}
+
 const struct vmm_hv vmm_hv_axvcpu = {
 	.name = "axvcpu",
 	.vm_create = axvcpu_vm_create,
@@ -207,4 +251,5 @@ const struct vmm_hv vmm_hv_axvcpu = {
 	.irq_pending = axvcpu_x86_irq_pending,
 	.get_cpuid = axvcpu_x86_get_cpuid,
 	.set_cpuid = axvcpu_x86_set_cpuid,
+	.dump = axvcpu_x86_dump,
 };

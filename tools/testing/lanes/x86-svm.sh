@@ -189,8 +189,7 @@ for m in "${mods[@]}"; do
 	KVM_MODULES="$KVM_MODULES${KVM_MODULES:+ }${f##*/}"
 done
 printf '%s\n' "$KVM_MODULES" | tr ' ' '\n' >"$ROOT/lib/axvcpu/kvm/modules.order"
-cp -a "$W/tests/." "$ROOT/tests/"
-find "$ROOT/tests" \( -name '*.o' -o -name '*.d' \) -delete
+copy_test_programs "$ROOT/tests" "${PROGRAMS[@]}"
 write_init "$ROOT" "${PROGRAMS[@]}"
 pack_initramfs "$ROOT" "$W/initramfs.gz"
 say "initramfs $(du -h "$W/initramfs.gz" | cut -f1) (KVM modules: $KVM_MODULES)"

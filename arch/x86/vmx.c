@@ -210,9 +210,13 @@ static int vmx_read_caps(void)
 	    !(ept_vpid & VMX_EPT_EXTENT_CONTEXT_BIT))
 		return -EOPNOTSUPP;
 	vmx_caps.ept_1g = ept_vpid & VMX_EPT_1GB_PAGE_BIT;
+	/*
+	 * INVVPID and its single-context type: bits 32 and 41 (A.10); the
+	 * kernel's VMX_VPID_* bits count from bit 32, the MSR's high half
+	 */
 	vmx_caps.vpid = (vmx_caps.proc2 & SECONDARY_EXEC_ENABLE_VPID) &&
-			(ept_vpid & VMX_VPID_INVVPID_BIT) &&
-			(ept_vpid & VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT);
+			((ept_vpid >> 32) & VMX_VPID_INVVPID_BIT) &&
+			((ept_vpid >> 32) & VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT);
 	if (!vmx_caps.vpid)
 		vmx_caps.proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
 	return 0;
@@ -651,15 +655,22 @@ static void vmx_set_ctl(struct x86_vcpu *xv, enum x86_ctl ctl, u64 value)
 {
 	struct vmx_vcpu *vmx = xv_to_vmx(xv);
 
+	/*
+	 * With VPID, VM entry keeps the guest's translations (28.3.3.3): a
+	 * paging register the VMM changes flushes them, as the guest's own
+	 * MOV to CR would have (the next entry does INVEPT, which drops
+	 * every combined mapping of the VM's EPT root).
+	 */
 	switch (ctl) {
 	case X86_CTL_CR0:
 		vmx->st.cr0 = value;
+		vmx->tlb_gen = -1;
 		break;
 	case X86_CTL_CR3:
 		vmx->st.cr3 = value;
+		vmx->tlb_gen = -1;
 		break;
 	case X86_CTL_CR4:
-		/* with VPID the guest's TLB is tagged: a new CR4 flushes it */
 		vmx->st.cr4 = value;
 		vmx->tlb_gen = -1;
 		break;
@@ -668,6 +679,7 @@ static void vmx_set_ctl(struct x86_vcpu *xv, enum x86_ctl ctl, u64 value)
 		break;
 	case X86_CTL_EFER:
 		vmx->st.efer = value;
+		vmx->tlb_gen = -1;
 		break;
 	case X86_CTL_PAT:
 		vmx->pat = value;

@@ -34,6 +34,11 @@
  *
  * usage: axvcpu_bench [-n iterations] [-w warm-up] [-m region MiB] [-c vCPUs]
  *
+ * The environment gives the defaults the options override (the lanes set
+ * them per emulator: Bochs is far slower and has less memory):
+ * AXVCPU_BENCH_ITERATIONS, AXVCPU_BENCH_WARMUP, AXVCPU_BENCH_REGION_MIB,
+ * AXVCPU_BENCH_VCPUS.
+ *
  * Every guest is the same .code32 loop on both; the KVM guest is put in
  * flat 32-bit protected mode with KVM_SET_SREGS, without an in-kernel
  * irqchip, so that HLT exits to user space; its hypercall is
@@ -92,7 +97,7 @@ static const char *const rt_names[NR_RT] = {
 static const char *const rt_names[NR_RT] = {
 	"port I/O exit (OUT)",
 	"HLT exit",
-	"hypercall exit (VMMCALL)",
+	"hypercall exit (VMMCALL/VMCALL)",
 	"100 CPUID in kernel + OUT",
 	"null ioctl (no entry)",
 };
@@ -797,7 +802,8 @@ static bool boot_linux(bool kvm, double *to_init, double *total, char *why,
 		dup2(p[1], 1);
 		dup2(null, 2);
 		execl(vmm, vmm, "run", "--kernel", kernel, "--initrd", initrd,
-		      "--mem", "256M", "--cmdline", "console=ttyS0 loglevel=5",
+		      "--mem", "256M", "--cmdline",
+		      axv_linux_cmdline("console=ttyS0 loglevel=5"),
 		      kvm ? "--kvm" : NULL, NULL);
 		_exit(127);
 	}
@@ -888,6 +894,14 @@ static void print_in_kernel_exit(const char *who, const struct stats *s)
 	       (s[RT_CPUID].median_us - s[RT_IO].median_us) / CPUID_LOOP);
 }
 
+/* @name's value from the environment, or @def when it is not set */
+static unsigned long env_ulong(const char *name, unsigned long def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtoul(v, NULL, 0) : def;
+}
+
 int main(int argc, char **argv)
 {
 	struct stats axv[NR_RT], kvm[NR_RT];
@@ -898,6 +912,10 @@ int main(int argc, char **argv)
 	int kvm_fd = -1;
 	cpu_set_t cpus;
 
+	iterations = env_ulong("AXVCPU_BENCH_ITERATIONS", iterations);
+	warmup = env_ulong("AXVCPU_BENCH_WARMUP", warmup);
+	region_mib = env_ulong("AXVCPU_BENCH_REGION_MIB", region_mib);
+	nr_vcpus = env_ulong("AXVCPU_BENCH_VCPUS", nr_vcpus);
 	while ((opt = getopt(argc, argv, "n:w:m:c:h")) != -1) {
 		switch (opt) {
 		case 'n':
@@ -945,7 +963,8 @@ int main(int argc, char **argv)
 		/* both modules loaded for the whole run, as a host would have them */
 		kvm_fd = open_kvm(why, sizeof(why));
 		have_kvm = kvm_fd >= 0;
-		nrips = cpu_has_nrips();
+		/* VMX gives every exit's instruction length: no decoding */
+		nrips = info.arch != AXVCPU_ARCH_X86_SVM || cpu_has_nrips();
 		bare_loop = info.arch == AXVCPU_ARCH_X86_SVM;
 		bench_round_trips(axv, kvm, kvm_fd);
 		if (have_kvm)

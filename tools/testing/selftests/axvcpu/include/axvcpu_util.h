@@ -269,6 +269,14 @@ bool axv_watchdog_disarm(struct axv_watchdog *wd);
  */
 bool axv_lane_quirk(const char *name);
 
+/*
+ * A Linux guest's command line: @base, then the lane's
+ * AXVCPU_LINUX_GUEST_ARGS (one more argument; Bochs's lanes give the
+ * guest kernel its TSC's real rate there, tsc_early_khz=, as they give
+ * their own kernel). A static buffer.
+ */
+const char *axv_linux_cmdline(const char *base);
+
 /* ------------------------------------------------------------------ */
 /* Assertions for kselftest_harness.h test bodies.                     */
 

@@ -1029,3 +1029,13 @@ bool axv_lane_quirk(const char *name)
 	}
 	return false;
 }
+
+const char *axv_linux_cmdline(const char *base)
+{
+	static char buf[1024];
+	const char *extra = getenv("AXVCPU_LINUX_GUEST_ARGS");
+
+	snprintf(buf, sizeof(buf), "%s%s%s", base, extra && *extra ? " " : "",
+		 extra ? extra : "");
+	return buf;
+}

@@ -23,7 +23,7 @@ static void boot_linux(struct vmm_result *r, const char *cpus, bool kvm)
 		"--kernel", guest_path("Image"),
 		"--initrd", guest_path("linux-initramfs.cpio"),
 		"--mem", "256M", "--cpus", cpus,
-		"--cmdline", LINUX_CMDLINE, kvm ? "--kvm" : NULL, NULL });
+		"--cmdline", axv_linux_cmdline(LINUX_CMDLINE), kvm ? "--kvm" : NULL, NULL });
 }
 
 FIXTURE(linux_guest) {

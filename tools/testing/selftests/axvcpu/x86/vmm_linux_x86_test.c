@@ -21,7 +21,7 @@ static void boot_linux(struct vmm_result *r, const char *cpus)
 		"--kernel", guest_path("vmlinuz"),
 		"--initrd", guest_path("linux-initramfs.cpio"),
 		"--mem", "256M", "--cpus", cpus,
-		"--cmdline", LINUX_CMDLINE, NULL });
+		"--cmdline", axv_linux_cmdline(LINUX_CMDLINE), NULL });
 }
 
 FIXTURE(linux_guest) {
@@ -55,6 +55,8 @@ TEST_F_TIMEOUT(linux_guest, boots_to_init, 300)
 /* The BSP starts the AP with INIT and SIPI through its local APIC. */
 TEST_F_TIMEOUT(linux_guest, boots_two_cpus, 300)
 {
+	if (axv_lane_quirk("vmx_linux_smp_stalls"))
+		SKIP(return, "under Bochs VMX a two-vCPU Linux guest stops in its AP bring-up in about one run of three (its jiffies stop); open: testing.rst, The VMX lane");
 	boot_linux(&self->r, "2");
 	ASSERT_VMM(&self->r, 0);
 	ASSERT_OUT(&self->r, "AXVCPU-LINUX-INIT cpus=2 online=0-1 ");

@@ -140,8 +140,8 @@ DEFAULT_STRESS_LANES="x86-svm-debug"
 #   Bochs masks host interrupts in a guest entered with IF
 #   clear (Documentation/reliability.rst, "Emulator bugs"), so the two
 #   tests that wait for a host interrupt to end a spin cannot pass there;
-#   and a two-vCPU Linux guest stops in its AP bring-up there in about
-#   one run of three (open, Documentation/testing.rst, "The VMX lane").
+#   and a two-vCPU Linux guest loses a vCPU's timer interrupts there in
+#   some runs (open, Documentation/testing.rst, "The VMX lane").
 EXPECTED_SKIPS='
 ^x86-svm(-4level)?$	fault_inject_test	the kernel lacks CONFIG_FAULT_INJECTION
 ^x86-svm-4level$	host_pkru_x86_test	the host kernel does not use PKU
@@ -149,7 +149,7 @@ EXPECTED_SKIPS='
 ^x86-vmx-bochs$	sysreg_x86_test	no AltMovCr8
 ^x86-vmx-bochs$	run_test	the emulator masks host interrupts
 ^x86-vmx-bochs$	regress_x86_test	the emulator masks host interrupts
-^x86-vmx-bochs$	vmm_linux_x86_test	a two-vCPU Linux guest stops in its AP bring-up
+^x86-vmx-bochs$	vmm_linux_x86_test	a two-vCPU Linux guest loses a vCPU's timer interrupts
 '
 
 # check_expected_skips: turn every skip in $W/skips that EXPECTED_SKIPS

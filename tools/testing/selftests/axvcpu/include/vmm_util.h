@@ -7,6 +7,7 @@
 #ifndef AXVCPU_VMM_UTIL_H
 #define AXVCPU_VMM_UTIL_H
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <poll.h>
@@ -56,6 +57,48 @@ static inline void find_vmm(void)
 }
 
 /* Drain @fd into @buf (NUL-terminated); false at EOF. */
+/*
+ * A VMM that overran its time: where each of its threads is, for the
+ * log (state, wait channel and kernel stack from /proc), before it is
+ * killed: a vCPU thread in the module's RUN, one waiting in the VMM, one
+ * blocked in the kernel.
+ */
+static inline void vmm_dump_threads(pid_t pid)
+{
+	static const char *const files[] = { "stat", "wchan", "stack" };
+	char path[320], buf[2048];
+	struct dirent *d;
+	unsigned int i;
+	DIR *dir;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	fprintf(stderr, "# the VMM (pid %d) timed out; its threads:\n", (int)pid);
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			snprintf(path, sizeof(path), "/proc/%d/task/%s/%s",
+				 (int)pid, d->d_name, files[i]);
+			fd = open(path, O_RDONLY);
+			if (fd < 0)
+				continue;
+			n = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			if (n <= 0)
+				continue;
+			buf[n] = 0;
+			fprintf(stderr, "#   %s %s: %s%s", d->d_name, files[i], buf,
+				buf[n - 1] == '\n' ? "" : "\n");
+		}
+	}
+	closedir(dir);
+}
+
 static inline bool drain(int fd, char *buf, size_t *len)
 {
 	char tmp[4096];
@@ -109,6 +152,7 @@ static inline void run_vmm(struct vmm_result *r, const char *in, const char **ar
 		if (poll(p, 2, 100) <= 0) {
 			ms += 100;
 			if (ms > vmm_timeout_ms) {
+				vmm_dump_threads(pid);
 				kill(pid, SIGKILL);
 				break;
 			}

@@ -149,7 +149,7 @@ EXPECTED_SKIPS='
 ^x86-vmx-bochs$	sysreg_x86_test	no AltMovCr8
 ^x86-vmx-bochs$	run_test	the emulator masks host interrupts
 ^x86-vmx-bochs$	regress_x86_test	the emulator masks host interrupts
-^x86-vmx-bochs$	vmm_linux_x86_test	a two-vCPU Linux guest loses a vCPU's timer interrupts
+^x86-vmx-bochs$	vmm_linux_x86_test	a two-vCPU Linux guest loses
 '
 
 # check_expected_skips: turn every skip in $W/skips that EXPECTED_SKIPS

@@ -2,7 +2,7 @@
 /*
  * host_insn_x86_test: what the guest sees of the instructions the backend
  * intercepts: CPUID (hypervisor bit, no SVM, "AxVCpuAxVCpu", the vCPU id as
- * APIC ID); VMRUN, VMLOAD, VMSAVE, STGI, CLGI, SKINIT, INVLPGA, MONITOR,
+ * APIC ID) and INVPCID as CPUID says; VMRUN, VMLOAD, VMSAVE, STGI, CLGI, SKINIT, INVLPGA, MONITOR,
  * MWAIT and RDPRU (the host's APERF/MPERF) raise #UD; INVD is a no-op;
  * an intercepted instruction with prefixes (CPUID, RDMSR, HLT) resumes
  * after its last byte, not after its bare opcode's length.
@@ -117,6 +117,34 @@ X86_GUEST(invd_guest, ".code32",
 X86_GUEST_LABEL(invd_after_out);
 
 /*
+ * CPUID.(7,0):EBX to DATA+0x10, then INVPCID of type 2 (every context,
+ * globals too) with the zero descriptor at DATA (66 0F 38 82 /r, 5 bytes
+ * with this operand: the #UD handler skips 5), OUT 0xab.
+ */
+X86_GUEST(invpcid_guest, ".code32",
+	"mov $" STACK ", %esp\n\t"
+	"lidt " IDTR "\n\t"
+	"mov $7, %eax\n\t"
+	"xor %ecx, %ecx\n\t"
+	"cpuid\n\t"
+	"mov %ebx, " DATA "+0x10\n\t"
+	"mov $2, %eax\n\t"
+	"mov $" DATA ", %ebx\n\t"
+	"invpcid_at: invpcid (%ebx), %eax\n\t"
+	"mov $0xab, %al\n\t"
+	"out %al, $" __stringify(PORT_DONE) "\n\t"
+	"hlt\n\t"
+	"invpcid_ud:\n\t"
+	"push %eax\n\t"
+	"mov 4(%esp), %eax\n\t"
+	"out %eax, $" __stringify(PORT_UD) "\n\t"
+	"addl $5, 4(%esp)\n\t"
+	"pop %eax\n\t"
+	"iret\n\t");
+X86_GUEST_LABEL(invpcid_at);
+X86_GUEST_LABEL(invpcid_ud);
+
+/*
  * CPUID as the guest sees it, on vCPU 3: the hypervisor bit, no SVM (and
  * an empty SVM leaf), no VMX, x2APIC or MONITOR, "AxVCpuAxVCpu" at
  * 0x40000000, and the vCPU id as initial APIC ID.
@@ -211,6 +239,41 @@ TEST_F(host_state, svm_instructions_raise_ud)
 	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
 }
 
+/*
+ * The default CPUID and the instruction agree: INVPCID runs when
+ * CPUID.(7,0):EBX[10] offers it and raises #UD when it does not. VMX
+ * turns it into #UD unless the VMCS enables it (SDM vol. 3C, 26.3); a
+ * Linux guest that CPUID told it was there stopped at its first INVPCID.
+ */
+TEST_F(host_state, invpcid_as_cpuid_says)
+{
+	struct axv_vcpu *vcpu;
+	bool offered;
+
+	GUEST(invpcid_guest);
+	vcpu = self->vcpu;
+	x86_idt_set_gate(&self->vm, UD_VECTOR,
+			 X86_GUEST_GPA(invpcid_guest, invpcid_ud));
+	ASSERT_EQ(0, axv_run(vcpu));
+	ASSERT_EQ(AXVCPU_EXIT_IO_WRITE, vcpu->run->exit_reason)
+		TH_LOG("expected an OUT (done or #UD), got exit %s",
+		       axv_exit_desc(vcpu->run));
+	offered = guest_u32(&self->vm, X86_DATA_GPA + 0x10) & (1U << 10);
+	if (offered) {
+		ASSERT_EQ(PORT_DONE, vcpu->run->io.port)
+			TH_LOG("CPUID offers INVPCID, yet it raised #UD at %#llx",
+			       (unsigned long long)vcpu->run->io.data);
+		ASSERT_EQ(0xab, vcpu->run->io.data & 0xff);
+	} else {
+		ASSERT_EQ(PORT_UD, vcpu->run->io.port)
+			TH_LOG("CPUID hides INVPCID, yet it ran (OUT to %#x)",
+			       vcpu->run->io.port);
+		ASSERT_EQ(X86_GUEST_GPA(invpcid_guest, invpcid_at),
+			  vcpu->run->io.data);
+		ASSERT_RUN_IO_WRITE(vcpu, PORT_DONE, 1, 0xab);
+	}
+	ASSERT_RUN_EXIT(vcpu, AXVCPU_EXIT_HALT);
+}
 
 /*
  * INVD is a no-op: the guest goes on without an exit and memory stays.

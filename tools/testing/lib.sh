@@ -392,7 +392,7 @@ build_module() {
 # out the reference VMM (tools/axvcpu-run), for an arch it has no machine
 # for.
 build_tests() {
-	local t0 dir=$W/src/tools/testing/selftests/axvcpu key cc
+	local t0 dir=$W/src/tools/testing/selftests/axvcpu key cc a
 	t0=$(now)
 	rm -rf "$W/tests"
 	mkdir -p "$W/tests"
@@ -402,8 +402,8 @@ build_tests() {
 		return 0
 	fi
 	cc=gcc
-	for key in ${TEST_MAKE_ARGS[@]+"${TEST_MAKE_ARGS[@]}"}; do
-		case $key in CC=*) cc=${key#CC=} ;; esac
+	for a in ${TEST_MAKE_ARGS[@]+"${TEST_MAKE_ARGS[@]}"}; do
+		case $a in CC=*) cc=${a#CC=} ;; esac
 	done
 	key=tests-$(build_key "$($cc --version 2>&1 | head -n 1)" "${BUILD_VMM:-1}" \
 		${TEST_MAKE_ARGS[@]+"${TEST_MAKE_ARGS[@]}"})

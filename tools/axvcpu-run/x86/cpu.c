@@ -174,41 +174,16 @@ void x86_cpu_vcpu_init(struct vmm_vcpu *v)
 	v->vmm->hv->set_cpuid(v, table, cpuid_nent);
 }
 
-/*
- * The local APIC's MSRs change the state its timer and other vCPUs' IPIs
- * change from other threads (IRR, ISR, the timer's deadline): under
- * vmm->lock, as its MMIO page is (vmm_device_access()). Without it an
- * EOI racing the timer thread's next interrupt lost one of the two
- * updates of ISR/IRR, and the guest's timer interrupts stopped for good
- * (a two-vCPU Linux whose AP waited for jiffies that never moved).
- */
-static bool lapic_msr_locked(struct vmm_vcpu *vcpu, bool write, uint64_t id,
-			     uint64_t *value, bool *handled)
-{
-	bool ok = false;
-
-	*handled = true;
-	pthread_mutex_lock(&vcpu->vmm->lock);
-	if (id == MSR_APIC_BASE)
-		ok = lapic_base_msr(vcpu, write, value);
-	else if (lapic_x2apic_msr(vcpu, write, id, value))
-		ok = true;
-	else
-		*handled = false;
-	pthread_mutex_unlock(&vcpu->vmm->lock);
-	return ok;
-}
-
-bool arch_sysreg(struct vmm_vcpu *vcpu, bool write, uint64_t id,
-		 uint64_t *value)
+static bool cpu_msr(struct vmm_vcpu *vcpu, bool write, uint64_t id,
+		    uint64_t *value)
 {
 	struct x86_cpu *cpu = vcpu->arch;
 	unsigned int i;
-	bool handled, ok;
 
-	ok = lapic_msr_locked(vcpu, write, id, value, &handled);
-	if (handled)
-		return ok;
+	if (id == MSR_APIC_BASE)
+		return lapic_base_msr(vcpu, write, value);
+	if (lapic_x2apic_msr(vcpu, write, id, value))
+		return true;
 
 	for (i = 0; i < NR_STORED; i++) {
 		if (stored_msrs[i].id != id)
@@ -223,4 +198,22 @@ bool arch_sysreg(struct vmm_vcpu *vcpu, bool write, uint64_t id,
 		vmm_warn("vCPU %u: %s of MSR %#llx: #GP", vcpu->id,
 			 write ? "WRMSR" : "RDMSR", (unsigned long long)id);
 	return false;
+}
+
+/*
+ * Under vmm->lock, as port and MMIO accesses are (vmm_device_access()):
+ * the local APIC's MSRs change the state its timer and other vCPUs' IPIs
+ * change from other threads (IRR, ISR, the timer's deadline). Without it
+ * an EOI racing the timer thread's next interrupt lost one of the two
+ * updates of ISR/IRR, and the guest's timer interrupts stopped for good.
+ */
+bool arch_sysreg(struct vmm_vcpu *vcpu, bool write, uint64_t id,
+		 uint64_t *value)
+{
+	bool ok;
+
+	pthread_mutex_lock(&vcpu->vmm->lock);
+	ok = cpu_msr(vcpu, write, id, value);
+	pthread_mutex_unlock(&vcpu->vmm->lock);
+	return ok;
 }

@@ -81,7 +81,7 @@ static inline void vmm_dump_threads(pid_t pid)
 	while ((d = readdir(dir))) {
 		if (d->d_name[0] == '.')
 			continue;
-		for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		for (i = 0; i < ARRAY_SIZE(files); i++) {
 			snprintf(path, sizeof(path), "/proc/%d/task/%s/%s",
 				 (int)pid, d->d_name, files[i]);
 			fd = open(path, O_RDONLY);

@@ -823,13 +823,13 @@ static int vmx_exit_ept(struct vmx_vcpu *vmx, struct axvcpu_run *run)
 	bool data = !(q & BIT(2)) && (!(q & BIT(7)) || (q & BIT(8)));
 
 	return x86_exit_stage2_fault(&vmx->x86, run,
-				     vmcs_read(GUEST_PHYSICAL_ADDRESS), access,
+				     vmx->exit_gpa, access,
 				     q & (BIT(3) | BIT(4) | BIT(5)), data);
 }
 
 static int vmx_exit_exception(struct vmx_vcpu *vmx)
 {
-	u32 info = vmcs_read(VM_EXIT_INTR_INFO);
+	u32 info = vmx->exit_intr_info;
 	unsigned int vector = info & INTR_INFO_VECTOR_MASK;
 
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
@@ -851,7 +851,7 @@ static int vmx_exit_exception(struct vmx_vcpu *vmx)
 	}
 	/* #DB and #AC are reflected: intercepted so a loop cannot starve the host */
 	vmx_inject_exception(vmx, vector, vector == X86_TRAP_AC,
-			     vmcs_read(VM_EXIT_INTR_ERROR_CODE));
+			     vmx->exit_intr_err);
 	return AXVCPU_RUN_REENTER;
 }
 
@@ -976,6 +976,27 @@ static void vmx_host_msrs(struct vmx_vcpu *vmx)
 		rdmsrl(h[i].index, h[i].value);
 }
 
+/*
+ * The exit fields the handlers use, read while the VMCS is still current
+ * on this CPU: the handlers run after preemption is enabled again, when
+ * the vCPU may have moved and another VMCS be current here.
+ */
+static void vmx_read_exit_info(struct vmx_vcpu *vmx)
+{
+	u32 reason = vmx->exit_reason & 0xffff;
+
+	vmx->exit_intr_info = 0;
+	vmx->exit_intr_err = 0;
+	vmx->exit_gpa = 0;
+	if (reason == EXIT_REASON_EXCEPTION_NMI) {
+		vmx->exit_intr_info = vmcs_read(VM_EXIT_INTR_INFO);
+		if (vmx->exit_intr_info & INTR_INFO_DELIVER_CODE_MASK)
+			vmx->exit_intr_err = vmcs_read(VM_EXIT_INTR_ERROR_CODE);
+	} else if (reason == EXIT_REASON_EPT_VIOLATION) {
+		vmx->exit_gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+	}
+}
+
 static int vmx_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -1055,6 +1076,7 @@ static int vmx_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 		vmx->exit_reason = vmcs_read(VM_EXIT_REASON);
 		vmx->exit_qual = vmcs_read(EXIT_QUALIFICATION);
 		vmx->exit_insn_len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+		vmx_read_exit_info(vmx);
 		/* a failed entry leaves the launch state as it was (26.8) */
 		if (!(vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
 			vmx->launched = true;
@@ -1063,7 +1085,7 @@ static int vmx_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 		}
 		/* a host NMI taken in guest mode: its handler, now (27.2.2) */
 		if ((vmx->exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
-		    (vmcs_read(VM_EXIT_INTR_INFO) & INTR_INFO_INTR_TYPE_MASK) ==
+		    (vmx->exit_intr_info & INTR_INFO_INTR_TYPE_MASK) ==
 		    INTR_TYPE_NMI_INTR)
 			asm volatile("int $2");
 	}

@@ -57,6 +57,9 @@ extern struct vmx_caps vmx_caps;
  * @exit_reason: the exit reason of the last exit (bit 31: entry failure)
  * @exit_qual: its exit qualification
  * @exit_insn_len: its VM-exit instruction length
+ * @exit_intr_info: its VM-exit interruption information
+ * @exit_intr_err: its VM-exit interruption error code (when info has one)
+ * @exit_gpa: its guest-physical address (EPT violations)
  * @st: the guest's register file (gprs unused: those are @x86's)
  * @pat: the guest's IA32_PAT
  * @intr_state: the guest's interruptibility state (STI/MOV SS blocking)
@@ -81,6 +84,9 @@ struct vmx_vcpu {
 	u32 exit_reason;
 	u64 exit_qual;
 	u32 exit_insn_len;
+	u32 exit_intr_info;
+	u32 exit_intr_err;
+	u64 exit_gpa;
 	struct axvcpu_x86_regs st;
 	u64 pat;
 	u32 intr_state;

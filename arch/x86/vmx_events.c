@@ -148,7 +148,7 @@ void vmx_requeue_event(struct vmx_vcpu *vmx)
 		return;
 	}
 	if (reason == EXIT_REASON_EXCEPTION_NMI)
-		iret_unblocked = vmcs_read(VM_EXIT_INTR_INFO) &
+		iret_unblocked = vmx->exit_intr_info &
 				 INTR_INFO_UNBLOCK_NMI;
 	else if (reason == EXIT_REASON_EPT_VIOLATION)
 		iret_unblocked = vmx->exit_qual & INTR_INFO_UNBLOCK_NMI;

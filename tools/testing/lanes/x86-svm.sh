@@ -102,8 +102,8 @@ if [ "$EMULATOR" = bochs ]; then
 	# the tests on it (no QEMU bug to keep CPU 0 free of)
 	QEMU_SMP=${AXVCPU_BOCHS_CPUS:-1}
 	TEST_CPUS=${AXVCPU_TEST_CPUS:-all}
-	# its 16550 sends at 115200 baud of its own time: /init waits for the
-	# console's last lines before it powers off
+	# its 16550 sends at the console's 9600 baud of its own time: /init
+	# drains the tty, then waits this long for the UART's FIFO
 	CONSOLE_DRAIN=3
 	# Bochs's TSC counts instructions, BOCHS_IPS of them a second of its
 	# emulated time; Linux would take an Intel model's nominal rate from

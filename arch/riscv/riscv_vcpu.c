@@ -587,6 +587,12 @@ static int riscv_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
 		clear_bit(IRQ_VS_SOFT, &rv->lines);
 	memset(&rv->pending, 0, sizeof(rv->pending));
 	rv->csr_dirty = true;
+	/*
+	 * A new state: the VS-stage translations the hart holds are the old
+	 * one's, which the guest cannot SFENCE.VMA away from inside the new
+	 * one: the next entry does HFENCE.VVMA (riscv_tlb_before_entry()).
+	 */
+	rv->last_cpu = -1;
 	return 0;
 }
 

@@ -390,6 +390,12 @@ static void svm_load_regs(struct svm_vcpu *svm,
 	svm->x86.nmi_after_iret = false;
 	svm_set_iret_intercept(svm, false);
 	svm->unchecked = true;
+	/*
+	 * New paging registers: the translations the guest's ASID holds
+	 * are the old state's (VMRUN keeps them, APM vol. 2, 15.16); the
+	 * next entry takes a fresh ASID, as a MOV to CR3 would flush.
+	 */
+	svm->asid_gen = 0;
 }
 
 static int svm_vcpu_set_regs(struct axvcpu_vcpu *vcpu,

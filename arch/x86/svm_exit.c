@@ -105,16 +105,22 @@ static void svm_set_ctl(struct x86_vcpu *xv, enum x86_ctl ctl, u64 value)
 	struct svm_vcpu *svm = xv_to_svm(xv);
 	struct vmcb *vmcb = svm->vmcb;
 
+	/*
+	 * A paging register written for the guest: the translations its
+	 * ASID holds go with a fresh ASID at the next entry, as the guest's
+	 * own MOV to CR would have flushed them (VMRUN keeps them).
+	 */
 	switch (ctl) {
 	case X86_CTL_CR0:
 		vmcb->save.cr0 = value;
+		svm->asid_gen = 0;
 		break;
 	case X86_CTL_CR3:
 		vmcb->save.cr3 = value;
+		svm->asid_gen = 0;
 		break;
 	case X86_CTL_CR4:
 		vmcb->save.cr4 = value;
-		/* CR4 changes paging: the guest's TLB goes with a fresh ASID */
 		svm->asid_gen = 0;
 		break;
 	case X86_CTL_TPR:
@@ -123,6 +129,7 @@ static void svm_set_ctl(struct x86_vcpu *xv, enum x86_ctl ctl, u64 value)
 		break;
 	case X86_CTL_EFER:
 		vmcb->save.efer = value | EFER_SVME;
+		svm->asid_gen = 0;
 		/* with LMA, VMRUN's checks may refuse the state: keep it */
 		svm->unchecked = true;
 		break;

@@ -1143,6 +1143,8 @@ static int vmx_vcpu_set_regs(struct axvcpu_vcpu *vcpu,
 	vmx->intr_state = 0;
 	vmx->x86.nmi_masked = false;
 	vmx->x86.nmi_after_iret = false;
+	/* new paging registers: the VPID's translations go (vmx_set_ctl()) */
+	vmx->tlb_gen = -1;
 	return 0;
 }
 

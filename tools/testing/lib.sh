@@ -119,7 +119,7 @@ riscv64-h       riscv64-h.sh QEMU_CPU=rv64 KERNEL=riscv64
 riscv64-noh     riscv64-h.sh QEMU_CPU=rv64,h=false KERNEL=riscv64 LANE_PROGRAMS=nohw_test
 riscv64-h-qemu72 riscv64-h.sh QEMU_CPU=rv64 KERNEL=riscv64 QEMU_RISCV=debian LANE_PROGRAMS=exits_riscv_test,guest_test,memory_test
 riscv64-h-nosstc riscv64-h.sh QEMU_CPU=rv64,sstc=false KERNEL=riscv64 LANE_PROGRAMS=exits_riscv_test,guest_test,run_test,vmm_linux_riscv_test
-x86-vmx-bochs   x86-svm.sh   EMULATOR=bochs BOCHS_CPU=corei7_skylake_x AXVCPU_BOCHS_CPUS=2 BOCHS_IPS=20000000 KVM_VENDOR=kvm_intel KERNEL=x86-bochs QEMU_MEM=1G KERNEL_ARGS=clearcpuid=avx512f,xsaveopt,xsavec,xsaves BACKEND=vmx AXVCPU_MODULE_PARAMS=vmx_tick_us=10000 AXVCPU_QUIRKS=guest_masks_host_intr,vmx_linux_smp_stalls AXVCPU_BENCH_ITERATIONS=2000 AXVCPU_BENCH_WARMUP=200 AXVCPU_BENCH_REGION_MIB=256 AXVCPU_BENCH_VCPUS=8 LINUX_GUEST=lane AXVCPU_FUZZ_CALLS=2000 LANE_PROGRAMS=api_test,vcpu_create_test,guest_test,state_test,lifecycle_test,run_test,memory_test,cpuid_x86_test,cr4_x86_test,events_x86_test,exits_x86_test,fpu_x86_test,host_debug_x86_test,host_fpu_x86_test,host_insn_x86_test,host_intercept_x86_test,host_msr_x86_test,host_xsetbv_x86_test,isolation_x86_test,memory_x86_test,mmio_x86_test,regress_x86_test,save_restore_x86_test,state_x86_test,sysreg_x86_test,kvm_coexist_test,fuzz_test,torture_fd_test,torture_kill_test,torture_hotplug_test,vmm_x86_test,vmm_linux_x86_test,module_test
+x86-vmx-bochs   x86-svm.sh   EMULATOR=bochs BOCHS_CPU=corei7_skylake_x AXVCPU_BOCHS_CPUS=2 BOCHS_IPS=20000000 KVM_VENDOR=kvm_intel KERNEL=x86-bochs QEMU_MEM=1G KERNEL_ARGS=clearcpuid=avx512f,xsaveopt,xsavec,xsaves BACKEND=vmx AXVCPU_MODULE_PARAMS=vmx_tick_us=10000 AXVCPU_QUIRKS=guest_masks_host_intr AXVCPU_BENCH_ITERATIONS=2000 AXVCPU_BENCH_WARMUP=200 AXVCPU_BENCH_REGION_MIB=256 AXVCPU_BENCH_VCPUS=8 LINUX_GUEST=lane AXVCPU_FUZZ_CALLS=2000 LANE_PROGRAMS=api_test,vcpu_create_test,guest_test,state_test,lifecycle_test,run_test,memory_test,cpuid_x86_test,cr4_x86_test,events_x86_test,exits_x86_test,fpu_x86_test,host_debug_x86_test,host_fpu_x86_test,host_insn_x86_test,host_intercept_x86_test,host_msr_x86_test,host_xsetbv_x86_test,isolation_x86_test,memory_x86_test,mmio_x86_test,regress_x86_test,save_restore_x86_test,state_x86_test,sysreg_x86_test,kvm_coexist_test,fuzz_test,torture_fd_test,torture_kill_test,torture_hotplug_test,vmm_x86_test,vmm_linux_x86_test,module_test
 x86-svm-bochs   x86-svm.sh   EMULATOR=bochs BOCHS_CPU=zambezi KERNEL=x86-bochs QEMU_MEM=1G BACKEND=svm SVM_ASSISTS=nrips,flushbyasid,pausefilter LANE_PROGRAMS=exits_x86_test,host_insn_x86_test,cpuid_x86_test,mmio_x86_test,memory_x86_test
 '
 DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt x86-svm-bochs x86-vmx-bochs riscv64-h riscv64-noh riscv64-h-qemu72 riscv64-h-nosstc"
@@ -139,9 +139,7 @@ DEFAULT_STRESS_LANES="x86-svm-debug"
 # - x86-vmx-bochs: LOCK MOV CR0 (CR8 from 32-bit code) is AMD's; and
 #   Bochs masks host interrupts in a guest entered with IF
 #   clear (Documentation/reliability.rst, "Emulator bugs"), so the two
-#   tests that wait for a host interrupt to end a spin cannot pass there;
-#   and a two-vCPU Linux guest loses a vCPU's timer interrupts there in
-#   some runs (open, Documentation/testing.rst, "The VMX lane").
+#   tests that wait for a host interrupt to end a spin cannot pass there.
 EXPECTED_SKIPS='
 ^x86-svm(-4level)?$	fault_inject_test	the kernel lacks CONFIG_FAULT_INJECTION
 ^x86-svm-4level$	host_pkru_x86_test	the host kernel does not use PKU
@@ -149,7 +147,6 @@ EXPECTED_SKIPS='
 ^x86-vmx-bochs$	sysreg_x86_test	no AltMovCr8
 ^x86-vmx-bochs$	run_test	the emulator masks host interrupts
 ^x86-vmx-bochs$	regress_x86_test	the emulator masks host interrupts
-^x86-vmx-bochs$	vmm_linux_x86_test	a two-vCPU Linux guest loses
 '
 
 # check_expected_skips: turn every skip in $W/skips that EXPECTED_SKIPS

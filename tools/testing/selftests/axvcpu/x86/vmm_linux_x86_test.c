@@ -55,8 +55,6 @@ TEST_F_TIMEOUT(linux_guest, boots_to_init, 300)
 /* The BSP starts the AP with INIT and SIPI through its local APIC. */
 TEST_F_TIMEOUT(linux_guest, boots_two_cpus, 300)
 {
-	if (axv_lane_quirk("vmx_linux_smp_stalls"))
-		SKIP(return, "under Bochs VMX a two-vCPU Linux guest loses a vCPU's timer interrupts in some runs (1 of 9 measured); open: testing.rst, The VMX lane");
 	boot_linux(&self->r, "2");
 	ASSERT_VMM(&self->r, 0);
 	ASSERT_OUT(&self->r, "AXVCPU-LINUX-INIT cpus=2 online=0-1 ");

@@ -22,6 +22,12 @@ LINT_PKGS=(perl sparse g++ linux-headers-amd64 linux-source-6.1 "${BUILD_PKGS[@]
 # lanes run, and AXVCPU_QEMU_RISCV's default) and OpenSBI as its firmware.
 RISCV_PKGS=(gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-system-misc opensbi
 	    cpio gzip sparse "${BUILD_PKGS[@]}")
+# The arm64 lanes: the cross compiler and static libc for the module and
+# the tests, Debian 12's QEMU for arm (the libraries of the backports one
+# the lanes run), the amd64 headers whose linux-kbuild-6.1 builds against
+# Debian's arm64 headers (arm64_debian fetches those).
+ARM64_PKGS=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
+	    linux-headers-amd64 cpio gzip "${BUILD_PKGS[@]}")
 # The Bochs lanes (x86-*-bochs): Bochs 2.7 with its BIOS and VGA BIOS, and
 # an ISO to boot from (isolinux, xorriso), besides what a built kernel needs.
 BOCHS_PKGS=(bochs bochsbios vgabios bochs-term isolinux syslinux-common xorriso)
@@ -63,9 +69,48 @@ qemu_backports() {
 	"$dir/usr/bin/$bin" --version | head -n 1
 }
 
+# arm64_debian: Debian's arm64 kernel image, its headers and
+# busybox-static, of version arm64_kver, unpacked into ARM64_ROOT (apt
+# state of its own under the cache: the machine's dpkg gets no arm64
+# architecture). The headers' scripts link to ../../lib/linux-kbuild-6.1,
+# which is pointed at the amd64 one installed here.
+arm64_debian() {
+	local a=$CACHE_DIR/apt-arm64 kver tmp f opts
+
+	kver=$(arm64_kver) || { echo "deps: no amd64 headers to match an arm64 kernel to" >&2; return 1; }
+	[ -f "$ARM64_ROOT/complete" ] && [ "$(cat "$ARM64_ROOT/complete")" = "$kver" ] && return 0
+	opts=(-o "Dir::Etc::sourcelist=$a/sources.list" -o Dir::Etc::sourceparts=-
+	      -o "Dir::State::Lists=$a/lists" -o "Dir::Cache::Archives=$a/archives"
+	      -o APT::Get::List-Cleanup=0 -o APT::Architecture=arm64
+	      -o APT::Architectures::=arm64)
+	mkdir -p "$a/lists/partial" "$a/archives/partial"
+	{
+		echo "deb [arch=arm64] http://deb.debian.org/debian bookworm main"
+		echo "deb [arch=arm64] http://deb.debian.org/debian bookworm-updates main"
+		echo "deb [arch=arm64] http://deb.debian.org/debian-security bookworm-security main"
+	} >"$a/sources.list"
+	echo "deps: fetching Debian's arm64 kernel $kver into $ARM64_ROOT"
+	apt-get "${opts[@]}" update -q >"$a/update.log" 2>&1 ||
+		{ tail -n 5 "$a/update.log" >&2; return 1; }
+	tmp=$(mktemp -d "$CACHE_DIR/arm64.XXXXXX")
+	chmod 755 "$tmp"
+	(cd "$tmp" && apt-get "${opts[@]}" download -q "linux-image-$kver-unsigned" \
+		"linux-headers-$kver" busybox-static) >"$a/download.log" 2>&1 ||
+		{ tail -n 5 "$a/download.log" >&2; rm -rf "$tmp"; return 1; }
+	for f in "$tmp"/*.deb; do
+		dpkg-deb -x "$f" "$tmp/root"
+	done
+	ln -sfn /usr/lib/linux-kbuild-6.1 "$tmp/root/usr/lib/linux-kbuild-6.1"
+	rm -rf "$ARM64_ROOT"
+	mv "$tmp/root" "$ARM64_ROOT"
+	rm -rf "$tmp"
+	echo "$kver" >"$ARM64_ROOT/complete"
+}
+
 want=()
 x86=false
 riscv=false
+arm64=false
 for job in "$@"; do
 	case $job in
 	lint)	want+=("${LINT_PKGS[@]}") ;;
@@ -73,6 +118,7 @@ for job in "$@"; do
 	x86-*-bochs) want+=("${X86_PKGS[@]}" "${KERNEL_BUILD_PKGS[@]}" "${BOCHS_PKGS[@]}") ;;
 	x86-*)	want+=("${X86_PKGS[@]}"); x86=true ;;
 	riscv64-*) want+=("${RISCV_PKGS[@]}" "${KERNEL_BUILD_PKGS[@]}"); riscv=true ;;
+	arm64-*) want+=("${ARM64_PKGS[@]}"); arm64=true ;;
 	*)	echo "deps: unknown lane or job '$job' (lanes: $(lane_names | xargs))" >&2
 		exit 2 ;;
 	esac
@@ -101,6 +147,13 @@ fi
 if $riscv && qemu_riscv_uses_backports; then
 	qemu_backports qemu-system-riscv "$QEMU_RISCV_DIR" qemu-system-riscv64 ||
 		{ echo "deps: cannot fetch qemu-system-riscv from $QEMU_SUITE" >&2; exit 1; }
+fi
+if $arm64; then
+	if qemu_arm_uses_backports; then
+		qemu_backports qemu-system-arm "$QEMU_ARM_DIR" qemu-system-aarch64 ||
+			{ echo "deps: cannot fetch qemu-system-arm from $QEMU_SUITE" >&2; exit 1; }
+	fi
+	arm64_debian || { echo "deps: cannot fetch Debian's arm64 kernel" >&2; exit 1; }
 fi
 [ "${#missing[@]}" -eq 0 ] && echo "deps: all present ($*)"
 exit 0

@@ -62,6 +62,12 @@ EMU_LOCK=/tmp/axvcpu-emu.lock
 QEMU_SUITE=bookworm-backports
 QEMU_X86_DIR=$CACHE_DIR/qemu-x86-$QEMU_SUITE
 QEMU_RISCV_DIR=$CACHE_DIR/qemu-riscv-$QEMU_SUITE
+QEMU_ARM_DIR=$CACHE_DIR/qemu-arm-$QEMU_SUITE
+# The arm64 lanes' kernel: Debian's arm64 image and headers of the same
+# upload as the amd64 headers installed here (whose linux-kbuild-6.1
+# builds modules for both), with busybox-static:arm64, unpacked by
+# deps.sh into ARM64_ROOT (dpkg -x: nothing arm64 is installed).
+ARM64_ROOT=$CACHE_DIR/debian-arm64
 # The riscv64 lanes' firmware (-bios): Debian's opensbi package, the
 # file QEMU's own data directory would link to.
 OPENSBI_FW=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
@@ -77,7 +83,8 @@ STRESS_PROGRAMS="kvm_coexist_test torture_kill_test torture_fd_test torture_hotp
 # other programs without it). The order is the runner's, not a name's.
 LAST_PROGRAMS="module_test"
 # Programs only a lane that names them in its LANE_PROGRAMS runs: nohw_test
-# needs a CPU the module cannot use (the x86-nosvm and x86-nonpt lanes).
+# needs a CPU the module cannot use (the x86-nosvm and x86-nonpt lanes,
+# riscv64-noh, arm64-noel2 and arm64-vhe).
 LANE_ONLY_PROGRAMS="nohw_test"
 
 # The lanes. One line each: name, script under lanes/, then the parameters
@@ -109,6 +116,10 @@ LANE_ONLY_PROGRAMS="nohw_test"
 # whole suite but the fault injection (the debug lane's) and PKRU (no PKU
 # in that model) tests, the fuzzer's count shortened, the lane's own
 # kernel as the Linux guest (Documentation/testing.rst, "The VMX lane").
+# arm64-noel2 boots Debian's arm64 kernel on QEMU's virt machine without
+# EL2 and arm64-vhe on a CPU with VHE, where the kernel keeps EL2 for
+# itself: the module must load, report no backend and refuse CREATE_VM
+# (nohw_test), each with its own line.
 LANES_TABLE='
 x86-svm         x86-svm.sh   QEMU_CPU=max
 x86-svm-4level  x86-svm.sh   QEMU_CPU=EPYC
@@ -120,9 +131,12 @@ riscv64-noh     riscv64-h.sh QEMU_CPU=rv64,h=false KERNEL=riscv64 LANE_PROGRAMS=
 riscv64-h-qemu72 riscv64-h.sh QEMU_CPU=rv64 KERNEL=riscv64 QEMU_RISCV=debian LANE_PROGRAMS=exits_riscv_test,guest_test,memory_test
 riscv64-h-nosstc riscv64-h.sh QEMU_CPU=rv64,sstc=false KERNEL=riscv64 LANE_PROGRAMS=exits_riscv_test,guest_test,run_test,vmm_linux_riscv_test
 x86-vmx-bochs   x86-svm.sh   EMULATOR=bochs BOCHS_CPU=corei7_skylake_x AXVCPU_BOCHS_CPUS=2 BOCHS_IPS=20000000 KVM_VENDOR=kvm_intel KERNEL=x86-bochs QEMU_MEM=1G KERNEL_ARGS=clearcpuid=avx512f,xsaveopt,xsavec,xsaves BACKEND=vmx AXVCPU_MODULE_PARAMS=vmx_tick_us=10000 AXVCPU_QUIRKS=guest_masks_host_intr AXVCPU_BENCH_ITERATIONS=2000 AXVCPU_BENCH_WARMUP=200 AXVCPU_BENCH_REGION_MIB=256 AXVCPU_BENCH_VCPUS=8 LINUX_GUEST=lane AXVCPU_FUZZ_CALLS=2000 LANE_PROGRAMS=api_test,vcpu_create_test,guest_test,state_test,lifecycle_test,run_test,memory_test,cpuid_x86_test,cr4_x86_test,events_x86_test,exits_x86_test,fpu_x86_test,host_debug_x86_test,host_fpu_x86_test,host_insn_x86_test,host_intercept_x86_test,host_msr_x86_test,host_xsetbv_x86_test,isolation_x86_test,memory_x86_test,mmio_x86_test,regress_x86_test,save_restore_x86_test,state_x86_test,sysreg_x86_test,kvm_coexist_test,fuzz_test,torture_fd_test,torture_kill_test,torture_hotplug_test,vmm_x86_test,vmm_linux_x86_test,module_test
+arm64-nvhe      arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=cortex-a72 KERNEL_ARGS=kvm-arm.mode=none BACKEND=nvhe
+arm64-noel2     arm64.sh     QEMU_MACHINE=virt,gic-version=3 QEMU_CPU=cortex-a72 LANE_PROGRAMS=nohw_test
+arm64-vhe       arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=max LANE_PROGRAMS=nohw_test
 x86-svm-bochs   x86-svm.sh   EMULATOR=bochs BOCHS_CPU=zambezi KERNEL=x86-bochs QEMU_MEM=1G BACKEND=svm SVM_ASSISTS=nrips,flushbyasid,pausefilter LANE_PROGRAMS=exits_x86_test,host_insn_x86_test,cpuid_x86_test,mmio_x86_test,memory_x86_test
 '
-DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt x86-svm-bochs x86-vmx-bochs riscv64-h riscv64-noh riscv64-h-qemu72 riscv64-h-nosstc"
+DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt x86-svm-bochs x86-vmx-bochs riscv64-h riscv64-noh riscv64-h-qemu72 riscv64-h-nosstc arm64-nvhe arm64-noel2 arm64-vhe"
 DEFAULT_BENCH_LANES="x86-svm x86-svm-4level x86-vmx-bochs riscv64-h"
 DEFAULT_DEMO_LANES="x86-svm"
 DEFAULT_FUZZ_LANES="x86-svm-debug"
@@ -142,6 +156,7 @@ DEFAULT_STRESS_LANES="x86-svm-debug"
 #   tests that wait for a host interrupt to end a spin cannot pass there.
 EXPECTED_SKIPS='
 ^x86-svm(-4level)?$	fault_inject_test	the kernel lacks CONFIG_FAULT_INJECTION
+^arm64-nvhe$	fault_inject_test	the kernel lacks CONFIG_FAULT_INJECTION
 ^x86-svm-4level$	host_pkru_x86_test	the host kernel does not use PKU
 ^x86-vmx-bochs$	regress_x86_test	LOCK MOV CR0 as CR8 is AMD
 ^x86-vmx-bochs$	sysreg_x86_test	no AltMovCr8
@@ -286,6 +301,34 @@ qemu_riscv_cmd() {
 	else
 		echo "$AXVCPU_QEMU_RISCV"
 	fi
+}
+
+# qemu_arm_uses_backports, qemu_arm_cmd: the same for the arm64 lanes
+# (AXVCPU_QEMU_ARM; qemu-system-aarch64 for Debian 12's 7.2).
+qemu_arm_uses_backports() {
+	[ -z "${AXVCPU_QEMU_ARM:-}" ]
+}
+
+qemu_arm_cmd() {
+	if qemu_arm_uses_backports; then
+		echo "$QEMU_ARM_DIR/usr/bin/qemu-system-aarch64 -L $QEMU_ARM_DIR/usr/share/qemu"
+	else
+		echo "$AXVCPU_QEMU_ARM"
+	fi
+}
+
+# arm64_kver: the Debian arm64 kernel version the arm64 lanes use (that of
+# the newest amd64 headers installed, -arm64; AXVCPU_ARM64_KVER overrides).
+arm64_kver() {
+	local v
+	if [ -n "${AXVCPU_ARM64_KVER:-}" ]; then
+		echo "$AXVCPU_ARM64_KVER"
+		return 0
+	fi
+	for v in /usr/src/linux-headers-*-amd64/Makefile; do
+		v=${v#/usr/src/linux-headers-}
+		echo "${v%-amd64/Makefile}-arm64"
+	done | grep -v '[*]' | sort -V | tail -n 1 | grep .
 }
 
 # ---- lane state: a lane script calls lane_begin first, then the steps.
@@ -480,7 +523,8 @@ test_programs() {
 		END { for (i = 1; i <= n; i++) if (held[i] != "") print held[i] }'
 }
 
-# initramfs_skeleton ROOT [INIT]: the directory layout and busybox, or,
+# initramfs_skeleton ROOT [INIT]: the directory layout and busybox
+# (BUSYBOX, /bin/busybox by default: the arm64 lanes name an arm64 one), or,
 # with INIT (a static binary: build_c_init), that as /init and no busybox.
 initramfs_skeleton() {
 	rm -rf "$1"
@@ -488,7 +532,7 @@ initramfs_skeleton() {
 	if [ -n "${2:-}" ]; then
 		install -m 755 "$2" "$1/init"
 	else
-		cp /bin/busybox "$1/bin/busybox"
+		cp "${BUSYBOX:-/bin/busybox}" "$1/bin/busybox"
 	fi
 }
 

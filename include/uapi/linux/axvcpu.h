@@ -235,6 +235,10 @@ struct axvcpu_x86_dtable {
 
 /* axvcpu_run.fail_entry.hardware_entry_failure_reason values not from hardware */
 #define AXVCPU_X86_FAIL_STRING_IO	0x100000001ULL	/* INS/OUTS are not emulated */
+/* arm64: a data abort outside the regions without a syndrome (ESR_EL2.ISV 0) */
+#define AXVCPU_ARM64_FAIL_MMIO_NO_ISV	0x200000001ULL
+/* arm64: the guest took an SError (its ESR_EL2 in hw_exit[0]) */
+#define AXVCPU_ARM64_FAIL_SERROR	0x200000002ULL
 
 /**
  * struct axvcpu_x86_regs - the x86 register file of AXVCPU_GET/SET_REGS

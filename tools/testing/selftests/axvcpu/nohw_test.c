@@ -9,7 +9,9 @@
  * Runs only in the lanes that boot such a CPU (LANE_ONLY_PROGRAMS in
  * tools/testing/lib.sh): x86-nosvm (-cpu max,-svm) expects "no AMD SVM or
  * Intel VMX", x86-nonpt (-cpu EPYC,-npt) "SVM without nested paging",
- * riscv64-noh (-cpu rv64,h=false) "no H extension".
+ * riscv64-noh (-cpu rv64,h=false) "no H extension", arm64-noel2 (-M virt
+ * without virtualization) "no EL2", arm64-vhe (-cpu max: the kernel takes
+ * EL2 for itself) "the kernel runs at EL2 (VHE)".
  */
 #include <regex.h>
 #include <stdlib.h>
@@ -36,6 +38,10 @@ static const char *expected_line(void)
 		return "axvcpu: no AMD SVM or Intel VMX on this CPU";
 	if (strstr(lane, "noh"))
 		return "axvcpu: no H extension on this CPU";
+	if (strstr(lane, "noel2"))
+		return "axvcpu: no EL2 on this CPU";
+	if (strstr(lane, "vhe"))
+		return "axvcpu: the kernel runs at EL2 \\(VHE\\); axvcpu needs an nVHE kernel";
 	return NULL;
 }
 

@@ -119,7 +119,7 @@ struct kicker {
 	long wait_state;
 	unsigned int delay_ms;
 	long state_seen;
-	int inject_vector;	/* inject this instead of signalling if nonzero */
+	int inject_vector;	/* inject this instead of signalling if >= 0 */
 	int inject_rc;
 	int sig;		/* the signal sent (SIGUSR1 if 0) */
 };
@@ -130,7 +130,7 @@ static void *kicker_fn(void *arg)
 
 	k->state_seen = axv_wait_state(k->vcpu, k->wait_state, 20000);
 	axv_msleep(k->delay_ms);
-	if (k->inject_vector)
+	if (k->inject_vector >= 0)
 		k->inject_rc = axv_inject(k->vcpu, k->inject_vector);
 	else
 		pthread_kill(k->target, k->sig ? k->sig : SIGUSR1);
@@ -160,7 +160,7 @@ TEST_F_TIMEOUT(run, signal_interrupts_spinning_guest, 90)
 	ASSERT_RUN_SYNC(vcpu, 1);
 
 	for (i = 0; i < 2; i++) {
-		kicker_start(&k, vcpu, AXVCPU_STATE_RUNNING, 100, 0);
+		kicker_start(&k, vcpu, AXVCPU_STATE_RUNNING, 100, -1);
 		rc = axv_run(vcpu);
 		pthread_join(k.thread, NULL);
 		ASSERT_EQ(AXVCPU_STATE_RUNNING, k.state_seen)
@@ -247,7 +247,7 @@ TEST_F_TIMEOUT(run, immediate_exit_from_signal_handler, 90)
 	sigemptyset(&sa.sa_mask);
 	ASSERT_EQ(0, sigaction(SIGUSR2, &sa, NULL));
 
-	kicker_start(&k, vcpu, AXVCPU_STATE_RUNNING, 100, 0);
+	kicker_start(&k, vcpu, AXVCPU_STATE_RUNNING, 100, -1);
 	k.sig = SIGUSR2;	/* read by the kicker after its 100 ms */
 	rc = axv_run(vcpu);
 	pthread_join(k.thread, NULL);
@@ -502,7 +502,7 @@ TEST_F_TIMEOUT(run, halt_in_kernel, 120)
 	ASSERT_RUN_SYNC(vcpu, 2);
 
 	/* the second HLT: a signal ends the wait with EINTR */
-	kicker_start(&k, vcpu, AXVCPU_STATE_BLOCKED, 50, 0);
+	kicker_start(&k, vcpu, AXVCPU_STATE_BLOCKED, 50, -1);
 	axv_watchdog_arm(&wd, pthread_self(), 40);
 	rc = axv_run(vcpu);
 	/* the EINTR must be the kicker's signal, not the watchdog's */

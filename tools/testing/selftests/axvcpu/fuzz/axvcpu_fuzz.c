@@ -895,6 +895,8 @@ static void sig_crash(int sig, siginfo_t *si, void *uc)
 	pc = u->uc_mcontext.gregs[REG_RIP];
 #elif defined(__riscv)
 	pc = u->uc_mcontext.__gregs[REG_PC];
+#elif defined(__aarch64__)
+	pc = u->uc_mcontext.pc;
 #endif
 	n = snprintf(b, sizeof(b),
 		     "# worker pid %d: signal %d code %d at address %p, pc %#lx\n",

@@ -42,6 +42,8 @@
 #include "x86_64/guest_arch.h"
 #elif defined(__riscv) && __riscv_xlen == 64
 #include "riscv64/guest_arch.h"
+#elif defined(__aarch64__)
+#include "arm64/guest_arch.h"
 #else
 #error "no guest library for this architecture: add include/<arch>/guest_arch.h"
 #endif

@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# lanes/arm64.sh [LANE]: the arm64 lanes under QEMU TCG (-M virt), on
+# Debian's own arm64 kernel. Parameters from check.sh's lane table
+# (tools/testing/lib.sh):
+#   QEMU_MACHINE  -M of QEMU (virt,virtualization=on,gic-version=3 gives
+#                 the kernel EL2; without virtualization=on there is none)
+#   QEMU_CPU      -cpu of QEMU (cortex-a72: no VHE, so an nVHE kernel;
+#                 max: VHE, the kernel keeps EL2 for itself)
+#   QEMU_MEM      -m of QEMU (1G)
+#   KERNEL_ARGS   appended to the kernel command line
+#   BACKEND       nvhe: the module must have loaded its nVHE backend
+#
+# Cross-builds axvcpu.ko against Debian's arm64 headers (deps.sh unpacks
+# them with the image and busybox-static:arm64 into ARM64_ROOT), the
+# kselftests (static, aarch64-linux-gnu-gcc), packs an initramfs with
+# busybox's /init (write_init), boots, and judges the serial log as the
+# x86 lanes do. Writes ${AXVCPU_WORK:-/tmp/axvcpu-work}/<lane>/result for
+# check.sh; exit status non-zero on any failure.
+set -euo pipefail
+# shellcheck source=../lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+lane_begin "${1:-arm64-noel2}"
+QEMU_MACHINE=${QEMU_MACHINE:-virt,virtualization=on,gic-version=3}
+QEMU_CPU=${QEMU_CPU:-cortex-a72}
+QEMU_MEM=${QEMU_MEM:-1G}
+CROSS=aarch64-linux-gnu-
+LANE_TIMEOUT=${AXVCPU_LANE_TIMEOUT:-900}
+
+"$TESTING_DIR/deps.sh" "$LANE" || lane_abort "deps.sh $LANE failed"
+
+KVER=$(arm64_kver) || lane_abort "no amd64 headers to match an arm64 kernel to"
+[ "$(cat "$ARM64_ROOT/complete" 2>/dev/null)" = "$KVER" ] ||
+	lane_abort "no Debian arm64 kernel $KVER in $ARM64_ROOT (deps.sh)"
+KDIR=$ARM64_ROOT/usr/src/linux-headers-$KVER
+IMAGE=$ARM64_ROOT/boot/vmlinuz-$KVER
+BUSYBOX=$ARM64_ROOT/bin/busybox
+APPEND="console=ttyAMA0 loglevel=5 panic=-1 oops=panic panic_on_warn=0${KERNEL_ARGS:+ $KERNEL_ARGS}"
+# multi-threaded TCG, one host thread per guest CPU, as on x86 and riscv64
+TCG_THREAD=${AXVCPU_QEMU_TCG_THREAD:-multi}
+QEMU_SMP=${AXVCPU_QEMU_SMP:-2}
+TEST_CPUS=${AXVCPU_TEST_CPUS:-}
+[ "$TEST_CPUS" = all ] && TEST_CPUS=
+# shellcheck disable=SC2046 # qemu_arm_cmd is a command and its options
+say "$($(qemu_arm_cmd) --version | head -n 1)"
+say "kernel $KVER, QEMU -M $QEMU_MACHINE -cpu $QEMU_CPU -m $QEMU_MEM -smp $QEMU_SMP, TCG thread=$TCG_THREAD"
+
+build_module "$KDIR" ARCH=arm64 CROSS_COMPILE="$CROSS"
+# sparse on the arm64 build (lint's sparse sees the x86 one only): every
+# file, a warning fails the lane; once, in the full nVHE lane
+if [ "$MODE" = check ] && [ -z "${LANE_PROGRAMS:-}" ]; then
+	t0=$(now)
+	run_logged "$W/sparse.log" make -C "$KDIR" M="$W/src" ARCH=arm64 \
+		CROSS_COMPILE="$CROSS" C=2 modules ||
+		lane_fail "sparse build failed (log: $W/sparse.log)"
+	n=$(grep -c -E "$SPARSE_WARN_RE" "$W/sparse.log" || true)
+	if [ "$n" -gt 0 ]; then
+		grep -E "$SPARSE_WARN_RE" "$W/sparse.log" | head -n 30 | sed 's/^/    /'
+		lane_fail "sparse: $n warnings on the arm64 build (log: $W/sparse.log)"
+	else
+		say "sparse: no warnings on the arm64 build ($(elapsed "$t0") s)"
+	fi
+fi
+TEST_MAKE_ARGS=(CC="${CROSS}gcc" ARCH=arm64)
+BUILD_VMM=0
+build_tests
+mapfile -t PROGRAMS < <(test_programs)
+[ "${#PROGRAMS[@]}" -gt 0 ] || lane_abort "no test programs in $W/tests"
+say "programs: ${PROGRAMS[*]}"
+
+ROOT=$W/root
+initramfs_skeleton "$ROOT"
+cp "$W/src/axvcpu.ko" "$ROOT/lib/axvcpu/axvcpu.ko"
+# Debian's arm64 KVM is built in: no modules to load
+KVM_MODULES=
+: >"$ROOT/lib/axvcpu/kvm/modules.order"
+copy_test_programs "$ROOT/tests" "${PROGRAMS[@]}"
+write_init "$ROOT" "${PROGRAMS[@]}"
+pack_initramfs "$ROOT" "$W/initramfs.gz"
+say "initramfs $(du -h "$W/initramfs.gz" | cut -f1)"
+
+SERIAL=$W/serial.log
+t0=$(now)
+rc=0
+say "booting (timeout ${LANE_TIMEOUT} s); serial log: $SERIAL"
+# shellcheck disable=SC2086,SC2046 # AXVCPU_QEMU_EXTRA and qemu_arm_cmd are split into arguments
+run_emulator "$LANE_TIMEOUT" $(qemu_arm_cmd) -M "$QEMU_MACHINE" \
+	-accel "tcg,thread=$TCG_THREAD" -cpu "$QEMU_CPU" \
+	-m "$QEMU_MEM" -smp "$QEMU_SMP" -nographic -no-reboot -nic none -monitor none \
+	-kernel "$IMAGE" -initrd "$W/initramfs.gz" -append "$APPEND" \
+	-serial "file:$SERIAL" ${AXVCPU_QEMU_EXTRA:-} 2>"$W/qemu.log" || rc=$?
+say "QEMU exited with status $rc after $(elapsed "$t0") s"
+case $rc in
+0) ;;
+75) lane_abort "the emulator lock $EMU_LOCK stayed busy" ;;
+137) GUEST_STOPPED_WHY="lane timeout: QEMU killed after $LANE_TIMEOUT s" ;;
+*) lane_fail "QEMU failed, status $rc: $(head -c 300 "$W/qemu.log")" ;;
+esac
+[ -s "$SERIAL" ] || lane_abort "empty serial log (QEMU did not start?)"
+
+parse_serial_log "$SERIAL" "${PROGRAMS[@]}"
+check_expected_skips
+if splat_scan "$SERIAL" >"$W/splats"; then
+	lane_fail "kernel splat: $(head -n 1 "$W/splats") (all: $W/splats)"
+	splat_reports "$SERIAL" >"$W/splat-reports"
+	say "the reports (all: $W/splat-reports):"
+	head -n 200 "$W/splat-reports" | sed 's/^/    /'
+fi
+if [ "${BACKEND:-}" = nvhe ] && ! tr -d '\r' <"$SERIAL" | grep -q 'axvcpu: arm64 nVHE backend'; then
+	lane_fail "the module did not load its nVHE backend (no 'axvcpu: arm64 nVHE backend' line)"
+fi
+say "full serial log: $SERIAL"
+lane_end "$PASSED" "$FAILED" "$SKIPPED"

@@ -292,6 +292,11 @@ bool arm64_timer_pending(struct arm64_vcpu *av);
 void arm64_arm_wfi_timer(struct arm64_vcpu *av);
 enum hrtimer_restart arm64_wfi_timer_fired(struct hrtimer *t);
 
+/* arm64_vtimer.c */
+int arm64_vtimer_init(void);
+void arm64_vtimer_exit(void);
+void arm64_vtimer_mask(bool mask);
+
 /* arm64_vcpu.c */
 extern const struct axvcpu_arch_ops arm64_nvhe_ops;
 void arm64_vcpu_init_ids(void);

@@ -72,8 +72,12 @@ const struct axvcpu_arch_ops *axvcpu_arch_init(void)
 	BUILD_BUG_ON(offsetof(struct arm64_hyp_cpu, sctlr) != A64_CPU_SCTLR);
 	BUILD_BUG_ON(offsetof(struct arm64_hyp_cpu, sp) != A64_CPU_SP);
 
-	if (arm64_el2_setup())
+	if (arm64_vtimer_init())
 		return NULL;
+	if (arm64_el2_setup()) {
+		arm64_vtimer_exit();
+		return NULL;
+	}
 	arm64_vcpu_init_ids();
 	arm64_ops = arm64_nvhe_ops;
 	arm64_ops.guest_phys_bits = arm64_s2_guest_phys_bits();
@@ -87,7 +91,9 @@ const struct axvcpu_arch_ops *axvcpu_arch_init(void)
  */
 void axvcpu_arch_exit(void)
 {
-	if (arm64_ops.arch)
+	if (arm64_ops.arch) {
 		arm64_el2_teardown();
+		arm64_vtimer_exit();
+	}
 	arm64_ops.arch = 0;
 }

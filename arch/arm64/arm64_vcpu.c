@@ -186,6 +186,7 @@ static int arm64_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	struct arm64_vm *avm = vcpu->vm->arch;
 	struct arm64_ctx *c = av->ctx;
 	unsigned long lines;
+	bool timer;
 	u64 code;
 
 	hrtimer_cancel(&av->wfi_timer);
@@ -197,8 +198,12 @@ static int arm64_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 		return AXVCPU_RUN_REENTER;
 	}
 	lines = READ_ONCE(av->lines);
-	if (arm64_timer_pending(av))
+	/* the timer's level on the IRQ line, its PPI masked meanwhile */
+	timer = arm64_timer_pending(av);
+	if (timer) {
 		lines |= BIT(AXVCPU_ARM64_IRQ_LINE_IRQ);
+		arm64_vtimer_mask(true);
+	}
 	c->hcr = A64_HCR_GUEST |
 		 (lines & BIT(AXVCPU_ARM64_IRQ_LINE_IRQ) ? HCR_VI : 0) |
 		 (lines & BIT(AXVCPU_ARM64_IRQ_LINE_FIQ) ? HCR_VF : 0);
@@ -208,6 +213,8 @@ static int arm64_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	av->flush = false;
 	arm64_fp_load(&av->fp);
 	code = arm64_el2_run(c);
+	if (timer)
+		arm64_vtimer_mask(false);
 	arm64_fp_save(&av->fp);
 	axvcpu_vcpu_put(vcpu);
 	/* a host interrupt that ended the entry is taken here */

@@ -102,6 +102,10 @@ static bool chance(struct fuzz_thread *t, unsigned int percent)
 }
 
 /* A value with a bias towards the boundaries that break code. */
+/* The worker's own image and heap (with room to grow): see op_region */
+extern char __executable_start[];
+static uintptr_t own_start, own_end;
+
 static uint64_t interesting(struct fuzz_thread *t)
 {
 	static const uint64_t v[] = {
@@ -383,6 +387,14 @@ static void op_region(struct fuzz_thread *t)
 		mr.memory_size = 0;		/* delete */
 	mr.userspace_addr = chance(t, 85) ? (uintptr_t)buf +
 			    PAGE * below(t, BUF_PAGES / 2) : interesting(t);
+	/*
+	 * Never the worker's own image and heap: a guest given them writes
+	 * the worker's data (its GOT, its heap) as the VMM asked, and the
+	 * worker dies of it, which says nothing of the kernel.
+	 */
+	if (mr.userspace_addr < own_end &&
+	    mr.userspace_addr + mr.memory_size > own_start)
+		mr.userspace_addr = (uintptr_t)buf;
 	if (chance(t, 5))
 		mr.userspace_addr |= 1 + below(t, 4095);
 	if (chance(t, 30))
@@ -928,6 +940,8 @@ static void worker_main(struct worker *w)
 	unsigned int i, n = w->cfg->threads;
 	uint64_t kicks = 0;
 
+	own_start = (uintptr_t)__executable_start;
+	own_end = (uintptr_t)sbrk(0) + (64UL << 20);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = sig_nop;
 	sigaction(SIGUSR1, &sa, NULL);		/* no SA_RESTART: RUN ends with EINTR */

@@ -23,9 +23,10 @@
  * The interrupt a test injects: the guest's IRQ line
  * (AXVCPU_ARM64_IRQ_LINE_IRQ, which axv_inject() asserts), and what the
  * guest's handler sees for it (0: an IRQ, not an FIQ). The line is a
- * level: as a VMM's interrupt controller would, the library acknowledges
- * it when the guest's IRQ entry reads AXV_GUEST_IRQ_ACK_GPA (an MMIO read
- * that axv_run() answers and completes itself, lowering the line).
+ * level: as a VMM's interrupt controller would at the end of the
+ * interrupt, the library lowers it when the guest's IRQ entry, after the
+ * handler, reads AXV_GUEST_IRQ_ACK_GPA (an MMIO read that axv_run()
+ * answers and completes itself).
  */
 #define AXV_GUEST_IRQ_VECTOR	0
 #define AXV_GUEST_IRQ_SEEN	0

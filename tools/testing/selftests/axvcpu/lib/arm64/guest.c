@@ -152,12 +152,16 @@ void guest_irq_set_handler(void (*handler)(__u64 vector))
 void guest_arm64_irq(__u64 fiq);
 void guest_arm64_irq(__u64 fiq)
 {
-	/* acknowledge: the line goes down (axv_run()) */
-	(void)*(volatile __u32 *)AXV_GUEST_IRQ_ACK_GPA;
 	if (!guest_irq_handler)
 		guest_assert_fail("arm64 guest", "an interrupt with no handler "
 				  "(values: FIQ, 0)", fiq, 0);
 	guest_irq_handler(fiq);
+	/*
+	 * End of interrupt: the line goes down (axv_run()), and the exit
+	 * lets the next entry see what the handler changed (a timer it
+	 * masked no longer raises the line)
+	 */
+	(void)*(volatile __u32 *)AXV_GUEST_IRQ_ACK_GPA;
 }
 
 void guest_arm64_sync(__u64 esr, __u64 elr);
@@ -171,8 +175,8 @@ void guest_arm64_sync(__u64 esr, __u64 elr)
  * The vectors (VBAR_EL1, 2 KiB aligned, 16 entries of 0x80 bytes). The
  * guest runs at EL1h: its IRQs and FIQs come to 0x280 and 0x300. An
  * interrupt saves the registers the C calling convention lets the
- * handler change, acknowledges it (guest_arch.h), calls the handler and
- * returns to where it hit.
+ * handler change, calls the handler, ends the interrupt (guest_arch.h)
+ * and returns to where it hit.
  */
 asm(".pushsection .text\n"
     ".balign 2048\n"

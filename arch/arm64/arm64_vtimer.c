@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest's virtual timer at the host's interrupt controller. While a
+ * guest runs, its CNTV_* registers are loaded: when its timer condition
+ * is met the timer's PPI fires, a physical IRQ that ends the entry
+ * (HCR_EL2.IMO) so that the next entry raises the guest's IRQ line
+ * (arm64_timer_pending()). But the condition stays met until the guest's
+ * handler has run, and entering with the PPI enabled would end every
+ * entry at once: an exit storm, the guest never running an instruction.
+ * So an entry with the condition met masks the PPI on its CPU, and the
+ * exit unmasks it (the host's own CNTV_CTL, 0, is back by then: the line
+ * is low), as KVM does without an in-kernel GIC.
+ *
+ * The PPI is the device tree timer node's third interrupt (the virtual
+ * timer, binding arm,armv8-timer). axvcpu requests it unless KVM has
+ * (KVM's timer, when KVM is on): then it only masks and unmasks it
+ * around its own entries, leaving it enabled as KVM expects.
+ */
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/of.h>
+#include <linux/of_irq.h>
+#include <linux/percpu.h>
+#include "arm64.h"
+
+static unsigned int arm64_vtimer_virq;
+static bool arm64_vtimer_requested;
+static DEFINE_PER_CPU(u8, arm64_vtimer_cookie);
+
+/* The line is only high while a guest's registers are loaded: nothing to do */
+static irqreturn_t arm64_vtimer_irq(int irq, void *dev)
+{
+	return IRQ_HANDLED;
+}
+
+static void arm64_vtimer_enable_here(void *unused)
+{
+	enable_percpu_irq(arm64_vtimer_virq, IRQ_TYPE_NONE);
+}
+
+static void arm64_vtimer_disable_here(void *unused)
+{
+	disable_percpu_irq(arm64_vtimer_virq);
+}
+
+/**
+ * arm64_vtimer_init() - find the virtual timer's PPI and request it
+ *
+ * Return: 0, or -ENODEV when the device tree has no timer node with it
+ * (one log line says so).
+ */
+int arm64_vtimer_init(void)
+{
+	struct device_node *np = of_find_compatible_node(NULL, NULL,
+							 "arm,armv8-timer");
+	int ret;
+
+	if (!np)
+		np = of_find_compatible_node(NULL, NULL, "arm,armv7-timer");
+	if (np)
+		arm64_vtimer_virq = irq_of_parse_and_map(np, 2);
+	of_node_put(np);
+	if (!arm64_vtimer_virq) {
+		pr_info("axvcpu: no virtual timer interrupt in the device tree (ACPI hosts are not supported yet)\n");
+		return -ENODEV;
+	}
+	ret = request_percpu_irq(arm64_vtimer_virq, arm64_vtimer_irq,
+				 "axvcpu-vtimer", &arm64_vtimer_cookie);
+	if (!ret) {
+		arm64_vtimer_requested = true;
+		on_each_cpu(arm64_vtimer_enable_here, NULL, 1);
+	}
+	/* else KVM's: masked and unmasked around our entries only */
+	return 0;
+}
+
+/**
+ * arm64_vtimer_exit() - free the PPI if axvcpu requested it
+ */
+void arm64_vtimer_exit(void)
+{
+	if (!arm64_vtimer_requested)
+		return;
+	on_each_cpu(arm64_vtimer_disable_here, NULL, 1);
+	free_percpu_irq(arm64_vtimer_virq, &arm64_vtimer_cookie);
+	arm64_vtimer_requested = false;
+}
+
+/**
+ * arm64_vtimer_mask() - mask (before an entry) or unmask (after) the PPI
+ * @mask: true to mask
+ *
+ * Context: interrupts disabled, on the CPU of the entry.
+ */
+void arm64_vtimer_mask(bool mask)
+{
+	if (mask)
+		disable_percpu_irq(arm64_vtimer_virq);
+	else
+		enable_percpu_irq(arm64_vtimer_virq, IRQ_TYPE_NONE);
+}

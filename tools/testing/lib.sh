@@ -898,6 +898,32 @@ SPLAT_RE+='|lockdep:|DEBUG_LOCKS_WARN_ON|rcu: INFO:|watchdog: BUG:|Kernel panic'
 SPLAT_ANY_RE='blocked for more than [0-9]+ seconds|soft lockup|hard LOCKUP'
 SPLAT_ANY_RE+='|turning off the locking correctness validator|BUG: sleeping function called'
 
+# judge_emulator_exit RC: what an emulator's exit status says of the
+# lane (0: the serial log judges; 75: the emulator lock; 137: the lane's
+# timeout killed it; anything else a failure with the start of its log).
+judge_emulator_exit() {
+	case $1 in
+	0) ;;
+	75) lane_abort "the emulator lock $EMU_LOCK stayed busy" ;;
+	137) GUEST_STOPPED_WHY="lane timeout: the emulator killed after $LANE_TIMEOUT s" ;;
+	*) lane_fail "the emulator failed, status $1: $(head -c 300 "$W/qemu.log")" ;;
+	esac
+	[ -s "$SERIAL" ] || lane_abort "empty serial log (the emulator did not start?)"
+}
+
+# judge_serial_log PROGRAM...: the results in $SERIAL, the skips the lane
+# does not expect, and any kernel splat, with its reports shown.
+judge_serial_log() {
+	parse_serial_log "$SERIAL" "$@"
+	check_expected_skips
+	if splat_scan "$SERIAL" >"$W/splats"; then
+		lane_fail "kernel splat: $(head -n 1 "$W/splats") (all: $W/splats)"
+		splat_reports "$SERIAL" >"$W/splat-reports"
+		say "the reports (all: $W/splat-reports):"
+		head -n 200 "$W/splat-reports" | sed 's/^/    /'
+	fi
+}
+
 # SPARSE_WARN_RE: a warning or error of sparse in a C=2 build's log.
 SPARSE_WARN_RE=':[0-9]+(:[0-9]+)?: (warning|error):'
 

@@ -92,22 +92,9 @@ run_emulator "$LANE_TIMEOUT" $(qemu_arm_cmd) -M "$QEMU_MACHINE" \
 	-kernel "$IMAGE" -initrd "$W/initramfs.gz" -append "$APPEND" \
 	-serial "file:$SERIAL" ${AXVCPU_QEMU_EXTRA:-} 2>"$W/qemu.log" || rc=$?
 say "QEMU exited with status $rc after $(elapsed "$t0") s"
-case $rc in
-0) ;;
-75) lane_abort "the emulator lock $EMU_LOCK stayed busy" ;;
-137) GUEST_STOPPED_WHY="lane timeout: QEMU killed after $LANE_TIMEOUT s" ;;
-*) lane_fail "QEMU failed, status $rc: $(head -c 300 "$W/qemu.log")" ;;
-esac
-[ -s "$SERIAL" ] || lane_abort "empty serial log (QEMU did not start?)"
+judge_emulator_exit "$rc"
 
-parse_serial_log "$SERIAL" "${PROGRAMS[@]}"
-check_expected_skips
-if splat_scan "$SERIAL" >"$W/splats"; then
-	lane_fail "kernel splat: $(head -n 1 "$W/splats") (all: $W/splats)"
-	splat_reports "$SERIAL" >"$W/splat-reports"
-	say "the reports (all: $W/splat-reports):"
-	head -n 200 "$W/splat-reports" | sed 's/^/    /'
-fi
+judge_serial_log "${PROGRAMS[@]}"
 if [ "${BACKEND:-}" = nvhe ] && ! tr -d '\r' <"$SERIAL" | grep -q 'axvcpu: arm64 nVHE backend'; then
 	lane_fail "the module did not load its nVHE backend (no 'axvcpu: arm64 nVHE backend' line)"
 fi

@@ -180,22 +180,9 @@ if [ "$rc" = 139 ]; then
 	say "QEMU crashed (SIGSEGV): a QEMU bug; booting once more (crashed boot's log: $W/serial-qemu-crash.log)"
 	boot
 fi
-case $rc in
-0) ;;
-75) lane_abort "the emulator lock $EMU_LOCK stayed busy" ;;
-137) GUEST_STOPPED_WHY="lane timeout: QEMU killed after $LANE_TIMEOUT s" ;;
-*) lane_fail "QEMU failed, status $rc: $(head -c 300 "$W/qemu.log")" ;;
-esac
-[ -s "$SERIAL" ] || lane_abort "empty serial log (QEMU did not start?)"
+judge_emulator_exit "$rc"
 
-parse_serial_log "$SERIAL" "${PROGRAMS[@]}"
-check_expected_skips
-if splat_scan "$SERIAL" >"$W/splats"; then
-	lane_fail "kernel splat: $(head -n 1 "$W/splats") (all: $W/splats)"
-	splat_reports "$SERIAL" >"$W/splat-reports"
-	say "the reports (all: $W/splat-reports):"
-	head -n 200 "$W/splat-reports" | sed 's/^/    /'
-fi
+judge_serial_log "${PROGRAMS[@]}"
 kdebug_check "$SERIAL" "$KDEBUG"
 say "full serial log: $SERIAL"
 lane_end "$PASSED" "$FAILED" "$SKIPPED"

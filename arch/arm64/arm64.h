@@ -302,6 +302,7 @@ extern const struct axvcpu_arch_ops arm64_nvhe_ops;
 void arm64_vcpu_init_ids(void);
 void arm64_el2_panic_info(u64 *esr, u64 *elr, u64 *far);
 extern unsigned int arm64_pa_bits;
+extern unsigned int arm64_parange;
 
 #endif /* __ASSEMBLY__ */
 #endif /* _AXVCPU_ARM64_H */

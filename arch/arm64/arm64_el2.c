@@ -44,6 +44,7 @@
 #define EL2_PROT_TEXT	(EL2_AP_RES1 | EL2_AP_RO | EL2_SH_INNER | EL2_AF)
 
 unsigned int arm64_pa_bits;
+unsigned int arm64_parange;
 static u64 arm64_stub_pa;
 static struct page *arm64_hyp_text;
 static unsigned int arm64_hyp_order;
@@ -140,6 +141,10 @@ static int el2_map_ram(struct resource *res, void *arg)
 {
 	u64 start = PAGE_ALIGN(res->start), end = (res->end + 1) & PAGE_MASK;
 
+	if (end > BIT_ULL(arm64_pa_bits)) {
+		*(bool *)arg = true;	/* RAM the map cannot reach */
+		return 0;
+	}
 	if (start < end && el2_map(arm64_el2_root, 0, start, end, EL2_PROT_RAM))
 		arm64_el2_map_failed = true;
 	return 0;
@@ -174,15 +179,17 @@ int arm64_el2_setup(void)
 					ID_AA64MMFR0_EL1_PARANGE_SHIFT);
 	unsigned long stub = arm64_lookup("__hyp_stub_vectors");
 	phys_addr_t text;
+	bool high = false;
 	u64 tcr;
 	int cpu;
 
-	arm64_pa_bits = id_aa64mmfr0_parange_to_phys_shift(parange);
-	if (arm64_pa_bits > 48) {
-		pr_info("axvcpu: %u-bit physical addresses: the EL2 identity map covers 48\n",
-			arm64_pa_bits);
-		return -ENODEV;
-	}
+	/*
+	 * With 4 KiB pages and no FEAT_LPA2, translation outputs stop at 48
+	 * bits (D8.2.3): EL2's map and stage 2 use at most that, and RAM
+	 * above it is refused below.
+	 */
+	arm64_parange = min(parange, 5U);	/* 0b0101: 48 bits */
+	arm64_pa_bits = id_aa64mmfr0_parange_to_phys_shift(arm64_parange);
 	if (!stub) {
 		pr_info("axvcpu: the kernel's hyp stub vectors are not found (kprobes off?)\n");
 		return -ENODEV;
@@ -206,14 +213,20 @@ int arm64_el2_setup(void)
 		goto nomem;
 	arm64_el2_map_failed = false;
 	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
-			    0, -1, NULL, el2_map_ram);
+			    0, -1, &high, el2_map_ram);
 	if (arm64_el2_map_failed)
 		goto nomem;
+	if (high) {
+		pr_info("axvcpu: RAM above %u bits of physical address: EL2's map cannot reach it\n",
+			arm64_pa_bits);
+		arm64_el2_teardown();
+		return -ENODEV;
+	}
 
 	/* D13.2.131 TCR_EL2 (nVHE): T0SZ 16, walks write-back inner shareable */
 	tcr = TCR_EL2_RES1 | (16 << TCR_T0SZ_OFFSET) | TCR_IRGN0_WBWA |
 	      TCR_ORGN0_WBWA | TCR_SH0_INNER | TCR_TG0_4K |
-	      ((u64)parange << TCR_EL2_PS_SHIFT);
+	      ((u64)arm64_parange << TCR_EL2_PS_SHIFT);
 	for_each_possible_cpu(cpu) {
 		struct arm64_hyp_cpu *hc = (void *)get_zeroed_page(GFP_KERNEL);
 		unsigned long stack = __get_free_pages(GFP_KERNEL, EL2_STACK_ORDER);

@@ -224,14 +224,10 @@ u64 arm64_s2_vttbr(const struct arm64_vm *avm)
  */
 u64 arm64_s2_vtcr(void)
 {
-	u64 mmfr0 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR0_EL1);
-	u64 parange = cpuid_feature_extract_unsigned_field(mmfr0,
-					ID_AA64MMFR0_EL1_PARANGE_SHIFT);
-
 	return VTCR_EL2_RES1 | (64 - arm64_ipa_bits()) |
 	       (1ULL << VTCR_EL2_SL0_SHIFT) | VTCR_EL2_IRGN0_WBWA |
 	       VTCR_EL2_ORGN0_WBWA | VTCR_EL2_SH0_INNER | VTCR_EL2_TG0_4K |
-	       (parange << VTCR_EL2_PS_SHIFT);
+	       ((u64)arm64_parange << VTCR_EL2_PS_SHIFT);
 }
 
 /**

@@ -64,13 +64,18 @@ int arm64_vtimer_init(void)
 		pr_info("axvcpu: no virtual timer interrupt in the device tree (ACPI hosts are not supported yet)\n");
 		return -ENODEV;
 	}
+	/* KVM's (KVM is on): masked and unmasked around our entries only */
+	if (irq_has_action(arm64_vtimer_virq))
+		return 0;
 	ret = request_percpu_irq(arm64_vtimer_virq, arm64_vtimer_irq,
 				 "axvcpu-vtimer", &arm64_vtimer_cookie);
-	if (!ret) {
-		arm64_vtimer_requested = true;
-		on_each_cpu(arm64_vtimer_enable_here, NULL, 1);
+	if (ret) {
+		pr_info("axvcpu: the virtual timer interrupt %u cannot be had: %d\n",
+			arm64_vtimer_virq, ret);
+		return ret;
 	}
-	/* else KVM's: masked and unmasked around our entries only */
+	arm64_vtimer_requested = true;
+	on_each_cpu(arm64_vtimer_enable_here, NULL, 1);
 	return 0;
 }
 

@@ -120,7 +120,9 @@ LANE_ONLY_PROGRAMS="nohw_test kvm_coexist_arm64_test"
 # kernel as the Linux guest (Documentation/testing.rst, "The VMX lane").
 # arm64-nvhe runs the suite on the nVHE backend (Debian's arm64 kernel,
 # kvm-arm.mode=none: KVM stays away from EL2); arm64-nvhe-kvm the same
-# backend with KVM on, taking turns with it on EL2. arm64-noel2 boots
+# backend with KVM on, taking turns with it on EL2; arm64-max-nvhe a CPU
+# with VHE (and 52-bit physical addresses) whose kernel is told to stay
+# nVHE (kvm-arm.mode=nvhe), as a VHE host's user would. arm64-noel2 boots
 # Debian's arm64 kernel on QEMU's virt machine without
 # EL2 and arm64-vhe on a CPU with VHE, where the kernel keeps EL2 for
 # itself: the module must load, report no backend and refuse CREATE_VM
@@ -138,11 +140,12 @@ riscv64-h-nosstc riscv64-h.sh QEMU_CPU=rv64,sstc=false KERNEL=riscv64 LANE_PROGR
 x86-vmx-bochs   x86-svm.sh   EMULATOR=bochs BOCHS_CPU=corei7_skylake_x AXVCPU_BOCHS_CPUS=2 BOCHS_IPS=20000000 KVM_VENDOR=kvm_intel KERNEL=x86-bochs QEMU_MEM=1G KERNEL_ARGS=clearcpuid=avx512f,xsaveopt,xsavec,xsaves BACKEND=vmx AXVCPU_MODULE_PARAMS=vmx_tick_us=10000 AXVCPU_QUIRKS=guest_masks_host_intr AXVCPU_BENCH_ITERATIONS=2000 AXVCPU_BENCH_WARMUP=200 AXVCPU_BENCH_REGION_MIB=256 AXVCPU_BENCH_VCPUS=8 LINUX_GUEST=lane AXVCPU_FUZZ_CALLS=2000 LANE_PROGRAMS=api_test,vcpu_create_test,guest_test,state_test,lifecycle_test,run_test,memory_test,cpuid_x86_test,cr4_x86_test,events_x86_test,exits_x86_test,fpu_x86_test,host_debug_x86_test,host_fpu_x86_test,host_insn_x86_test,host_intercept_x86_test,host_msr_x86_test,host_xsetbv_x86_test,isolation_x86_test,memory_x86_test,mmio_x86_test,regress_x86_test,save_restore_x86_test,state_x86_test,sysreg_x86_test,kvm_coexist_test,fuzz_test,torture_fd_test,torture_kill_test,torture_hotplug_test,vmm_x86_test,vmm_linux_x86_test,module_test
 arm64-nvhe      arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=cortex-a72 KERNEL_ARGS=kvm-arm.mode=none BACKEND=nvhe
 arm64-nvhe-kvm  arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=cortex-a72 BACKEND=nvhe LANE_PROGRAMS=kvm_coexist_arm64_test,guest_test,module_test
+arm64-max-nvhe  arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=max KERNEL_ARGS=kvm-arm.mode=nvhe BACKEND=nvhe LANE_PROGRAMS=guest_test,exits_arm64_test,run_test
 arm64-noel2     arm64.sh     QEMU_MACHINE=virt,gic-version=3 QEMU_CPU=cortex-a72 LANE_PROGRAMS=nohw_test
 arm64-vhe       arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=max LANE_PROGRAMS=nohw_test
 x86-svm-bochs   x86-svm.sh   EMULATOR=bochs BOCHS_CPU=zambezi KERNEL=x86-bochs QEMU_MEM=1G BACKEND=svm SVM_ASSISTS=nrips,flushbyasid,pausefilter LANE_PROGRAMS=exits_x86_test,host_insn_x86_test,cpuid_x86_test,mmio_x86_test,memory_x86_test
 '
-DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt x86-svm-bochs x86-vmx-bochs riscv64-h riscv64-noh riscv64-h-qemu72 riscv64-h-nosstc arm64-nvhe arm64-nvhe-kvm arm64-noel2 arm64-vhe"
+DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt x86-svm-bochs x86-vmx-bochs riscv64-h riscv64-noh riscv64-h-qemu72 riscv64-h-nosstc arm64-nvhe arm64-nvhe-kvm arm64-max-nvhe arm64-noel2 arm64-vhe"
 DEFAULT_BENCH_LANES="x86-svm x86-svm-4level x86-vmx-bochs riscv64-h"
 DEFAULT_DEMO_LANES="x86-svm"
 DEFAULT_FUZZ_LANES="x86-svm-debug"

@@ -74,6 +74,8 @@
 #define A64_CTX_ESR		552
 #define A64_CTX_FAR		560
 #define A64_CTX_HPFAR		568
+#define A64_CTX_ICC_SRE		576
+#define A64_CTX_ICH_HCR		584
 
 /* struct arm64_hyp_cpu offsets */
 #define A64_CPU_GUEST		0
@@ -99,6 +101,7 @@
 #define A64_CPU_TTBR		456
 #define A64_CPU_SCTLR		464
 #define A64_CPU_SP		472
+#define A64_CPU_ICC_SRE		480
 
 #ifndef __ASSEMBLY__
 
@@ -126,6 +129,9 @@
  * @esr: ESR_EL2 of the last exit
  * @far: FAR_EL2 of the last exit
  * @hpfar: HPFAR_EL2 of the last exit
+ * @icc_sre: ICC_SRE_EL2 while the guest runs, 0 when the CPU has no GICv3
+ *	system register interface (nor ICH_HCR_EL2 then)
+ * @ich_hcr: ICH_HCR_EL2 while the guest runs (with @icc_sre only)
  */
 struct arm64_ctx {
 	u64 x[31];
@@ -145,6 +151,8 @@ struct arm64_ctx {
 	u64 esr;
 	u64 far;
 	u64 hpfar;
+	u64 icc_sre;
+	u64 ich_hcr;
 };
 
 /**
@@ -172,6 +180,8 @@ struct arm64_ctx {
  * @ttbr: TTBR0_EL2: the identity map
  * @sctlr: SCTLR_EL2 with the MMU on
  * @sp: the top of this CPU's EL2 stack (PA)
+ * @icc_sre: the host's ICC_SRE_EL2 across A64_HVC_RUN, 0 when the guest's
+ *	context left the GIC registers alone
  */
 struct arm64_hyp_cpu {
 	u64 guest;
@@ -197,6 +207,7 @@ struct arm64_hyp_cpu {
 	u64 ttbr;
 	u64 sctlr;
 	u64 sp;
+	u64 icc_sre;
 };
 
 /**

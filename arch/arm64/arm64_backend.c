@@ -48,6 +48,8 @@ const struct axvcpu_arch_ops *axvcpu_arch_init(void)
 	BUILD_BUG_ON(offsetof(struct arm64_ctx, esr) != A64_CTX_ESR);
 	BUILD_BUG_ON(offsetof(struct arm64_ctx, far) != A64_CTX_FAR);
 	BUILD_BUG_ON(offsetof(struct arm64_ctx, hpfar) != A64_CTX_HPFAR);
+	BUILD_BUG_ON(offsetof(struct arm64_ctx, icc_sre) != A64_CTX_ICC_SRE);
+	BUILD_BUG_ON(offsetof(struct arm64_ctx, ich_hcr) != A64_CTX_ICH_HCR);
 	BUILD_BUG_ON(offsetof(struct arm64_hyp_cpu, guest) != A64_CPU_GUEST);
 	BUILD_BUG_ON(offsetof(struct arm64_hyp_cpu, stub) != A64_CPU_STUB);
 	BUILD_BUG_ON(offsetof(struct arm64_hyp_cpu, host_vectors) != A64_CPU_HOST_VECTORS);
@@ -71,6 +73,7 @@ const struct axvcpu_arch_ops *axvcpu_arch_init(void)
 	BUILD_BUG_ON(offsetof(struct arm64_hyp_cpu, ttbr) != A64_CPU_TTBR);
 	BUILD_BUG_ON(offsetof(struct arm64_hyp_cpu, sctlr) != A64_CPU_SCTLR);
 	BUILD_BUG_ON(offsetof(struct arm64_hyp_cpu, sp) != A64_CPU_SP);
+	BUILD_BUG_ON(offsetof(struct arm64_hyp_cpu, icc_sre) != A64_CPU_ICC_SRE);
 
 	if (arm64_vtimer_init())
 		return NULL;

@@ -8,6 +8,7 @@
 #include <linux/hrtimer.h>
 #include <linux/math64.h>
 #include <linux/printk.h>
+#include <linux/string.h>
 #include <asm/arch_timer.h>
 #include <asm/esr.h>
 #include <asm/ptrace.h>
@@ -161,6 +162,34 @@ static int arm64_exit_dabt(struct arm64_vcpu *av, struct axvcpu_run *run)
 }
 
 /*
+ * ICC_SGI1R_EL1 (IHI 0069, 12.2.22): TargetList 15:0, Aff1 23:16, INTID
+ * 27:24, Aff2 39:32, IRM 40, RS 47:44, Aff3 55:48.
+ */
+#define A64_SGI1R_ENC		AXVCPU_SYSREG_ARM64_ENC(3, 0, 12, 11, 5)
+
+/*
+ * A group 1 SGI the guest generates (its ICC_SGI1R_EL1 write, trapped by
+ * ICH_HCR_EL2.TC): a SEND_IPI exit. target_cpu is the target list, one
+ * bit per Aff0 value; target_cpu_aux the MPIDR affinity its bit 0 stands
+ * for (Aff3.Aff2.Aff1, and RS * 16 as Aff0); send_to_all is IRM (every
+ * PE but the sender); vector the SGI's INTID.
+ */
+static int arm64_exit_sgi(struct axvcpu_run *run, u64 v)
+{
+	run->exit_reason = AXVCPU_EXIT_SEND_IPI;
+	run->send_ipi.target_cpu = v & 0xffff;
+	run->send_ipi.target_cpu_aux = (((v >> 48) & 0xff) << 32) |
+				       (((v >> 32) & 0xff) << 16) |
+				       (((v >> 16) & 0xff) << 8) |
+				       (((v >> 44) & 0xf) << 4);
+	run->send_ipi.send_to_all = (v >> 40) & 1;
+	run->send_ipi.send_to_self = 0;
+	memset(run->send_ipi.pad, 0, sizeof(run->send_ipi.pad));
+	run->send_ipi.vector = (v >> 24) & 0xf;
+	return AXVCPU_RUN_EXIT;
+}
+
+/*
  * MSR, MRS and the system instructions the guest may not run (ISS:
  * D13.2.37.6): a SYSREG exit numbered as AXVCPU_SYSREG_ARM64_ENC packs it.
  */
@@ -171,7 +200,13 @@ static int arm64_exit_sysreg(struct arm64_vcpu *av, struct axvcpu_run *run)
 	u32 op0 = (esr >> 20) & 3, op2 = (esr >> 17) & 7, op1 = (esr >> 14) & 7;
 	u32 crn = (esr >> 10) & 15, rt = (esr >> 5) & 31, crm = (esr >> 1) & 15;
 
-	run->sysreg.addr = AXVCPU_SYSREG_ARM64_ENC(op0, op1, crn, crm, op2);
+	u64 enc = AXVCPU_SYSREG_ARM64_ENC(op0, op1, crn, crm, op2);
+
+	if (enc == A64_SGI1R_ENC && !(esr & 1)) {
+		c->pc += 4;
+		return arm64_exit_sgi(run, rt == 31 ? 0 : c->x[rt]);
+	}
+	run->sysreg.addr = enc;
 	run->sysreg.reg = rt;
 	run->sysreg.pad = 0;
 	av->pending = (struct arm64_pending){ .reg = rt, .insn_pc = c->pc };

@@ -111,6 +111,12 @@
 .macro host_return cpu
 	ldr	x5, [\cpu, #A64_CPU_HCR]
 	msr	hcr_el2, x5
+	/* the host's GIC controls, if the guest had its own */
+	ldr	x5, [\cpu, #A64_CPU_ICC_SRE]
+	cbz	x5, 9f
+	msr	ICH_HCR_EL2, xzr
+	msr	ICC_SRE_EL2, x5
+9:
 	msr	vttbr_el2, xzr
 	ldr	x5, [\cpu, #A64_CPU_CNTHCTL]
 	msr	cnthctl_el2, x5
@@ -344,6 +350,15 @@ host_run:
 	str	x5, [x4, #A64_CPU_VPIDR]
 	mrs	x5, vmpidr_el2
 	str	x5, [x4, #A64_CPU_VMPIDR]
+	/* GICv3: the guest's ICC_* accesses trap (arm64_vcpu.c says why) */
+	mov	x5, xzr
+	ldr	x6, [x1, #A64_CTX_ICC_SRE]
+	cbz	x6, 2f
+	mrs	x5, ICC_SRE_EL2
+	msr	ICC_SRE_EL2, x6
+	ldr	x6, [x1, #A64_CTX_ICH_HCR]
+	msr	ICH_HCR_EL2, x6
+2:	str	x5, [x4, #A64_CPU_ICC_SRE]
 
 	ldr	x5, [x1, #A64_CTX_VTCR]
 	msr	vtcr_el2, x5

@@ -16,6 +16,7 @@
 #include <asm/ptrace.h>
 #include <asm/sysreg.h>
 #include <clocksource/arm_arch_timer.h>
+#include <linux/irqchip/arm-gic-v3.h>
 #include "arm64.h"
 
 /*
@@ -34,6 +35,22 @@
 
 /* SCTLR_EL1 at reset: its RES1 bits, MMU and caches off (D13.2.118) */
 #define A64_SCTLR_EL1_RESET	(BIT(11) | BIT(20) | BIT(22) | BIT(28) | BIT(29))
+
+/*
+ * The GICv3 CPU interface while the guest runs (GICv3 and GICv4 Software
+ * Overview / IHI 0069, 12.5.7 ICH_HCR_EL2, 12.7.6 ICC_SRE_EL2): every ICC_*
+ * access of the guest's EL1 traps to EL2 (TC: the common registers, SGI
+ * generation included; TALL0, TALL1: the group 0 and group 1 ones), a
+ * SYSREG exit for the VMM's GIC model; and ICC_SRE_EL2.Enable clear, so
+ * that ICC_SRE_EL1, which the host shares, traps too instead of letting
+ * the guest turn the host's system register interface off.
+ */
+#define A64_ICH_HCR_GUEST	(ICH_HCR_TC | ICH_HCR_TALL0 | ICH_HCR_TALL1)
+#define A64_ICC_SRE_EL2_GUEST	(ICC_SRE_EL2_SRE | ICC_SRE_EL1_DFB | \
+				 ICC_SRE_EL1_DIB)
+
+/* the CPUs have the GICv3 system register interface and the host uses it */
+static bool arm64_gic_sysregs;
 
 #define A64_PSTATE_RESET	(PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | \
 				 PSR_I_BIT | PSR_F_BIT)
@@ -132,6 +149,10 @@ static int arm64_vcpu_create(struct axvcpu_vcpu *vcpu)
 	c->cptr = CPTR_EL2_DEFAULT | CPTR_EL2_TZ | CPTR_EL2_TTA | CPTR_EL2_TAM;
 	c->mdcr = arm64_mdcr_guest();
 	c->cnthctl = A64_CNTHCTL_GUEST;
+	if (arm64_gic_sysregs) {
+		c->icc_sre = A64_ICC_SRE_EL2_GUEST;
+		c->ich_hcr = A64_ICH_HCR_GUEST;
+	}
 	hrtimer_init(&av->wfi_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	av->wfi_timer.function = arm64_wfi_timer_fired;
 	vcpu->arch = av;
@@ -450,11 +471,21 @@ const struct axvcpu_arch_ops arm64_nvhe_ops = {
 };
 
 /**
- * arm64_vcpu_init_ids() - fill the GET_SYSREG_LIST ids once
+ * arm64_vcpu_init_ids() - fill the GET_SYSREG_LIST ids once; see whether
+ *	the guest's GIC registers are to be trapped
  */
 void arm64_vcpu_init_ids(void)
 {
+	u64 pfr0 = read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1);
 	unsigned int i;
+
+	/*
+	 * ID_AA64PFR0_EL1.GIC (D19.2.64) says the CPU interface has system
+	 * registers; ICC_SRE_EL1.SRE that the kernel runs it that way, so
+	 * ICC_SRE_EL2.SRE is set and ICH_HCR_EL2 is there to program.
+	 */
+	if (cpuid_feature_extract_unsigned_field(pfr0, ID_AA64PFR0_EL1_GIC_SHIFT))
+		arm64_gic_sysregs = read_sysreg_s(SYS_ICC_SRE_EL1) & ICC_SRE_EL1_SRE;
 
 	for (i = 0; i < ARRAY_SIZE(arm64_sysregs); i++)
 		arm64_sysreg_ids[i] = A64_ID(arm64_sysregs[i].sys_reg);

@@ -6,7 +6,8 @@
  * and SYSTEM_DOWN; MMIO loads and stores decoded from ESR_EL2's syndrome,
  * sign extension and W destinations included, and the access without a
  * syndrome refused; trapped MRS/MSR as SYSREG exits, answered with a value
- * or UNDEF; WFI; the virtual timer; MPIDR; PSTATE checks of SET_REGS.
+ * or UNDEF; the GIC CPU interface trapped to the VMM and its SGIs as
+ * SEND_IPI; WFI; the virtual timer; MPIDR; PSTATE checks of SET_REGS.
  */
 #include <sys/ioctl.h>
 
@@ -319,6 +320,89 @@ TEST_F(a64, sysreg_exits_and_fault)
 	ASSERT_EQ(AXV_UCALL_ABORT, axv_get_ucall(self->vcpu, &uc));
 	ASSERT_EQ(0, uc.args[0] >> 26);
 	ASSERT_EQ((__u64)(uintptr_t)pmcr_read_insn, uc.args[1]);
+}
+
+/* ---- the GICv3 CPU interface: the VMM's (ICH_HCR_EL2 traps) ---- */
+
+#define ENC_ICC_PMR_EL1		AXVCPU_SYSREG_ARM64_ENC(3, 0, 4, 6, 0)
+#define ENC_ICC_IAR1_EL1	AXVCPU_SYSREG_ARM64_ENC(3, 0, 12, 12, 0)
+#define ENC_ICC_EOIR1_EL1	AXVCPU_SYSREG_ARM64_ENC(3, 0, 12, 12, 1)
+#define ENC_ICC_SRE_EL1		AXVCPU_SYSREG_ARM64_ENC(3, 0, 12, 12, 5)
+#define ENC_ICC_IGRPEN0_EL1	AXVCPU_SYSREG_ARM64_ENC(3, 0, 12, 12, 6)
+
+/* Aff3 0x34, Aff2 0x12, RS 2, Aff1 5, INTID 3, targets Aff0 0 and 2 */
+#define SGI1R_SOME	((0x34UL << 48) | (2UL << 44) | (0x12UL << 32) | \
+			 (3UL << 24) | (5UL << 16) | 0x5)
+/* IRM: every PE but the sender, INTID 15 */
+#define SGI1R_OTHERS	((1UL << 40) | (15UL << 24))
+
+static void gic_guest(void)
+{
+	__u64 v;
+
+	asm volatile("msr s3_0_c4_c6_0, %0" : : "r"(0xf0UL));	/* PMR */
+	asm volatile("mrs %0, s3_0_c12_c12_0" : "=r"(v));	/* IAR1 */
+	GUEST_SYNC(v);
+	asm volatile("msr s3_0_c12_c12_1, %0" : : "r"(v));	/* EOIR1 */
+	asm volatile("msr s3_0_c12_c11_5, %0" : : "r"(SGI1R_SOME));
+	asm volatile("msr s3_0_c12_c11_5, %0" : : "r"(SGI1R_OTHERS));
+	asm volatile("mrs %0, s3_0_c12_c12_6" : "=r"(v));	/* IGRPEN0 */
+	GUEST_SYNC(v);
+	asm volatile("mrs %0, s3_0_c12_c12_5" : "=r"(v));	/* SRE */
+	GUEST_SYNC(v);
+}
+
+/*
+ * The guest's GIC CPU interface registers are SYSREG exits (group 0, group
+ * 1 and the common ones), ICC_SRE_EL1 included (the host's own register),
+ * and its group 1 SGIs SEND_IPI exits with their targets decoded.
+ */
+TEST_F(a64, gic_cpu_interface_traps)
+{
+	struct axvcpu_run *run;
+
+	self->vcpu = axv_guest_vm(&self->vm, gic_guest, 0);
+	run = self->vcpu->run;
+	ASSERT_RUN_EXIT(self->vcpu, AXVCPU_EXIT_SYSREG_WRITE);
+	ASSERT_EQ(ENC_ICC_PMR_EL1, run->sysreg.addr);
+	ASSERT_EQ(0xf0, run->sysreg.value);
+	ASSERT_RUN_EXIT(self->vcpu, AXVCPU_EXIT_SYSREG_READ);
+	ASSERT_EQ(ENC_ICC_IAR1_EL1, run->sysreg.addr);
+	run->sysreg.value = 27;
+	ASSERT_RUN_SYNC(self->vcpu, 27);
+	ASSERT_RUN_EXIT(self->vcpu, AXVCPU_EXIT_SYSREG_WRITE);
+	ASSERT_EQ(ENC_ICC_EOIR1_EL1, run->sysreg.addr);
+	ASSERT_EQ(27, run->sysreg.value);
+	ASSERT_RUN_EXIT(self->vcpu, AXVCPU_EXIT_SEND_IPI);
+	ASSERT_EQ(0x5, run->send_ipi.target_cpu);
+	ASSERT_EQ(0x3400120520ULL, run->send_ipi.target_cpu_aux);
+	ASSERT_EQ(0, run->send_ipi.send_to_all);
+	ASSERT_EQ(0, run->send_ipi.send_to_self);
+	ASSERT_EQ(3, run->send_ipi.vector);
+	ASSERT_RUN_EXIT(self->vcpu, AXVCPU_EXIT_SEND_IPI);
+	ASSERT_EQ(1, run->send_ipi.send_to_all);
+	ASSERT_EQ(15, run->send_ipi.vector);
+	ASSERT_RUN_EXIT(self->vcpu, AXVCPU_EXIT_SYSREG_READ);
+	ASSERT_EQ(ENC_ICC_IGRPEN0_EL1, run->sysreg.addr);
+	run->sysreg.value = 0;
+	ASSERT_RUN_SYNC(self->vcpu, 0);
+	/*
+	 * ICC_SRE_EL1 traps on hardware (ICC_SRE_EL2.Enable clear); QEMU 10
+	 * does not model that trap and lets the guest read the register,
+	 * whose SRE bit it keeps set (no legacy interface to turn to).
+	 */
+	ASSERT_EQ(0, axv_run(self->vcpu));
+	if (run->exit_reason == AXVCPU_EXIT_SYSREG_READ) {
+		ASSERT_EQ(ENC_ICC_SRE_EL1, run->sysreg.addr);
+		run->sysreg.value = 7;
+		ASSERT_RUN_SYNC(self->vcpu, 7);
+	} else {
+		struct axv_ucall uc;
+
+		ASSERT_EQ(AXVCPU_EXIT_HYPERCALL, run->exit_reason);
+		ASSERT_EQ(AXV_UCALL_SYNC, axv_get_ucall(self->vcpu, &uc));
+		ASSERT_EQ(1, uc.args[0] & 1);		/* SRE */
+	}
 }
 
 /* ---- WFI, the timer, MPIDR ---- */

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -118,6 +119,27 @@ static bool vcpu_halt(struct vmm_vcpu *v)
 	return true;
 }
 
+/*
+ * AXVCPU_RUN_TRACE set: exits on stderr, the first 3000 and then every
+ * 10000th (a guest stuck in an exit loop shows which), with the first
+ * payload word (MMIO, I/O or system register address; hypercall number)
+ * and the hardware's own account.
+ */
+static void trace_exit(struct vmm_vcpu *v)
+{
+	static unsigned long n;
+	unsigned long k = __atomic_fetch_add(&n, 1, __ATOMIC_RELAXED);
+	const struct axvcpu_run *run = v->run;
+
+	if (k > 3000 && k % 10000)
+		return;
+	fprintf(stderr, "axvcpu-run: exit %lu: vCPU %u reason %u addr %#llx hw %#llx %#llx %#llx\n",
+		k, v->id, run->exit_reason, (unsigned long long)run->mmio.addr,
+		(unsigned long long)run->hw_exit[0],
+		(unsigned long long)run->hw_exit[1],
+		(unsigned long long)run->hw_exit[2]);
+}
+
 /* One vCPU's exit; false when the thread is done. */
 static bool handle_exit(struct vmm_vcpu *v)
 {
@@ -125,6 +147,9 @@ static bool handle_exit(struct vmm_vcpu *v)
 	struct vmm *vmm = v->vmm;
 	bool cont = true;
 	uint64_t val;
+
+	if (getenv("AXVCPU_RUN_TRACE"))
+		trace_exit(v);
 
 	if (arch_handle_exit(v, &cont))
 		return cont;

@@ -246,5 +246,7 @@ bool arch_handle_exit(struct vmm_vcpu *vcpu, bool *cont);
 void uart16550_init(struct vmm *vmm, uint64_t base, unsigned int irq,
 		    bool mmio);
 void fw_cfg_init(struct vmm *vmm, uint64_t base);
+/* an Arm PL011 UART (arm64) on interrupt line @irq (arch_irq_line) */
+void pl011_init(struct vmm *vmm, uint64_t base, unsigned int irq);
 
 #endif /* AXVCPU_RUN_VMM_H */

@@ -139,7 +139,7 @@ riscv64-h-qemu72 riscv64-h.sh QEMU_CPU=rv64 KERNEL=riscv64 QEMU_RISCV=debian LAN
 riscv64-h-nosstc riscv64-h.sh QEMU_CPU=rv64,sstc=false KERNEL=riscv64 LANE_PROGRAMS=exits_riscv_test,guest_test,run_test,vmm_linux_riscv_test
 x86-vmx-bochs   x86-svm.sh   EMULATOR=bochs BOCHS_CPU=corei7_skylake_x AXVCPU_BOCHS_CPUS=2 BOCHS_IPS=20000000 KVM_VENDOR=kvm_intel KERNEL=x86-bochs QEMU_MEM=1G KERNEL_ARGS=clearcpuid=avx512f,xsaveopt,xsavec,xsaves BACKEND=vmx AXVCPU_MODULE_PARAMS=vmx_tick_us=10000 AXVCPU_QUIRKS=guest_masks_host_intr AXVCPU_BENCH_ITERATIONS=2000 AXVCPU_BENCH_WARMUP=200 AXVCPU_BENCH_REGION_MIB=256 AXVCPU_BENCH_VCPUS=8 LINUX_GUEST=lane AXVCPU_FUZZ_CALLS=2000 LANE_PROGRAMS=api_test,vcpu_create_test,guest_test,state_test,lifecycle_test,run_test,memory_test,cpuid_x86_test,cr4_x86_test,events_x86_test,exits_x86_test,fpu_x86_test,host_debug_x86_test,host_fpu_x86_test,host_insn_x86_test,host_intercept_x86_test,host_msr_x86_test,host_xsetbv_x86_test,isolation_x86_test,memory_x86_test,mmio_x86_test,regress_x86_test,save_restore_x86_test,state_x86_test,sysreg_x86_test,kvm_coexist_test,fuzz_test,torture_fd_test,torture_kill_test,torture_hotplug_test,vmm_x86_test,vmm_linux_x86_test,module_test
 arm64-nvhe      arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=cortex-a72 KERNEL_ARGS=kvm-arm.mode=none BACKEND=nvhe
-arm64-nvhe-kvm  arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=cortex-a72 BACKEND=nvhe LANE_PROGRAMS=kvm_coexist_arm64_test,guest_test,module_test
+arm64-nvhe-kvm  arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=cortex-a72 BACKEND=nvhe LANE_PROGRAMS=kvm_coexist_arm64_test,guest_test,module_test,vmm_linux_arm64_test
 arm64-max-nvhe  arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=max KERNEL_ARGS=kvm-arm.mode=nvhe BACKEND=nvhe LANE_PROGRAMS=guest_test,exits_arm64_test,run_test
 arm64-noel2     arm64.sh     QEMU_MACHINE=virt,gic-version=3 QEMU_CPU=cortex-a72 LANE_PROGRAMS=nohw_test
 arm64-vhe       arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=max LANE_PROGRAMS=nohw_test
@@ -166,6 +166,7 @@ DEFAULT_STRESS_LANES="x86-svm-debug"
 EXPECTED_SKIPS='
 ^x86-svm(-4level)?$	fault_inject_test	the kernel lacks CONFIG_FAULT_INJECTION
 ^arm64-nvhe$	fault_inject_test	the kernel lacks CONFIG_FAULT_INJECTION
+^arm64-nvhe$	vmm_linux_arm64_test	KVM is off
 ^x86-svm-4level$	host_pkru_x86_test	the host kernel does not use PKU
 ^x86-vmx-bochs$	regress_x86_test	LOCK MOV CR0 as CR8 is AMD
 ^x86-vmx-bochs$	sysreg_x86_test	no AltMovCr8
@@ -473,7 +474,10 @@ build_tests() {
 			OUTPUT="$W/tests/vmm" ${TEST_MAKE_ARGS[@]+"${TEST_MAKE_ARGS[@]}"} ||
 			lane_abort "axvcpu-run build failed (log: $W/build-vmm.log)"
 		rm -rf "$W/tests/vmm/.obj"
-		mv "$W/tests/vmm/axvcpu-demo" "$W/tests/$DEMO_PROGRAM"
+		# (arm64 has no sample guest for make demo yet)
+		if [ -f "$W/tests/vmm/axvcpu-demo" ]; then
+			mv "$W/tests/vmm/axvcpu-demo" "$W/tests/$DEMO_PROGRAM"
+		fi
 	fi
 	rm -rf "${BUILD_CACHE:?}/$key"
 	mkdir -p "$BUILD_CACHE/$key" && cp -a "$W/tests/." "$BUILD_CACHE/$key/" &&

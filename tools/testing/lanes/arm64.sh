@@ -64,8 +64,10 @@ if [ "$MODE" = check ] && [ -z "${LANE_PROGRAMS:-}" ]; then
 	fi
 fi
 TEST_MAKE_ARGS=(CC="${CROSS}gcc" ARCH=arm64)
-BUILD_VMM=0
 build_tests
+# the Linux guest of axvcpu-run (vmm_linux_arm64_test): the lane's own
+# Debian kernel (Debian's arm64 vmlinuz is an uncompressed Image)
+cp "$IMAGE" "$W/tests/vmm/guests/Image" || lane_abort "cannot copy $IMAGE"
 mapfile -t PROGRAMS < <(test_programs)
 [ "${#PROGRAMS[@]}" -gt 0 ] || lane_abort "no test programs in $W/tests"
 say "programs: ${PROGRAMS[*]}"

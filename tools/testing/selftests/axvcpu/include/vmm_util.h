@@ -205,6 +205,12 @@ static inline int count_lines(const char *s)
 		TH_LOG("stdout lacks \"%s\":\n%s\nstderr:\n%s", _text,	\
 		       (_r)->out, (_r)->err)
 
+/* The guest printed no @_text (a kernel's "WARNING:", "Oops"). */
+#define ASSERT_NO_OUT(_r, _text)					\
+	ASSERT_EQ(NULL, strstr((_r)->out, _text))			\
+		TH_LOG("stdout has \"%s\":\n%s\nstderr:\n%s", _text,	\
+		       (_r)->out, (_r)->err)
+
 /* The path of guest image @name (vmm/guests/@name); two at a time. */
 static inline const char *guest_path(const char *name)
 {

@@ -87,6 +87,30 @@ void axvcpu_inject(struct vmm_vcpu *v, unsigned int vector, bool nmi)
 			 nmi ? "NMI " : "", vector, strerror(errno));
 }
 
+void axvcpu_set_gpr(struct vmm_vcpu *v, unsigned int reg, uint64_t value)
+{
+	struct axvcpu_gpr g = { .reg = reg, .value = value };
+
+	if (ioctl(v->fd, AXVCPU_SET_GPR, &g))
+		vmm_warn("vCPU %u: SET_GPR %u: %s", v->id, reg, strerror(errno));
+}
+
+/* arm64, riscv64: from any thread; the module kicks a running vCPU. */
+void axvcpu_irq_line(struct vmm_vcpu *v, unsigned int line, bool level)
+{
+	struct axvcpu_irq_line l = { .line = line, .level = level };
+
+	if (ioctl(v->fd, AXVCPU_SET_IRQ_LINE, &l))
+		vmm_warn("vCPU %u: SET_IRQ_LINE %u: %s", v->id, line,
+			 strerror(errno));
+}
+
+/* HALT_IN_KERNEL: WFI waits in the kernel, a HALT exit never comes here. */
+bool axvcpu_halt_in_kernel(struct vmm_vcpu *v)
+{
+	return true;
+}
+
 uint64_t axvcpu_get_gpr(struct vmm_vcpu *v, unsigned int reg)
 {
 	struct axvcpu_gpr g = { .reg = reg };

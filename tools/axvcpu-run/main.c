@@ -99,6 +99,21 @@ void *vmm_read_file(const char *path, size_t *size, size_t max)
 	return buf;
 }
 
+void vmm_load_files(struct vmm *vmm)
+{
+	unsigned int i;
+	size_t size;
+	void *buf;
+
+	for (i = 0; i < vmm->cfg.nr_loads; i++) {
+		const struct vmm_load *l = &vmm->cfg.loads[i];
+
+		buf = vmm_read_file(l->file, &size, vmm->ram_size);
+		memcpy(vmm_ram(vmm, l->gpa, size, l->file), buf, size);
+		free(buf);
+	}
+}
+
 void vmm_add_device(struct vmm *vmm, const struct vmm_device *d)
 {
 	unsigned int i;

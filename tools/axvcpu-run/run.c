@@ -65,6 +65,22 @@ void vmm_vcpu_start(struct vmm_vcpu *v, uint64_t entry, __u32 mode)
 	pthread_cond_broadcast(&v->vmm->wake);
 }
 
+bool vmm_vcpu_wait_restart(struct vmm_vcpu *v)
+{
+	struct vmm *vmm = v->vmm;
+
+	pthread_mutex_lock(&vmm->lock);
+	v->started = false;
+	pthread_cond_broadcast(&vmm->wake);
+	while (!v->started && !__atomic_load_n(&vmm->stopping, __ATOMIC_SEQ_CST))
+		pthread_cond_wait(&vmm->wake, &vmm->lock);
+	pthread_mutex_unlock(&vmm->lock);
+	if (!v->started)
+		return false;
+	vmm->hv->vcpu_setup(v);
+	return true;
+}
+
 /* vCPUs stopped for good, or never started: all of them ends the VM. */
 static bool all_halted(struct vmm *vmm)
 {

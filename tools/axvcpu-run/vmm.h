@@ -103,6 +103,10 @@ int axvcpu_vcpu_bind(struct vmm_vcpu *v);
 int axvcpu_vcpu_run(struct vmm_vcpu *v);
 void axvcpu_inject(struct vmm_vcpu *v, unsigned int vector, bool nmi);
 uint64_t axvcpu_get_gpr(struct vmm_vcpu *v, unsigned int reg);
+void axvcpu_set_gpr(struct vmm_vcpu *v, unsigned int reg, uint64_t value);
+void axvcpu_irq_line(struct vmm_vcpu *v, unsigned int line, bool level);
+/* halt_wakeable and irq_pending of a vCPU with HALT_IN_KERNEL: true */
+bool axvcpu_halt_in_kernel(struct vmm_vcpu *v);
 
 struct vmm_load {
 	const char *file;
@@ -204,6 +208,14 @@ extern __thread struct vmm_vcpu *vmm_current;
  * AXVCPU_X86_MODE_*). With vmm->lock held.
  */
 void vmm_vcpu_start(struct vmm_vcpu *vcpu, uint64_t entry, __u32 mode);
+/*
+ * A vCPU the guest stopped (PSCI CPU_OFF, SBI hart_stop) waits on its
+ * thread until vmm_vcpu_start() names it again, then gets its start state
+ * (vcpu_setup); false when the VM ends first.
+ */
+bool vmm_vcpu_wait_restart(struct vmm_vcpu *vcpu);
+/* The --load files, each at its guest physical address. */
+void vmm_load_files(struct vmm *vmm);
 /*
  * Send interrupt @vector (or an NMI) to @vcpu through the hypervisor and
  * wake it if it is halted. With vmm->lock held.

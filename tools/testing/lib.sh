@@ -146,7 +146,7 @@ arm64-vhe       arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 Q
 x86-svm-bochs   x86-svm.sh   EMULATOR=bochs BOCHS_CPU=zambezi KERNEL=x86-bochs QEMU_MEM=1G BACKEND=svm SVM_ASSISTS=nrips,flushbyasid,pausefilter LANE_PROGRAMS=exits_x86_test,host_insn_x86_test,cpuid_x86_test,mmio_x86_test,memory_x86_test
 '
 DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt x86-svm-bochs x86-vmx-bochs riscv64-h riscv64-noh riscv64-h-qemu72 riscv64-h-nosstc arm64-nvhe arm64-nvhe-kvm arm64-max-nvhe arm64-noel2 arm64-vhe"
-DEFAULT_BENCH_LANES="x86-svm x86-svm-4level x86-vmx-bochs riscv64-h"
+DEFAULT_BENCH_LANES="x86-svm x86-svm-4level x86-vmx-bochs riscv64-h arm64-nvhe-kvm"
 DEFAULT_DEMO_LANES="x86-svm"
 DEFAULT_FUZZ_LANES="x86-svm-debug"
 DEFAULT_STRESS_LANES="x86-svm-debug"

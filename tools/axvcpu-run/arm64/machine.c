@@ -103,12 +103,8 @@ bool a64_vtimer_level(struct vmm_vcpu *v)
 
 void a64_answer_read(struct vmm_vcpu *v, uint64_t value)
 {
-	struct axvcpu_gpr g = { .reg = v->run->sysreg.reg, .value = value };
-
-	if (v->vmm->cfg.kvm || g.reg >= 31)	/* XZR: nothing to write */
-		return;
-	if (ioctl(v->fd, AXVCPU_SET_GPR, &g))
-		vmm_warn("vCPU %u: SET_GPR x%u: %s", v->id, g.reg, strerror(errno));
+	if (!v->vmm->cfg.kvm && v->run->sysreg.reg < 31)	/* XZR: nothing */
+		axvcpu_set_gpr(v, v->run->sysreg.reg, value);
 }
 
 /*
@@ -122,16 +118,10 @@ void arch_load(struct vmm *vmm)
 	uint64_t top = A64_RAM_BASE + vmm->ram_size, initrd = 0, initrd_end = 0;
 	uint64_t load = A64_RAM_BASE, need;
 	size_t size, fdt_size;
-	unsigned int i;
 	uint8_t *img;
 	void *fdt;
 
-	for (i = 0; i < vmm->cfg.nr_loads; i++) {
-		img = vmm_read_file(vmm->cfg.loads[i].file, &size, vmm->ram_size);
-		memcpy(vmm_ram(vmm, vmm->cfg.loads[i].gpa, size, vmm->cfg.loads[i].file),
-		       img, size);
-		free(img);
-	}
+	vmm_load_files(vmm);
 	/* the device tree in the top 2 MiB (at most its size, booting.rst) */
 	top -= 0x200000;
 	if (vmm->cfg.initrd) {
@@ -221,27 +211,11 @@ static void axvcpu_a64_setup(struct vmm_vcpu *v)
 			strerror(errno));
 }
 
-static void axvcpu_a64_irq_line(struct vmm_vcpu *v, unsigned int line,
-				bool level)
-{
-	struct axvcpu_irq_line l = { .line = line, .level = level };
-
-	if (ioctl(v->fd, AXVCPU_SET_IRQ_LINE, &l))
-		vmm_warn("vCPU %u: SET_IRQ_LINE %u: %s", v->id, line,
-			 strerror(errno));
-}
-
 /* vmm_inject(): the IRQ line raised (the GIC lowers it by irq_line). */
 static void axvcpu_a64_inject(struct vmm_vcpu *v, unsigned int vector,
 			      bool nmi)
 {
-	axvcpu_a64_irq_line(v, AXVCPU_ARM64_IRQ_LINE_IRQ, true);
-}
-
-/* WFI waits in the kernel: a HALT exit never reaches the VMM. */
-static bool axvcpu_a64_true(struct vmm_vcpu *v)
-{
-	return true;
+	axvcpu_irq_line(v, AXVCPU_ARM64_IRQ_LINE_IRQ, true);
 }
 
 const struct vmm_hv vmm_hv_axvcpu = {
@@ -252,9 +226,9 @@ const struct vmm_hv vmm_hv_axvcpu = {
 	.vcpu_bind = axvcpu_vcpu_bind,
 	.vcpu_run = axvcpu_vcpu_run,
 	.inject = axvcpu_a64_inject,
-	.halt_wakeable = axvcpu_a64_true,
-	.irq_pending = axvcpu_a64_true,
-	.irq_line = axvcpu_a64_irq_line,
+	.halt_wakeable = axvcpu_halt_in_kernel,
+	.irq_pending = axvcpu_halt_in_kernel,
+	.irq_line = axvcpu_irq_line,
 	.get_gpr = axvcpu_get_gpr,
 };
 
@@ -262,10 +236,7 @@ const struct vmm_hv vmm_hv_axvcpu = {
 
 static void set_x0(struct vmm_vcpu *v, long value)
 {
-	struct axvcpu_gpr g = { .reg = 0, .value = value };
-
-	if (ioctl(v->fd, AXVCPU_SET_GPR, &g))
-		vmm_warn("vCPU %u: SET_GPR x0: %s", v->id, strerror(errno));
+	axvcpu_set_gpr(v, 0, value);
 }
 
 /* The vCPU whose MPIDR affinity is @mpidr, or NULL. */
@@ -321,26 +292,6 @@ static void a64_cpu_up(struct vmm_vcpu *v)
 	pthread_mutex_unlock(&vmm->lock);
 }
 
-/*
- * PSCI CPU_OFF: the vCPU waits, on its thread, until a CPU_ON names it
- * again; false when the VM ends first.
- */
-static bool a64_cpu_down(struct vmm_vcpu *v)
-{
-	struct vmm *vmm = v->vmm;
-
-	pthread_mutex_lock(&vmm->lock);
-	v->started = false;
-	pthread_cond_broadcast(&vmm->wake);
-	while (!v->started && !__atomic_load_n(&vmm->stopping, __ATOMIC_SEQ_CST))
-		pthread_cond_wait(&vmm->wake, &vmm->lock);
-	pthread_mutex_unlock(&vmm->lock);
-	if (!v->started)
-		return false;
-	vmm->hv->vcpu_setup(v);
-	return true;
-}
-
 /* SYSTEM_OFF or SYSTEM_RESET (x0): the VM ends, as under QEMU -no-reboot. */
 static void a64_system_down(struct vmm_vcpu *v)
 {
@@ -360,7 +311,8 @@ bool arch_handle_exit(struct vmm_vcpu *v, bool *cont)
 		a64_cpu_up(v);
 		return true;
 	case AXVCPU_EXIT_CPU_DOWN:
-		*cont = a64_cpu_down(v);
+		/* PSCI CPU_OFF: until a CPU_ON names it again */
+		*cont = vmm_vcpu_wait_restart(v);
 		return true;
 	case AXVCPU_EXIT_SEND_IPI:
 		gic_send_sgi(v);

@@ -84,16 +84,10 @@ void arch_load(struct vmm *vmm)
 	uint64_t top = RV_RAM_BASE + vmm->ram_size, initrd = 0, initrd_end = 0;
 	uint64_t load = RV_RAM_BASE + RV_KERNEL_OFFSET, need;
 	size_t size, fdt_size;
-	unsigned int i;
 	uint8_t *img;
 	void *fdt;
 
-	for (i = 0; i < vmm->cfg.nr_loads; i++) {
-		img = vmm_read_file(vmm->cfg.loads[i].file, &size, vmm->ram_size);
-		memcpy(vmm_ram(vmm, vmm->cfg.loads[i].gpa, size, vmm->cfg.loads[i].file),
-		       img, size);
-		free(img);
-	}
+	vmm_load_files(vmm);
 	if (vmm->cfg.initrd) {
 		img = vmm_read_file(vmm->cfg.initrd, &size, vmm->ram_size);
 		/* 64 KiB below the top for the device tree, page aligned */
@@ -172,27 +166,11 @@ static void axvcpu_rv_setup(struct vmm_vcpu *v)
 			strerror(errno));
 }
 
-static void axvcpu_rv_irq_line(struct vmm_vcpu *v, unsigned int line,
-			       bool level)
-{
-	struct axvcpu_irq_line l = { .line = line, .level = level };
-
-	if (ioctl(v->fd, AXVCPU_SET_IRQ_LINE, &l))
-		vmm_warn("vCPU %u: SET_IRQ_LINE %u: %s", v->id, line,
-			 strerror(errno));
-}
-
 /* vmm_inject(): an interrupt line raised (lines go down by irq_line). */
 static void axvcpu_rv_inject(struct vmm_vcpu *v, unsigned int vector,
 			     bool nmi)
 {
-	axvcpu_rv_irq_line(v, vector, true);
-}
-
-/* WFI waits in the kernel: a HALT exit never reaches the VMM. */
-static bool axvcpu_rv_true(struct vmm_vcpu *v)
-{
-	return true;
+	axvcpu_irq_line(v, vector, true);
 }
 
 const struct vmm_hv vmm_hv_axvcpu = {
@@ -203,9 +181,9 @@ const struct vmm_hv vmm_hv_axvcpu = {
 	.vcpu_bind = axvcpu_vcpu_bind,
 	.vcpu_run = axvcpu_vcpu_run,
 	.inject = axvcpu_rv_inject,
-	.halt_wakeable = axvcpu_rv_true,
-	.irq_pending = axvcpu_rv_true,
-	.irq_line = axvcpu_rv_irq_line,
+	.halt_wakeable = axvcpu_halt_in_kernel,
+	.irq_pending = axvcpu_halt_in_kernel,
+	.irq_line = axvcpu_irq_line,
 	.get_gpr = axvcpu_get_gpr,
 };
 
@@ -213,10 +191,7 @@ const struct vmm_hv vmm_hv_axvcpu = {
 
 static void set_a0(struct vmm_vcpu *v, long value)
 {
-	struct axvcpu_gpr g = { .reg = 10, .value = value };
-
-	if (ioctl(v->fd, AXVCPU_SET_GPR, &g))
-		vmm_warn("vCPU %u: SET_GPR a0: %s", v->id, strerror(errno));
+	axvcpu_set_gpr(v, 10, value);
 }
 
 static struct vmm_vcpu *hart(struct vmm *vmm, uint64_t id)
@@ -288,26 +263,6 @@ static void rv_cpu_up(struct vmm_vcpu *v)
 	pthread_mutex_unlock(&vmm->lock);
 }
 
-/*
- * SBI HSM hart_stop: the hart waits, on its thread, until a hart_start
- * names it again; false when the VM ends first.
- */
-static bool rv_cpu_down(struct vmm_vcpu *v)
-{
-	struct vmm *vmm = v->vmm;
-
-	pthread_mutex_lock(&vmm->lock);
-	v->started = false;
-	pthread_cond_broadcast(&vmm->wake);
-	while (!v->started && !__atomic_load_n(&vmm->stopping, __ATOMIC_SEQ_CST))
-		pthread_cond_wait(&vmm->wake, &vmm->lock);
-	pthread_mutex_unlock(&vmm->lock);
-	if (!v->started)
-		return false;
-	vmm->hv->vcpu_setup(v);
-	return true;
-}
-
 /* SBI IPI send_ipi: each hart of the mask gets its software interrupt. */
 static void rv_send_ipi(struct vmm_vcpu *v)
 {
@@ -360,7 +315,8 @@ bool arch_handle_exit(struct vmm_vcpu *v, bool *cont)
 		rv_cpu_up(v);
 		return true;
 	case AXVCPU_EXIT_CPU_DOWN:
-		*cont = rv_cpu_down(v);
+		/* SBI HSM hart_stop: until a hart_start names it again */
+		*cont = vmm_vcpu_wait_restart(v);
 		return true;
 	case AXVCPU_EXIT_SEND_IPI:
 		rv_send_ipi(v);

@@ -55,15 +55,6 @@ struct mb_mmap {
 	struct x86_e820 e;
 } __attribute__((packed));
 
-void x86_load_raw(struct vmm *vmm, const char *file, uint64_t gpa)
-{
-	size_t size;
-	void *buf = vmm_read_file(file, &size, vmm->ram_size);
-
-	memcpy(vmm_ram(vmm, gpa, size, file), buf, size);
-	free(buf);
-}
-
 static const struct mb_header *mb_find(const char *file, const uint8_t *img,
 				       size_t size, uint32_t *off)
 {

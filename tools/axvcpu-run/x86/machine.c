@@ -100,12 +100,10 @@ void arch_irq_line(struct vmm *vmm, unsigned int irq, bool level)
 void arch_load(struct vmm *vmm)
 {
 	struct vmm_vcpu *bsp = &vmm->vcpus[0];
-	unsigned int i;
 	uint8_t *img;
 	size_t size;
 
-	for (i = 0; i < vmm->cfg.nr_loads; i++)
-		x86_load_raw(vmm, vmm->cfg.loads[i].file, vmm->cfg.loads[i].gpa);
+	vmm_load_files(vmm);
 	if (vmm->cfg.kernel) {
 		img = vmm_read_file(vmm->cfg.kernel, &size, vmm->ram_size);
 		if (x86_is_bzimage(img, size))

@@ -27,7 +27,6 @@ struct x86_e820 {
 unsigned int x86_e820(struct vmm *vmm, struct x86_e820 *map);
 
 /* Copy @file into guest RAM at @gpa (exit status 2 if it does not fit). */
-void x86_load_raw(struct vmm *vmm, const char *file, uint64_t gpa);
 /*
  * The multiboot v1 kernel of the configuration, its module (--initrd) and
  * command line; @bsp starts at its entry in 32-bit flat protected mode

@@ -8,7 +8,7 @@
 #                 the kernel EL2; without virtualization=on there is none)
 #   QEMU_CPU      -cpu of QEMU (cortex-a72: no VHE, so an nVHE kernel;
 #                 max: VHE, the kernel keeps EL2 for itself)
-#   QEMU_MEM      -m of QEMU (1G)
+#   QEMU_MEM      -m of QEMU (1G; 3G in bench mode, as on x86)
 #   KERNEL_ARGS   appended to the kernel command line
 #   BACKEND       nvhe: the module must have loaded its nVHE backend
 #
@@ -25,7 +25,11 @@ set -euo pipefail
 lane_begin "${1:-arm64-noel2}"
 QEMU_MACHINE=${QEMU_MACHINE:-virt,virtualization=on,gic-version=3}
 QEMU_CPU=${QEMU_CPU:-cortex-a72}
-QEMU_MEM=${QEMU_MEM:-1G}
+if [ "$MODE" = bench ]; then
+	QEMU_MEM=${QEMU_MEM:-3G}	# the bench's 1 GiB region, as on x86
+else
+	QEMU_MEM=${QEMU_MEM:-1G}
+fi
 CROSS=aarch64-linux-gnu-
 LANE_TIMEOUT=${AXVCPU_LANE_TIMEOUT:-900}
 

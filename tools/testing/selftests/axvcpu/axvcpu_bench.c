@@ -25,7 +25,8 @@
  *     KVM has to emulate on a CPU without next-RIP saving are labelled;
  *   - the seconds from the start of the reference VMM, axvcpu-run, to
  *     its Linux guest's /init (x86: Debian's vmlinuz, riscv64: the lane's
- *     Image, with one vCPU, beside this program in vmm/guests/) and to its
+ *     Image, arm64: Debian's Image, with one vCPU, beside this program in
+ *     vmm/guests/) and to its
  *     power-off, on axvcpu and with
  *     axvcpu-run --kvm on KVM, the same machine in user space for both,
  *     alternately, BOOT_ROUNDS times each.
@@ -39,7 +40,11 @@
  * AXVCPU_BENCH_ITERATIONS, AXVCPU_BENCH_WARMUP, AXVCPU_BENCH_REGION_MIB,
  * AXVCPU_BENCH_VCPUS.
  *
- * Every guest is the same .code32 loop on both; the KVM guest is put in
+ * On riscv64 and arm64 the guests are position-independent loops at the
+ * same GPA on both, MMIO stores standing for port I/O and SBI or PSCI
+ * calls answered in the kernel for CPUID.
+ *
+ * Every x86 guest is the same .code32 loop on both; the KVM guest is put in
  * flat 32-bit protected mode with KVM_SET_SREGS, without an in-kernel
  * irqchip, so that HLT exits to user space; its hypercall is
  * KVM_HC_MAP_GPA_RANGE, which KVM_CAP_EXIT_HYPERCALL sends to user space.
@@ -65,6 +70,8 @@
 #include "axvcpu_kvm_x86.h"
 #elif defined(__riscv)
 #include "axvcpu_kvm_riscv.h"
+#elif defined(__aarch64__)
+#include "axvcpu_kvm_arm64.h"
 #endif
 #include <sched.h>
 
@@ -77,8 +84,13 @@ enum { RT_IO, RT_HLT, RT_HYPERCALL, RT_CPUID, RT_NULL, NR_RT };
 #define BOOT_ROUNDS	2
 #if defined(__riscv)
 #define BOOT_KERNEL	"Image"
+#define BOOT_CONSOLE	"console=ttyS0"
+#elif defined(__aarch64__)
+#define BOOT_KERNEL	"Image"
+#define BOOT_CONSOLE	"console=ttyAMA0"
 #else
 #define BOOT_KERNEL	"vmlinuz"
+#define BOOT_CONSOLE	"console=ttyS0"
 #endif
 #define BOOT_TIMEOUT_US	(300 * 1000000.0)
 
@@ -91,6 +103,14 @@ static const char *const rt_names[NR_RT] = {
 	"WFI exit",
 	"hypercall exit (ECALL)",
 	"100 SBI calls in kernel + MMIO",
+	"null ioctl (no entry)",
+};
+#elif defined(__aarch64__)
+static const char *const rt_names[NR_RT] = {
+	"MMIO exit (store)",
+	"WFI exit",
+	"hypercall exit (HVC)",
+	"100 PSCI calls in kernel + MMIO",
 	"null ioctl (no entry)",
 };
 #else
@@ -259,11 +279,13 @@ static double bare_median(void)
 	return bare_us[bare_n / 2];
 }
 
-#if defined(__x86_64__) || defined(__riscv)
+#if defined(__x86_64__) || defined(__riscv) || defined(__aarch64__)
 #if defined(__x86_64__)
 #define BENCH_KVM_MODULES	KVM_X86_DEFAULT_MODULES
-#else
+#elif defined(__riscv)
 #define BENCH_KVM_MODULES	KVM_RISCV_DEFAULT_MODULES
+#else
+#define BENCH_KVM_MODULES	KVM_ARM64_DEFAULT_MODULES
 #endif
 
 struct axv_ctx {
@@ -432,7 +454,8 @@ static bool kvm_block(int kvm, int rt, unsigned long warm, unsigned long n,
 	return true;
 }
 
-#elif defined(__riscv)
+#elif defined(__riscv) || defined(__aarch64__)
+#if defined(__riscv)
 /*
  * The riscv64 guests, position independent, at BENCH_RV_GPA in both
  * hypervisors (KVM_RISCV_GPA: VS mode, vsatp bare): a store to a GPA with
@@ -472,13 +495,75 @@ BENCH_RV_GUEST(bench_sbi_guest,
 	"	sw zero, 0(t0)\n"
 	"	j 1b\n");
 
+#define BENCH_MEM_SIZE	KVM_RISCV_MEM_SIZE
+#define BENCH_HVC_GUEST	bench_ecall_guest
+#define BENCH_KVM_HYPERCALL_EXIT KVM_EXIT_RISCV_SBI
+#define kvm_bench_vm	kvm_riscv_vm
+#define kvm_bench_vm_create(k, kvm, s, e, why, len) \
+	kvm_riscv_vm_create(k, kvm, s, e, 0, why, len)
+#define kvm_bench_vm_close kvm_riscv_vm_close
+#define BENCH_GPA	BENCH_RV_GPA
+#else
+/*
+ * The arm64 guests, position independent, at KVM_ARM64_GPA in both
+ * hypervisors (EL1h, MMU off): a store to a GPA with no memory (MMIO),
+ * WFI, an HVC of an SMCCC function neither knows (0xc6000000, a vendor
+ * hypervisor call: a HYPERCALL exit here, answered NOT_SUPPORTED in the
+ * kernel by KVM), and CPUID_LOOP PSCI_VERSION calls both answer in the
+ * kernel, then the store.
+ */
+#define BENCH_A64_GUEST(name, body)					\
+	extern const char name##_start[], name##_end[];			\
+	asm(".pushsection .rodata\n.balign 4\n"				\
+	    #name "_start:\n"						\
+	    "	movz x1, #0x1000, lsl #16\n"	/* KVM_ARM64_MMIO_GPA */	\
+	    body							\
+	    #name "_end:\n"						\
+	    ".popsection\n")
+
+BENCH_A64_GUEST(bench_mmio_guest,
+	"1: str wzr, [x1]\n"
+	"	b 1b\n");
+BENCH_A64_GUEST(bench_wfi_guest,
+	"1: wfi\n"
+	"	b 1b\n");
+BENCH_A64_GUEST(bench_hvc_guest,
+	"1: movz x0, #0xc600, lsl #16\n"
+	"	hvc #0\n"
+	"	b 1b\n");
+BENCH_A64_GUEST(bench_psci_guest,
+	"1: mov x2, #" __stringify(CPUID_LOOP) "\n"
+	"2: movz x0, #0x8400, lsl #16\n"	/* PSCI_VERSION */
+	"	hvc #0\n"
+	"	subs x2, x2, #1\n"
+	"	b.ne 2b\n"
+	"	str wzr, [x1]\n"
+	"	b 1b\n");
+
+#define bench_sbi_guest_start	bench_psci_guest_start
+#define bench_sbi_guest_end	bench_psci_guest_end
+#define BENCH_MEM_SIZE	KVM_ARM64_MEM_SIZE
+#define BENCH_HVC_GUEST	bench_hvc_guest
+#define BENCH_KVM_HYPERCALL_EXIT 0	/* none: KVM answers an unknown HVC */
+#define kvm_bench_vm	kvm_arm64_vm
+#define kvm_bench_vm_create kvm_arm64_vm_create
+#define kvm_bench_vm_close kvm_arm64_vm_close
+#define BENCH_GPA	KVM_ARM64_GPA
+#endif
+
+#define __guest_start(g)	g##_start
+#define __guest_end(g)		g##_end
+#define guest_start(g)		__guest_start(g)
+#define guest_end(g)		__guest_end(g)
+
 static const struct {
 	const char *start, *end;
 	__u32 exit_reason;
 } guests[NR_RT] = {
 	[RT_IO] = { bench_mmio_guest_start, bench_mmio_guest_end, AXVCPU_EXIT_MMIO_WRITE },
 	[RT_HLT] = { bench_wfi_guest_start, bench_wfi_guest_end, AXVCPU_EXIT_HALT },
-	[RT_HYPERCALL] = { bench_ecall_guest_start, bench_ecall_guest_end, AXVCPU_EXIT_HYPERCALL },
+	[RT_HYPERCALL] = { guest_start(BENCH_HVC_GUEST), guest_end(BENCH_HVC_GUEST),
+			   AXVCPU_EXIT_HYPERCALL },
 	[RT_CPUID] = { bench_sbi_guest_start, bench_sbi_guest_end, AXVCPU_EXIT_MMIO_WRITE },
 	[RT_NULL] = { bench_mmio_guest_start, bench_mmio_guest_end, AXVCPU_EXIT_NOTHING },
 };
@@ -489,10 +574,10 @@ static void axv_block(int rt, unsigned long warm, unsigned long n, double *t)
 	void *mem;
 
 	axv_vm_create(&c.vm);
-	mem = axv_mem_add(&c.vm, 0, BENCH_RV_GPA, KVM_RISCV_MEM_SIZE, 0, NULL);
+	mem = axv_mem_add(&c.vm, 0, BENCH_GPA, BENCH_MEM_SIZE, 0, NULL);
 	memcpy(mem, guests[rt].start, guests[rt].end - guests[rt].start);
 	c.vcpu = axv_vcpu_create(&c.vm, 0, 0);
-	axv_vcpu_setup(c.vcpu, BENCH_RV_GPA, 0);
+	axv_vcpu_setup(c.vcpu, BENCH_GPA, 0);
 	axv_vcpu_bind(c.vcpu);
 	c.want = guests[rt].exit_reason;
 	measure(rt == RT_NULL ? axv_null_ioctl : axv_round_trip, &c, "axvcpu",
@@ -502,7 +587,7 @@ static void axv_block(int rt, unsigned long warm, unsigned long n, double *t)
 }
 
 struct kvm_ctx {
-	struct kvm_riscv_vm k;
+	struct kvm_bench_vm k;
 	int kvm;
 	__u32 want;
 };
@@ -519,10 +604,12 @@ static int kvm_round_trip(void *arg)
 			 c->k.run->exit_reason);
 		return -1;
 	}
+#if defined(__riscv)
 	if (c->want == KVM_EXIT_RISCV_SBI) {
 		c->k.run->riscv_sbi.ret[0] = -2;	/* NOT_SUPPORTED */
 		c->k.run->riscv_sbi.ret[1] = 0;
 	}
+#endif
 	return 0;
 }
 
@@ -538,8 +625,9 @@ static int kvm_null_ioctl(void *arg)
 }
 
 /*
- * KVM waits for an interrupt in the kernel on WFI (it has no exit for it):
- * that row is axvcpu's alone.
+ * KVM waits for an interrupt in the kernel on WFI (it has no exit for it),
+ * and arm64 KVM answers an HVC it does not know in the kernel: those rows
+ * are axvcpu's alone.
  */
 static bool kvm_block(int kvm, int rt, unsigned long warm, unsigned long n,
 		      double *t, char *note, size_t len)
@@ -550,22 +638,26 @@ static bool kvm_block(int kvm, int rt, unsigned long warm, unsigned long n,
 		snprintf(note, len, "KVM handles WFI in the kernel");
 		return false;
 	}
+	if (rt == RT_HYPERCALL && !BENCH_KVM_HYPERCALL_EXIT) {
+		snprintf(note, len, "KVM answers the HVC in the kernel");
+		return false;
+	}
 	c.kvm = kvm;
-	c.want = rt == RT_HYPERCALL ? KVM_EXIT_RISCV_SBI : KVM_EXIT_MMIO;
-	if (kvm_riscv_vm_create(&c.k, kvm, guests[rt].start, guests[rt].end, 0,
+	c.want = rt == RT_HYPERCALL ? BENCH_KVM_HYPERCALL_EXIT : KVM_EXIT_MMIO;
+	if (kvm_bench_vm_create(&c.k, kvm, guests[rt].start, guests[rt].end,
 				note, len)) {
-		kvm_riscv_vm_close(&c.k);
+		kvm_bench_vm_close(&c.k);
 		return false;
 	}
 	measure(rt == RT_NULL ? kvm_null_ioctl : kvm_round_trip, &c, "KVM",
 		rt_names[rt], warm, n, t);
-	kvm_riscv_vm_close(&c.k);
+	kvm_bench_vm_close(&c.k);
 	return true;
 }
 
 #endif
 
-#if defined(__x86_64__) || defined(__riscv)
+#if defined(__x86_64__) || defined(__riscv) || defined(__aarch64__)
 /*
  * The round trips of both, interleaved: ROUNDS rounds, each a block of
  * every row on axvcpu and on KVM (which goes first alternates), so that
@@ -803,7 +895,7 @@ static bool boot_linux(bool kvm, double *to_init, double *total, char *why,
 		dup2(null, 2);
 		execl(vmm, vmm, "run", "--kernel", kernel, "--initrd", initrd,
 		      "--mem", "256M", "--cmdline",
-		      axv_linux_cmdline("console=ttyS0 loglevel=5"),
+		      axv_linux_cmdline(BOOT_CONSOLE " loglevel=5"),
 		      kvm ? "--kvm" : NULL, NULL);
 		_exit(127);
 	}
@@ -972,8 +1064,9 @@ int main(int argc, char **argv)
 	} else {
 		snprintf(why, sizeof(why), "no guest code for this backend");
 	}
-#elif defined(__riscv)
-	if (info.arch == AXVCPU_ARCH_RISCV_H) {
+#elif defined(__riscv) || defined(__aarch64__)
+	if (info.arch == AXVCPU_ARCH_RISCV_H ||
+	    info.arch == AXVCPU_ARCH_ARM64_NVHE) {
 		kvm_fd = open_kvm(why, sizeof(why));
 		have_kvm = kvm_fd >= 0;
 		bench_round_trips(axv, kvm, kvm_fd);
@@ -985,7 +1078,8 @@ int main(int argc, char **argv)
 #else
 	snprintf(why, sizeof(why), "no guest code for this architecture");
 #endif
-	if (axv_arch_is_x86(info.arch) || info.arch == AXVCPU_ARCH_RISCV_H)
+	if (axv_arch_is_x86(info.arch) || info.arch == AXVCPU_ARCH_RISCV_H ||
+	    info.arch == AXVCPU_ARCH_ARM64_NVHE)
 		bench_boot(have_kvm);
 	read_thp_mode();
 	bench_region(sys, REGION_THP);

@@ -510,19 +510,20 @@ BENCH_RV_GUEST(bench_sbi_guest,
  * WFI, an HVC of an SMCCC function neither knows (0xc6000000, a vendor
  * hypervisor call: a HYPERCALL exit here, answered NOT_SUPPORTED in the
  * kernel by KVM), and CPUID_LOOP PSCI_VERSION calls both answer in the
- * kernel, then the store.
+ * kernel, then the store. The loop's registers are x19 and x20, which an
+ * SMCCC call preserves (KVM zeroes x1-x3 with the result).
  */
 #define BENCH_A64_GUEST(name, body)					\
 	extern const char name##_start[], name##_end[];			\
 	asm(".pushsection .rodata\n.balign 4\n"				\
 	    #name "_start:\n"						\
-	    "	movz x1, #0x1000, lsl #16\n"	/* KVM_ARM64_MMIO_GPA */	\
+	    "	movz x20, #0x1000, lsl #16\n"	/* KVM_ARM64_MMIO_GPA */	\
 	    body							\
 	    #name "_end:\n"						\
 	    ".popsection\n")
 
 BENCH_A64_GUEST(bench_mmio_guest,
-	"1: str wzr, [x1]\n"
+	"1: str wzr, [x20]\n"
 	"	b 1b\n");
 BENCH_A64_GUEST(bench_wfi_guest,
 	"1: wfi\n"
@@ -532,12 +533,12 @@ BENCH_A64_GUEST(bench_hvc_guest,
 	"	hvc #0\n"
 	"	b 1b\n");
 BENCH_A64_GUEST(bench_psci_guest,
-	"1: mov x2, #" __stringify(CPUID_LOOP) "\n"
+	"1: mov x19, #" __stringify(CPUID_LOOP) "\n"
 	"2: movz x0, #0x8400, lsl #16\n"	/* PSCI_VERSION */
 	"	hvc #0\n"
-	"	subs x2, x2, #1\n"
+	"	subs x19, x19, #1\n"
 	"	b.ne 2b\n"
-	"	str wzr, [x1]\n"
+	"	str wzr, [x20]\n"
 	"	b 1b\n");
 
 #define bench_sbi_guest_start	bench_psci_guest_start

@@ -805,11 +805,41 @@ pack_initramfs() {
 # run_emulator TIMEOUT CMD...: one emulator at a time on this machine
 # (flock), killed after TIMEOUT seconds. Returns the emulator's status;
 # 137 = killed by the timeout, 75 = the emulator lock was not free in time.
+# With BOOT_GUARD_LOG set (the guest's serial log), a lane kernel that
+# reports a bug of its own ("BUG:", "Kernel panic") before its /init runs
+# (no AXVCPU-INIT line yet: no axvcpu code has run) is stopped at once:
+# status 76, for the lane to boot once more.
 run_emulator() {
-	local t=$1
+	local t=$1 pid
 	shift
+	if [ -z "${BOOT_GUARD_LOG:-}" ]; then
+		flock -w "${AXVCPU_EMU_LOCK_WAIT:-1800}" -E 75 "$EMU_LOCK" \
+			timeout -s KILL "$t" "$@" </dev/null
+		return
+	fi
 	flock -w "${AXVCPU_EMU_LOCK_WAIT:-1800}" -E 75 "$EMU_LOCK" \
-		timeout -s KILL "$t" "$@" </dev/null
+		timeout -s KILL "$t" "$@" </dev/null &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		[ -f "$BOOT_GUARD_LOG" ] || continue
+		grep -q -a 'AXVCPU-INIT ' "$BOOT_GUARD_LOG" && break
+		if grep -q -a -E 'BUG: |Kernel panic' "$BOOT_GUARD_LOG"; then
+			kill_tree "$pid"
+			wait "$pid" 2>/dev/null
+			return 76
+		fi
+	done
+	wait "$pid"
+}
+
+# kill_tree PID: SIGKILL to PID and every process below it (ours only).
+kill_tree() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		kill_tree "$c"
+	done
+	kill -KILL "$1" 2>/dev/null || true
 }
 
 # bochs_iso KERNEL INITRD APPEND ISO: a CD image Bochs's BIOS boots, with
@@ -913,6 +943,7 @@ judge_emulator_exit() {
 	0) ;;
 	75) lane_abort "the emulator lock $EMU_LOCK stayed busy" ;;
 	137) GUEST_STOPPED_WHY="lane timeout: the emulator killed after $LANE_TIMEOUT s" ;;
+	76) lane_fail "the lane's kernel reported a bug of its own before /init, on both boots (run_emulator's boot guard)" ;;
 	*) lane_fail "the emulator failed, status $1: $(head -c 300 "$W/qemu.log")" ;;
 	esac
 	[ -s "$SERIAL" ] || lane_abort "empty serial log (the emulator did not start?)"
@@ -933,6 +964,24 @@ judge_serial_log() {
 
 # SPARSE_WARN_RE: a warning or error of sparse in a C=2 build's log.
 SPARSE_WARN_RE=':[0-9]+(:[0-9]+)?: (warning|error):'
+
+# lane_sparse ARCHNAME KDIR MAKE-ARGS...: sparse (C=2) on every file of a
+# cross build of the module in $W/src (lint's sparse sees the x86 one
+# only); a warning fails the lane. Once per arch, in its full lane.
+lane_sparse() {
+	local name=$1 kdir=$2 t0 n
+	shift 2
+	t0=$(now)
+	run_logged "$W/sparse.log" make -C "$kdir" M="$W/src" "$@" C=2 modules ||
+		lane_fail "sparse build failed (log: $W/sparse.log)"
+	n=$(grep -c -E "$SPARSE_WARN_RE" "$W/sparse.log" || true)
+	if [ "$n" -gt 0 ]; then
+		grep -E "$SPARSE_WARN_RE" "$W/sparse.log" | head -n 30 | sed 's/^/    /'
+		lane_fail "sparse: $n warnings on the $name build (log: $W/sparse.log)"
+	else
+		say "sparse: no warnings on the $name build ($(elapsed "$t0") s)"
+	fi
+}
 
 # ALLOC_FAIL_RE: the first line of the kernel's report of a failed
 # allocation (warn_alloc(): "page allocation failure: order:..., mode:..."

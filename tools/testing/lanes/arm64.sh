@@ -52,20 +52,9 @@ say "$($(qemu_arm_cmd) --version | head -n 1)"
 say "kernel $KVER, QEMU -M $QEMU_MACHINE -cpu $QEMU_CPU -m $QEMU_MEM -smp $QEMU_SMP, TCG thread=$TCG_THREAD"
 
 build_module "$KDIR" ARCH=arm64 CROSS_COMPILE="$CROSS"
-# sparse on the arm64 build (lint's sparse sees the x86 one only): every
-# file, a warning fails the lane; once, in the full nVHE lane
+# sparse on the arm64 build, once, in the full nVHE lane
 if [ "$MODE" = check ] && [ -z "${LANE_PROGRAMS:-}" ]; then
-	t0=$(now)
-	run_logged "$W/sparse.log" make -C "$KDIR" M="$W/src" ARCH=arm64 \
-		CROSS_COMPILE="$CROSS" C=2 modules ||
-		lane_fail "sparse build failed (log: $W/sparse.log)"
-	n=$(grep -c -E "$SPARSE_WARN_RE" "$W/sparse.log" || true)
-	if [ "$n" -gt 0 ]; then
-		grep -E "$SPARSE_WARN_RE" "$W/sparse.log" | head -n 30 | sed 's/^/    /'
-		lane_fail "sparse: $n warnings on the arm64 build (log: $W/sparse.log)"
-	else
-		say "sparse: no warnings on the arm64 build ($(elapsed "$t0") s)"
-	fi
+	lane_sparse arm64 "$KDIR" ARCH=arm64 CROSS_COMPILE="$CROSS"
 fi
 TEST_MAKE_ARGS=(CC="${CROSS}gcc" ARCH=arm64)
 build_tests

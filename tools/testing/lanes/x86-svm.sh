@@ -230,7 +230,7 @@ boot() {
 	t0=$(now)
 	rc=0
 	# shellcheck disable=SC2086,SC2046 # AXVCPU_QEMU_EXTRA and qemu_x86_cmd are split into arguments
-	run_emulator "$LANE_TIMEOUT" $(qemu_x86_cmd) -accel "tcg,thread=$TCG_THREAD" -cpu "$QEMU_CPU" \
+	BOOT_GUARD_LOG=$SERIAL run_emulator "$LANE_TIMEOUT" $(qemu_x86_cmd) -accel "tcg,thread=$TCG_THREAD" -cpu "$QEMU_CPU" \
 		-m "$QEMU_MEM" -smp "$QEMU_SMP" -nographic -no-reboot -nic none -monitor none \
 		-kernel "$IMAGE" -initrd "$W/initramfs.gz" -append "$APPEND" \
 		-serial "file:$SERIAL" ${AXVCPU_QEMU_EXTRA:-} 2>"$W/qemu.log" || rc=$?
@@ -246,6 +246,15 @@ if [ "$rc" = 139 ]; then
 	mv -f "$SERIAL" "$W/serial-qemu-crash.log" 2>/dev/null || true
 	mv -f "$W/qemu.log" "$W/qemu-crash.log" 2>/dev/null || true
 	say "QEMU crashed (SIGSEGV): a QEMU bug; booting once more (crashed boot's log: $W/serial-qemu-crash.log)"
+	boot
+fi
+# The lane's own kernel crashing in its early boot, before /init (so
+# before any axvcpu code: once, the debug kernel's KASAN reported wild
+# accesses in the first timer interrupts under MTTCG, forever): stopped by
+# run_emulator's boot guard, booted once more; a second time fails.
+if [ "$rc" = 76 ]; then
+	mv -f "$SERIAL" "$W/serial-boot-crash.log" 2>/dev/null || true
+	say "the lane's kernel reported a bug of its own before /init (log: $W/serial-boot-crash.log); booting once more"
 	boot
 fi
 judge_emulator_exit "$rc"

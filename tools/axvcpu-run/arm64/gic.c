@@ -502,10 +502,12 @@ bool gic_sysreg(struct vmm_vcpu *v, bool write, uint64_t enc, uint64_t *value)
 		if (write)
 			icc_eoi(c, *value & 0xffffff);
 		break;
-	case ICC(12, 12, 2):		/* HPPIR1 */
-		set_bit(c, LVL, A64_PPI_VTIMER, a64_vtimer_level(v));
-		r = best_irq(v->id);
-		a64_answer_read(v, r);
+	case ICC(12, 12, 2):		/* HPPIR1 (read-only: a write changes nothing) */
+		if (!write) {
+			set_bit(c, LVL, A64_PPI_VTIMER, a64_vtimer_level(v));
+			r = best_irq(v->id);
+			a64_answer_read(v, r);
+		}
 		break;
 	case ICC(12, 11, 1):		/* DIR */
 		if (write)

@@ -141,6 +141,8 @@ static bool vcpu_halt(struct vmm_vcpu *v)
  * payload word (MMIO, I/O or system register address; hypercall number)
  * and the hardware's own account.
  */
+static bool trace_exits;	/* set once by vmm_run(), read on every exit */
+
 static void trace_exit(struct vmm_vcpu *v)
 {
 	static unsigned long n;
@@ -164,7 +166,7 @@ static bool handle_exit(struct vmm_vcpu *v)
 	bool cont = true;
 	uint64_t val;
 
-	if (getenv("AXVCPU_RUN_TRACE"))
+	if (trace_exits)
 		trace_exit(v);
 
 	if (arch_handle_exit(v, &cont))
@@ -286,6 +288,7 @@ int vmm_run(struct vmm *vmm)
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+	trace_exits = getenv("AXVCPU_RUN_TRACE");
 	vmm_timers_start(vmm);
 	for (i = 0; i < vmm->nr_vcpus; i++)
 		if (pthread_create(&vmm->vcpus[i].thread, NULL, vcpu_thread,

@@ -175,6 +175,13 @@ static void trail(struct fuzz_thread *t, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The fail-nth count this thread armed and has not disarmed yet (0: none):
+ * a crash report says whether an injected failure may have been left for
+ * the way back to user space (a fuzzer artifact) or not (the kernel's).
+ */
+static __thread volatile unsigned int armed_nth;
+
 static long checked_ioctl(struct fuzz_thread *t, int fd, unsigned long cmd,
 			  unsigned long arg, const char *what)
 {
@@ -202,7 +209,9 @@ static long checked_ioctl(struct fuzz_thread *t, int fd, unsigned long cmd,
 		sigemptyset(&kick);
 		sigaddset(&kick, SIGUSR1);
 		pthread_sigmask(SIG_BLOCK, &kick, &old);
+		armed_nth = nth;
 		if (pwrite(t->nth_fd, b, l, 0) != l) {
+			armed_nth = 0;
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			nth = 0;
 		}
@@ -218,6 +227,7 @@ static long checked_ioctl(struct fuzz_thread *t, int fd, unsigned long cmd,
 			perror("disarm fail-nth");
 			_exit(3);
 		}
+		armed_nth = 0;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (l > 0) {
 			b[l] = 0;
@@ -910,9 +920,11 @@ static void sig_crash(int sig, siginfo_t *si, void *uc)
 #elif defined(__aarch64__)
 	pc = u->uc_mcontext.pc;
 #endif
+	/* code 128 (SI_KERNEL) with no address: a signal frame or rseq write failed */
 	n = snprintf(b, sizeof(b),
-		     "# worker pid %d: signal %d code %d at address %p, pc %#lx\n",
-		     (int)getpid(), sig, si->si_code, si->si_addr, pc);
+		     "# worker pid %d tid %ld: signal %d code %d at address %p, pc %#lx, fail-nth %s\n",
+		     (int)getpid(), (long)syscall(SYS_gettid), sig, si->si_code,
+		     si->si_addr, pc, armed_nth ? "armed" : "not armed");
 	unsigned long a = (unsigned long)si->si_addr, lo, hi;
 	char line[256];
 	FILE *f;

@@ -102,6 +102,7 @@
 #define A64_CPU_SCTLR		464
 #define A64_CPU_SP		472
 #define A64_CPU_ICC_SRE		480
+#define A64_CPU_ICC_SRE_HOST	488
 
 #ifndef __ASSEMBLY__
 
@@ -182,6 +183,11 @@ struct arm64_ctx {
  * @sp: the top of this CPU's EL2 stack (PA)
  * @icc_sre: the host's ICC_SRE_EL2 across A64_HVC_RUN, 0 when the guest's
  *	context left the GIC registers alone
+ * @icc_sre_host: the host's ICC_SRE_EL2, read at the first A64_HVC_RUN
+ *	that switches it (0 before)
+ *
+ * @hcr to @vmpidr are the host's EL2 controls, read once at A64_HVC_INIT:
+ * only EL2 writes them, and EL2 is ours.
  */
 struct arm64_hyp_cpu {
 	u64 guest;
@@ -208,6 +214,7 @@ struct arm64_hyp_cpu {
 	u64 sctlr;
 	u64 sp;
 	u64 icc_sre;
+	u64 icc_sre_host;
 };
 
 /**
@@ -245,6 +252,9 @@ struct arm64_pending {
  * @vcpu: the core's vCPU
  * @ctx: what EL2 switches (a page of its own)
  * @fp: the guest's FP/SIMD registers, loaded at EL1 around each entry
+ *	once the guest has used them (@fp_eager)
+ * @fp_eager: the guest touched FP/SIMD: its registers are loaded for every
+ *	entry; until then CPTR_EL2.TFP traps its first use
  * @lines: AXVCPU_ARM64_IRQ_LINE_* levels set by user space (bits)
  * @pending: the completion the last exit awaits
  * @flush: drop the guest's TLB entries at the next entry (SET_REGS)
@@ -254,6 +264,7 @@ struct arm64_vcpu {
 	struct axvcpu_vcpu *vcpu;
 	struct arm64_ctx *ctx;
 	struct axvcpu_arm64_fpu fp;
+	bool fp_eager;
 	unsigned long lines;
 	struct arm64_pending pending;
 	bool flush;

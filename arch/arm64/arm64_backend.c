@@ -74,6 +74,8 @@ const struct axvcpu_arch_ops *axvcpu_arch_init(void)
 	BUILD_BUG_ON(offsetof(struct arm64_hyp_cpu, sctlr) != A64_CPU_SCTLR);
 	BUILD_BUG_ON(offsetof(struct arm64_hyp_cpu, sp) != A64_CPU_SP);
 	BUILD_BUG_ON(offsetof(struct arm64_hyp_cpu, icc_sre) != A64_CPU_ICC_SRE);
+	BUILD_BUG_ON(offsetof(struct arm64_hyp_cpu, icc_sre_host) !=
+		     A64_CPU_ICC_SRE_HOST);
 
 	if (arm64_vtimer_init())
 		return NULL;

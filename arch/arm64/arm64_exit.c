@@ -250,6 +250,14 @@ static int arm64_exit_sync(struct arm64_vcpu *av, struct axvcpu_run *run)
 	case ESR_ELx_EC_IABT_LOW:
 		return arm64_exit_npf(run, ((c->hpfar & A64_HPFAR_FIPA) << 8) |
 				      (c->far & 0xfff), AXVCPU_ACCESS_EXEC);
+	case ESR_ELx_EC_FP_ASIMD:
+		/*
+		 * The guest's first FP/SIMD use (CPTR_EL2.TFP): from now on
+		 * its registers are loaded for every entry, and the trapped
+		 * instruction runs again (ELR_EL2 is at it, D1.10.2).
+		 */
+		av->fp_eager = true;
+		return AXVCPU_RUN_REENTER;
 	default:
 		/* SVE, trace, pointer authentication...: not the guest's */
 		arm64_inject_undef(av);

@@ -65,15 +65,14 @@
 	stp	x5, x6, [\base, #(\off + 8 * A64_SYS_CNTV_CTL)]
 .endm
 
-.macro sys_load base, off
-	ldp	x5, x6, [\base, #(\off + 8 * A64_SYS_SCTLR)]
-	msr	sctlr_el1, x5
+/*
+ * The EL1/EL0 registers of A64_SYS_* order from [\base + \off], all but
+ * the four that define the EL1&0 translation regime (mmu_regs_*).
+ */
+.macro sys_load_quiet base, off
+	ldr	x6, [\base, #(\off + 8 * A64_SYS_CPACR)]
 	msr	cpacr_el1, x6
-	ldp	x5, x6, [\base, #(\off + 8 * A64_SYS_TTBR0)]
-	msr	ttbr0_el1, x5
-	msr	ttbr1_el1, x6
-	ldp	x5, x6, [\base, #(\off + 8 * A64_SYS_TCR)]
-	msr	tcr_el1, x5
+	ldr	x6, [\base, #(\off + 8 * A64_SYS_ESR)]
 	msr	esr_el1, x6
 	ldp	x5, x6, [\base, #(\off + 8 * A64_SYS_AFSR0)]
 	msr	afsr0_el1, x5
@@ -107,35 +106,65 @@
 	msr	cntv_ctl_el0, x5
 .endm
 
-/* the host's EL2 controls, its ELR/SPSR and x18-x30, back; then ERET (x0 kept) */
+/*
+ * SCTLR_EL1, TTBR0_EL1, TTBR1_EL1 and TCR_EL1 from [\base + \off] into
+ * x7-x10 (mmu_regs_fetch), then into the registers (mmu_regs_load) with
+ * no memory access between them. A write to one of these can drop every
+ * cached translation (an emulator's TLB, QEMU's among them, is flushed by
+ * it), so they go last, after everything that reads memory, each world
+ * switch refilling the TLB once instead of once per register.
+ */
+.macro mmu_regs_fetch base, off
+	ldr	x7, [\base, #(\off + 8 * A64_SYS_SCTLR)]
+	ldp	x8, x9, [\base, #(\off + 8 * A64_SYS_TTBR0)]
+	ldr	x10, [\base, #(\off + 8 * A64_SYS_TCR)]
+.endm
+
+.macro mmu_regs_load
+	msr	ttbr0_el1, x8
+	msr	ttbr1_el1, x9
+	msr	tcr_el1, x10
+	msr	sctlr_el1, x7
+.endm
+
+/*
+ * EL2 control \reg from [\to + \to_off], unless [\from + \from_off]
+ * (what it holds now) is the same value: a write that changes nothing is
+ * skipped. x5, x6 clobbered.
+ */
+.macro el2_switch reg, to, to_off, from, from_off
+	ldr	x5, [\to, #\to_off]
+	ldr	x6, [\from, #\from_off]
+	cmp	x5, x6
+	b.eq	.Lsame\@
+	msr	\reg, x5
+.Lsame\@:
+.endm
+
+/*
+ * The host's EL2 controls, EL1 registers, ELR/SPSR and x18-x30 back; then
+ * ERET (x0 kept). What reads memory comes first, the stage-2 and EL1&0
+ * translation controls last (mmu_regs_fetch says why).
+ */
 .macro host_return cpu
-	ldr	x5, [\cpu, #A64_CPU_HCR]
-	msr	hcr_el2, x5
 	/* the host's GIC controls, if the guest had its own */
 	ldr	x5, [\cpu, #A64_CPU_ICC_SRE]
 	cbz	x5, 9f
 	msr	ICH_HCR_EL2, xzr
 	msr	ICC_SRE_EL2, x5
 9:
-	msr	vttbr_el2, xzr
-	ldr	x5, [\cpu, #A64_CPU_CNTHCTL]
-	msr	cnthctl_el2, x5
-	ldr	x5, [\cpu, #A64_CPU_CNTVOFF]
-	msr	cntvoff_el2, x5
-	ldr	x5, [\cpu, #A64_CPU_CPTR]
-	msr	cptr_el2, x5
-	ldr	x5, [\cpu, #A64_CPU_MDCR]
-	msr	mdcr_el2, x5
-	ldr	x5, [\cpu, #A64_CPU_VPIDR]
-	msr	vpidr_el2, x5
-	ldr	x5, [\cpu, #A64_CPU_VMPIDR]
-	msr	vmpidr_el2, x5
-	sys_load \cpu, A64_CPU_SYS
-	ldr	x5, [\cpu, #A64_CPU_HOST_VECTORS]
-	msr	vbar_el2, x5
-	ldp	x5, x6, [\cpu, #A64_CPU_ELR]
-	msr	elr_el2, x5
-	msr	spsr_el2, x6
+	ldr	x7, [\cpu, #A64_CPU_GUEST]
+	el2_switch cnthctl_el2, \cpu, A64_CPU_CNTHCTL, x7, A64_CTX_CNTHCTL
+	el2_switch cntvoff_el2, \cpu, A64_CPU_CNTVOFF, x7, A64_CTX_CNTVOFF
+	el2_switch cptr_el2, \cpu, A64_CPU_CPTR, x7, A64_CTX_CPTR
+	el2_switch mdcr_el2, \cpu, A64_CPU_MDCR, x7, A64_CTX_MDCR
+	el2_switch vpidr_el2, \cpu, A64_CPU_VPIDR, x7, A64_CTX_VPIDR
+	el2_switch vmpidr_el2, \cpu, A64_CPU_VMPIDR, x7, A64_CTX_VMPIDR
+	sys_load_quiet \cpu, A64_CPU_SYS
+	mmu_regs_fetch \cpu, A64_CPU_SYS
+	ldr	x11, [\cpu, #A64_CPU_HCR]
+	ldr	x12, [\cpu, #A64_CPU_HOST_VECTORS]
+	ldp	x13, x14, [\cpu, #A64_CPU_ELR]
 	str	xzr, [\cpu, #A64_CPU_GUEST]
 	ldp	x18, x19, [\cpu, #(A64_CPU_X18 + 0)]
 	ldp	x20, x21, [\cpu, #(A64_CPU_X18 + 16)]
@@ -144,6 +173,12 @@
 	ldp	x26, x27, [\cpu, #(A64_CPU_X18 + 64)]
 	ldp	x28, x29, [\cpu, #(A64_CPU_X18 + 80)]
 	ldr	x30, [\cpu, #(A64_CPU_X18 + 96)]
+	msr	hcr_el2, x11
+	msr	vttbr_el2, xzr
+	mmu_regs_load
+	msr	vbar_el2, x12
+	msr	elr_el2, x13
+	msr	spsr_el2, x14
 	isb
 	eret
 .endm
@@ -166,6 +201,7 @@
 	dsb	nsh
 	isb
 .endm
+
 
 /* a vector entry that branches to \target (entries are 0x80 bytes) */
 .macro vec target
@@ -291,6 +327,22 @@ host_init:
 	ldr	x2, [x1, #A64_CPU_SCTLR]
 	msr	sctlr_el2, x2
 	isb
+	/* the host's EL2 controls, which A64_HVC_RUN puts back at each exit */
+	mrs	x2, hcr_el2
+	str	x2, [x1, #A64_CPU_HCR]
+	mrs	x2, cnthctl_el2
+	str	x2, [x1, #A64_CPU_CNTHCTL]
+	mrs	x2, cntvoff_el2
+	str	x2, [x1, #A64_CPU_CNTVOFF]
+	mrs	x2, cptr_el2
+	str	x2, [x1, #A64_CPU_CPTR]
+	mrs	x2, mdcr_el2
+	str	x2, [x1, #A64_CPU_MDCR]
+	mrs	x2, vpidr_el2
+	str	x2, [x1, #A64_CPU_VPIDR]
+	mrs	x2, vmpidr_el2
+	str	x2, [x1, #A64_CPU_VMPIDR]
+	str	xzr, [x1, #A64_CPU_ICC_SRE_HOST]
 	mov	x0, #0
 	eret
 
@@ -336,63 +388,50 @@ host_run:
 	/* from here an EL2 exception can give the host its state back */
 	str	x1, [x4, #A64_CPU_GUEST]
 	sys_save x4, A64_CPU_SYS
-	mrs	x5, hcr_el2
-	str	x5, [x4, #A64_CPU_HCR]
-	mrs	x5, cnthctl_el2
-	str	x5, [x4, #A64_CPU_CNTHCTL]
-	mrs	x5, cntvoff_el2
-	str	x5, [x4, #A64_CPU_CNTVOFF]
-	mrs	x5, cptr_el2
-	str	x5, [x4, #A64_CPU_CPTR]
-	mrs	x5, mdcr_el2
-	str	x5, [x4, #A64_CPU_MDCR]
-	mrs	x5, vpidr_el2
-	str	x5, [x4, #A64_CPU_VPIDR]
-	mrs	x5, vmpidr_el2
-	str	x5, [x4, #A64_CPU_VMPIDR]
 	/* GICv3: the guest's ICC_* accesses trap (arm64_vcpu.c says why) */
 	mov	x5, xzr
 	ldr	x6, [x1, #A64_CTX_ICC_SRE]
 	cbz	x6, 2f
+	/* the host's value never changes (its SRE bit is set): read once */
+	ldr	x5, [x4, #A64_CPU_ICC_SRE_HOST]
+	cbnz	x5, 3f
 	mrs	x5, ICC_SRE_EL2
-	msr	ICC_SRE_EL2, x6
+	str	x5, [x4, #A64_CPU_ICC_SRE_HOST]
+3:	msr	ICC_SRE_EL2, x6
 	ldr	x6, [x1, #A64_CTX_ICH_HCR]
 	msr	ICH_HCR_EL2, x6
 2:	str	x5, [x4, #A64_CPU_ICC_SRE]
 
 	ldr	x5, [x1, #A64_CTX_VTCR]
 	msr	vtcr_el2, x5
-	ldr	x5, [x1, #A64_CTX_VTTBR]
-	msr	vttbr_el2, x5
-	ldr	x5, [x1, #A64_CTX_CNTHCTL]
-	msr	cnthctl_el2, x5
-	ldr	x5, [x1, #A64_CTX_CNTVOFF]
-	msr	cntvoff_el2, x5
-	ldr	x5, [x1, #A64_CTX_CPTR]
-	msr	cptr_el2, x5
-	ldr	x5, [x1, #A64_CTX_MDCR]
-	msr	mdcr_el2, x5
-	ldr	x5, [x1, #A64_CTX_VPIDR]
-	msr	vpidr_el2, x5
-	ldr	x5, [x1, #A64_CTX_VMPIDR]
-	msr	vmpidr_el2, x5
+	el2_switch cnthctl_el2, x1, A64_CTX_CNTHCTL, x4, A64_CPU_CNTHCTL
+	el2_switch cntvoff_el2, x1, A64_CTX_CNTVOFF, x4, A64_CPU_CNTVOFF
+	el2_switch cptr_el2, x1, A64_CTX_CPTR, x4, A64_CPU_CPTR
+	el2_switch mdcr_el2, x1, A64_CTX_MDCR, x4, A64_CPU_MDCR
+	el2_switch vpidr_el2, x1, A64_CTX_VPIDR, x4, A64_CPU_VPIDR
+	el2_switch vmpidr_el2, x1, A64_CTX_VMPIDR, x4, A64_CPU_VMPIDR
+	sys_load_quiet x1, A64_CTX_SYS
+	/* from here the translation controls, with no memory access between */
+	mmu_regs_fetch x1, A64_CTX_SYS
+	ldr	x11, [x1, #A64_CTX_HCR]
+	ldr	x12, [x1, #A64_CTX_VTTBR]
+	ldr	x13, [x4, #A64_CPU_GUEST_VECTORS]
+	ldp	x14, x15, [x1, #A64_CTX_PC]
+	ldr	x16, [x1, #A64_CTX_FLUSH]
+	msr	vttbr_el2, x12
 	isb
 	/* the VM's stage-2 translations changed, or another VM ran here */
-	ldr	x5, [x1, #A64_CTX_FLUSH]
-	cbz	x5, 1f
+	cbz	x16, 1f
 	/* the table writes before the TLB maintenance that drops their old entries */
 	dsb	ishst
 	tlbi	vmalls12e1
 	dsb	nsh
 	isb
-1:	sys_load x1, A64_CTX_SYS
-	ldr	x5, [x1, #A64_CTX_HCR]
-	msr	hcr_el2, x5
-	ldr	x5, [x4, #A64_CPU_GUEST_VECTORS]
-	msr	vbar_el2, x5
-	ldp	x5, x6, [x1, #A64_CTX_PC]
-	msr	elr_el2, x5
-	msr	spsr_el2, x6
+1:	mmu_regs_load
+	msr	hcr_el2, x11
+	msr	vbar_el2, x13
+	msr	elr_el2, x14
+	msr	spsr_el2, x15
 	ldp	x2, x3, [x1, #(A64_CTX_X + 16)]
 	ldp	x4, x5, [x1, #(A64_CTX_X + 32)]
 	ldp	x6, x7, [x1, #(A64_CTX_X + 48)]

@@ -3,7 +3,10 @@
  * arm64 vCPU: its state, the ops table, one entry. The guest runs at EL1
  * and EL0 (AArch64), the world switch is EL2's (arm64_hyp.S); the guest's
  * FP/SIMD registers are loaded at EL1 between kernel_neon_begin() and
- * kernel_neon_end(), which put the task's own away.
+ * kernel_neon_end(), which put the task's own away, from the guest's
+ * first use of them on: until then CPTR_EL2.TFP traps that use (an exit
+ * handled in the kernel, arm64_exit.c) and the task's registers stay
+ * where they are, out of the guest's reach.
  */
 #include <linux/hrtimer.h>
 #include <linux/kernel.h>
@@ -120,6 +123,7 @@ static void arm64_reset(struct arm64_vcpu *av, u64 entry)
 	memset(c->x, 0, sizeof(c->x));
 	memset(c->sys, 0, sizeof(c->sys));
 	memset(&av->fp, 0, sizeof(av->fp));
+	av->fp_eager = false;
 	memset(&av->pending, 0, sizeof(av->pending));
 	c->pc = entry;
 	c->pstate = A64_PSTATE_RESET;
@@ -206,16 +210,19 @@ static int arm64_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	struct arm64_vcpu *av = to_av(vcpu);
 	struct arm64_vm *avm = vcpu->vm->arch;
 	struct arm64_ctx *c = av->ctx;
+	bool fp = av->fp_eager;
 	unsigned long lines;
 	bool timer;
 	u64 code;
 
 	hrtimer_cancel(&av->wfi_timer);
-	kernel_neon_begin();
+	if (fp)
+		kernel_neon_begin();
 	local_irq_disable();
 	if (!axvcpu_vcpu_load(vcpu)) {
 		local_irq_enable();
-		kernel_neon_end();
+		if (fp)
+			kernel_neon_end();
 		return AXVCPU_RUN_REENTER;
 	}
 	lines = READ_ONCE(av->lines);
@@ -232,15 +239,22 @@ static int arm64_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	c->flush = arm64_s2_flush_needed(avm, av, atomic64_read(&vcpu->vm->tlb_gen)) ||
 		   av->flush;
 	av->flush = false;
-	arm64_fp_load(&av->fp);
+	if (fp) {
+		c->cptr &= ~CPTR_EL2_TFP;
+		arm64_fp_load(&av->fp);
+	} else {
+		c->cptr |= CPTR_EL2_TFP;
+	}
 	code = arm64_el2_run(c);
 	if (timer)
 		arm64_vtimer_mask(false);
-	arm64_fp_save(&av->fp);
+	if (fp)
+		arm64_fp_save(&av->fp);
 	axvcpu_vcpu_put(vcpu);
 	/* a host interrupt that ended the entry is taken here */
 	local_irq_enable();
-	kernel_neon_end();
+	if (fp)
+		kernel_neon_end();
 	return arm64_handle_exit(av, run, code);
 }
 

@@ -7,7 +7,8 @@
  * sign extension and W destinations included, and the access without a
  * syndrome refused; trapped MRS/MSR as SYSREG exits, answered with a value
  * or UNDEF; the GIC CPU interface trapped to the VMM and its SGIs as
- * SEND_IPI; WFI; the virtual timer; MPIDR; PSTATE checks of SET_REGS.
+ * SEND_IPI; WFI; the virtual timer; MPIDR; PSTATE checks of SET_REGS;
+ * the FP/SIMD registers the guest first touches after exits without them.
  */
 #include <sys/ioctl.h>
 
@@ -515,6 +516,71 @@ TEST_F(a64, set_regs_refuses_el2_and_aarch32)
 		ASSERT_EQ(regs.arm64.x[5], back.arm64.x[5]);
 	}
 	ASSERT_RUN_EXIT(self->vcpu, AXVCPU_EXIT_HALT);
+}
+
+/* ---- FP/SIMD, switched from the guest's first use ---- */
+
+#define HOST_D8		0xa5a5a5a55a5a5a5aULL
+#define GUEST_V8_LO	0x1111222233334444ULL
+#define GUEST_V8_HI	0x5555666677778888ULL
+
+static void fp_late_guest(void)
+{
+	__u64 lo, hi;
+
+	/* exits before any FP/SIMD instruction: CPTR_EL2.TFP still traps */
+	hvc6(0xc6000050, 0, 0, 0, 0, 0, 0);
+	hvc6(0xc6000051, 0, 0, 0, 0, 0, 0);
+	asm volatile("mov %0, v8.d[0]\n\tmov %1, v8.d[1]" : "=r"(lo), "=r"(hi));
+	GUEST_SYNC2(lo, hi);
+	/* V20: caller-saved, so no epilogue puts an older value back */
+	asm volatile("movi v20.2d, #0xffffffffffffffff" : : : "v20");
+	GUEST_SYNC(2);
+}
+
+static void fpu_io(struct __test_metadata *_metadata, struct axv_vcpu *vcpu,
+		   unsigned long cmd, struct axvcpu_arm64_fpu *st)
+{
+	struct axvcpu_fpu f = {
+		.arch = AXVCPU_ARCH_ARM64_NVHE,
+		.size = sizeof(*st),
+		.addr = (__u64)(unsigned long)st,
+	};
+
+	ASSERT_EQ(0, ioctl(vcpu->fd, cmd, &f));
+}
+
+/*
+ * A guest that reads an FP/SIMD register only after some exits reads the
+ * value SET_FPU gave it, never the VMM thread's; its writes stay its own:
+ * the thread's D8 (callee-saved, AAPCS64) is the same after the RUNs.
+ */
+TEST_F(a64, fp_registers_are_the_guests)
+{
+	struct axvcpu_arm64_fpu st;
+	struct axv_ucall uc;
+	__u64 host_d8 = HOST_D8, after;
+	int i;
+
+	self->vcpu = axv_guest_vm(&self->vm, fp_late_guest, 0);
+	fpu_io(_metadata, self->vcpu, AXVCPU_GET_FPU, &st);
+	st.v[8][0] = GUEST_V8_LO;
+	st.v[8][1] = GUEST_V8_HI;
+	fpu_io(_metadata, self->vcpu, AXVCPU_SET_FPU, &st);
+	asm volatile("fmov d8, %0" : : "r"(host_d8) : "v8");
+	for (i = 0; i < 2; i++) {
+		ASSERT_RUN_EXIT(self->vcpu, AXVCPU_EXIT_HYPERCALL);
+		ASSERT_EQ(0xc6000050 + i, self->vcpu->run->hypercall.nr);
+	}
+	ASSERT_RUN_UCALL(self->vcpu, AXV_UCALL_SYNC, &uc);
+	ASSERT_EQ(GUEST_V8_LO, uc.args[0]);
+	ASSERT_EQ(GUEST_V8_HI, uc.args[1]);
+	ASSERT_RUN_SYNC(self->vcpu, 2);
+	asm volatile("fmov %0, d8" : "=r"(after));
+	ASSERT_EQ(HOST_D8, after);
+	fpu_io(_metadata, self->vcpu, AXVCPU_GET_FPU, &st);
+	ASSERT_EQ(~0ULL, st.v[20][0]);
+	ASSERT_EQ(~0ULL, st.v[20][1]);
 }
 
 TEST_HARNESS_MAIN

@@ -129,6 +129,8 @@ struct axvcpu_vcpu {
 enum axvcpu_run_result {
 	AXVCPU_RUN_REENTER = 0,	/* exit handled in the kernel: enter again */
 	AXVCPU_RUN_EXIT = 1,	/* run->exit_reason and its payload are set */
+	AXVCPU_RUN_BUSY = 2,	/* not entered: another hypervisor holds the */
+				/* hardware on this CPU; nothing changed */
 };
 
 /**

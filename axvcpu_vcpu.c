@@ -258,11 +258,11 @@ static int axvcpu_vcpu_block(struct axvcpu_vcpu *vcpu)
  * online again, else move the binding as BIND would choose, within the
  * thread's affinity from before BIND.
  *
- * Return: 0 to enter again; -EINVAL with *@no_cpu set when no allowed CPU
+ * Return: 0 to enter again; -EINVAL with *@unchanged set when no allowed CPU
  * of that affinity is online (nothing changed: not a failure of the
  * vCPU); or the backend's errno.
  */
-static int axvcpu_vcpu_follow(struct axvcpu_vcpu *vcpu, bool *no_cpu)
+static int axvcpu_vcpu_follow(struct axvcpu_vcpu *vcpu, bool *unchanged)
 {
 	int cpu, ret = 0;
 
@@ -273,7 +273,7 @@ static int axvcpu_vcpu_follow(struct axvcpu_vcpu *vcpu, bool *no_cpu)
 	if (!cpu_online(cpu)) {
 		cpu = axvcpu_pick_cpu(vcpu, vcpu->saved_affinity);
 		if (cpu < 0) {
-			*no_cpu = true;
+			*unchanged = true;
 			ret = cpu;
 			goto out;
 		}
@@ -292,7 +292,7 @@ out:
 }
 
 static int axvcpu_run_loop(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run,
-			   bool *no_cpu)
+			   bool *unchanged)
 {
 	int ret;
 
@@ -301,7 +301,7 @@ static int axvcpu_run_loop(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run,
 			run->exit_reason = AXVCPU_EXIT_NOTHING;
 			return -EINTR;
 		}
-		ret = axvcpu_vcpu_follow(vcpu, no_cpu);
+		ret = axvcpu_vcpu_follow(vcpu, unchanged);
 		if (ret) {
 			run->exit_reason = AXVCPU_EXIT_NOTHING;
 			return ret;
@@ -318,6 +318,11 @@ static int axvcpu_run_loop(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run,
 		ret = axvcpu_ops->vcpu_run(vcpu, run);
 		if (ret < 0)
 			return ret;
+		if (ret == AXVCPU_RUN_BUSY) {
+			*unchanged = true;
+			run->exit_reason = AXVCPU_EXIT_NOTHING;
+			return -EBUSY;
+		}
 		if (ret == AXVCPU_RUN_REENTER) {
 			cond_resched();
 			continue;
@@ -335,7 +340,7 @@ static int axvcpu_run_loop(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run,
 
 static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 {
-	bool no_cpu = false;
+	bool unchanged = false;
 	int ret;
 
 	/* Only the bound thread runs the vCPU: an argument check, no transition. */
@@ -354,10 +359,10 @@ static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 		return ret;
 
 	axvcpu_complete_exit(vcpu);
-	ret = axvcpu_run_loop(vcpu, vcpu->run, &no_cpu);
+	ret = axvcpu_run_loop(vcpu, vcpu->run, &unchanged);
 	if (axvcpu_ops->vcpu_run_end)
 		axvcpu_ops->vcpu_run_end(vcpu);
-	if (ret < 0 && ret != -EINTR && !no_cpu) {
+	if (ret < 0 && ret != -EINTR && !unchanged) {
 		/* An internal error of the arch step: the vCPU is unusable. */
 		axvcpu_state_set_invalid(vcpu);
 		return ret;

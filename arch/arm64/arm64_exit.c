@@ -302,9 +302,15 @@ int arm64_handle_exit(struct arm64_vcpu *av, struct axvcpu_run *run, u64 code)
 		WARN_ON_ONCE(1);
 		return -EIO;
 	default:
-		pr_err_ratelimited("axvcpu: EL2 is not ours on CPU %d: cannot enter\n",
-				   raw_smp_processor_id());
-		return -EBUSY;
+		/*
+		 * Not entered: KVM took EL2 with a VM of its own (it resets
+		 * EL2 to the stub, whose ABI we serve, before it sets its
+		 * vectors). The guest's state is as it was; the next entry
+		 * after KVM's last VM takes EL2 again, flushing every TLB.
+		 */
+		pr_info_ratelimited("axvcpu: EL2 is not ours on CPU %d (KVM has a VM?): not entered\n",
+				    raw_smp_processor_id());
+		return AXVCPU_RUN_BUSY;
 	}
 	if (ret == AXVCPU_RUN_EXIT) {
 		run->hw_exit[0] = c->esr;

@@ -8,11 +8,11 @@
  * (a) while a KVM VM exists, AXVCPU_CREATE_VM fails with EBUSY (KVM's EL2
  *     refuses the stub's HVC_SET_VECTORS) and takes nothing; after it is
  *     gone, AXVCPU_CREATE_VM succeeds and a guest runs on every CPU;
- * (b) they take turns several times.
- *
- * The other order (a KVM VM created while axvcpu holds EL2) is not
- * tested: KVM 6.1 does not check the answer of its EL2 set-up call and
- * WARNs (Documentation/api.rst, AXVCPU_CREATE_VM on arm64).
+ * (b) they take turns several times;
+ * (c) the other order: a KVM VM created while an axvcpu VM exists takes
+ *     EL2 (KVM resets it to the stub first, a call of the stub's ABI that
+ *     axvcpu's EL2 serves); meanwhile axvcpu's RUN fails with EBUSY and
+ *     changes nothing, and once KVM's VM is gone the same vCPU runs on.
  *
  * Needs /dev/kvm: a boot without kvm-arm.mode=none (lane
  * arm64-nvhe-kvm); skips elsewhere.
@@ -111,6 +111,45 @@ TEST_F_TIMEOUT(coexist, take_turns, 300)
 		close(kvm_vm);
 		run_everywhere(_metadata);
 	}
+}
+
+static void sync_twice_guest(void)
+{
+	GUEST_SYNC(1);
+	GUEST_SYNC(2);
+}
+
+/* (c) KVM's VM takes EL2 from a live axvcpu VM; axvcpu waits, then runs on. */
+TEST_F_TIMEOUT(coexist, axvcpu_busy_while_later_kvm_vm, 120)
+{
+	struct axvcpu_create_vcpu args = { .favor_phys_cpu = axv_test_cpu(0) };
+	struct axv_vcpu *v;
+	struct axv_vm vm;
+	int kvm_vm, vcpu;
+
+	axv_guest_vm_create(&vm);
+	v = axv_guest_vcpu_args(&vm, &args, sync_twice_guest);
+	axv_vcpu_bind(v);
+	ASSERT_RUN_SYNC(v, 1);
+
+	kvm_vm = ioctl(self->kvm, KVM_CREATE_VM, 0);
+	ASSERT_LE(0, kvm_vm) TH_LOG("KVM_CREATE_VM: %s", axv_errno_name(errno));
+	vcpu = ioctl(kvm_vm, KVM_CREATE_VCPU, 0);
+	ASSERT_LE(0, vcpu) TH_LOG("KVM_CREATE_VCPU: %s", axv_errno_name(errno));
+	ASSERT_ERRNO(EBUSY, ioctl(v->fd, AXVCPU_RUN, 0));
+	ASSERT_EQ(AXVCPU_EXIT_NOTHING, v->run->exit_reason);
+	ASSERT_STATE(v, AXVCPU_STATE_READY);
+	/* again: still nothing changes */
+	ASSERT_ERRNO(EBUSY, ioctl(v->fd, AXVCPU_RUN, 0));
+	close(vcpu);
+	close(kvm_vm);
+
+	/* the guest goes on where it was */
+	ASSERT_RUN_SYNC(v, 2);
+	ASSERT_RUN_DONE(v);
+	axv_vcpu_close(v);
+	axv_vm_close(&vm);
+	run_everywhere(_metadata);
 }
 
 TEST_HARNESS_MAIN

@@ -21,6 +21,7 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
+#include "axvcpu_compat.h"
 #include <uapi/linux/axvcpu.h>
 
 #define AXVCPU_MAX_VCPUS		64

@@ -781,7 +781,7 @@ static int axvcpu_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 	 * into it before this check runs (and mremap() could grow it), and
 	 * its page would fault with SIGBUS.
 	 */
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	axvcpu_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &axvcpu_run_vm_ops;
 	return 0;
 }

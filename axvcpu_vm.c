@@ -140,13 +140,13 @@ struct axvcpu_vm *axvcpu_vm_get_from_fd(int fd)
 	struct axvcpu_vm *vm;
 	struct fd f = fdget(fd);
 
-	if (!f.file)
+	if (!axvcpu_fd_file(f))
 		return ERR_PTR(-EBADF);
-	if (f.file->f_op != &axvcpu_vm_fops) {
+	if (axvcpu_fd_file(f)->f_op != &axvcpu_vm_fops) {
 		fdput(f);
 		return ERR_PTR(-EINVAL);
 	}
-	vm = f.file->private_data;
+	vm = axvcpu_fd_file(f)->private_data;
 	kref_get(&vm->ref);
 	fdput(f);
 	return vm;

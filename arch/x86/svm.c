@@ -520,7 +520,7 @@ const struct axvcpu_arch_ops *svm_probe(void)
 		return NULL;
 	}
 	if (!rdmsrl_safe(MSR_VM_CR, &vm_cr) &&
-	    (vm_cr & (1 << SVM_VM_CR_SVM_DISABLE))) {
+	    (vm_cr & SVM_VM_CR_SVM_DIS_MASK)) {
 		pr_info("axvcpu: SVM is disabled by the firmware (VM_CR.SVMDIS)\n");
 		return NULL;
 	}

@@ -7,6 +7,7 @@
  * only, so the VMCS gets the mirror before each entry and gives it back
  * after each exit.
  */
+#include <linux/bitfield.h>
 #include <linux/gfp.h>
 #include <linux/idr.h>
 #include <linux/kernel.h>
@@ -130,7 +131,7 @@ static void vmx_tick_setup(void)
 	}
 	rdmsrl(MSR_IA32_VMX_MISC, misc);
 	ticks = ((u64)vmx_tick_us * tsc_khz / 1000) >>
-		(misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK);
+		FIELD_GET(AXV_VMX_MISC_TIMER_RATE, misc);
 	vmx_caps.tick = clamp_t(u64, ticks, 1, U32_MAX);
 }
 
@@ -142,9 +143,8 @@ static int vmx_read_caps(void)
 
 	rdmsrl(MSR_IA32_VMX_BASIC, basic);
 	vmx_caps.revision = basic & 0x7fffffff;
-	true_ctls = basic & VMX_BASIC_TRUE_CTLS;
-	if (((basic & VMX_BASIC_MEM_TYPE_MASK) >> VMX_BASIC_MEM_TYPE_SHIFT) !=
-	    VMX_BASIC_MEM_TYPE_WB)
+	true_ctls = basic & AXV_VMX_BASIC_TRUE_CTLS;
+	if (FIELD_GET(AXV_VMX_BASIC_MEM_TYPE, basic) != AXV_VMX_BASIC_MEM_TYPE_WB)
 		return -EOPNOTSUPP;
 	ret = vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 				     MSR_IA32_VMX_PINBASED_CTLS,

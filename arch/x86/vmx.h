@@ -18,6 +18,15 @@ struct vmx_region {
 /* the MSRs VMX leaves to software, switched through the MSR areas */
 #define VMX_NR_SWITCHED	5
 
+/*
+ * Fields of the VMX capability MSRs (SDM vol. 3D, A.1 and A.6), defined
+ * here: the kernel's names for them changed in 6.10.
+ */
+#define AXV_VMX_BASIC_MEM_TYPE		GENMASK_ULL(53, 50)
+#define AXV_VMX_BASIC_MEM_TYPE_WB	6ULL
+#define AXV_VMX_BASIC_TRUE_CTLS		BIT_ULL(55)
+#define AXV_VMX_MISC_TIMER_RATE		GENMASK_ULL(4, 0)
+
 /**
  * struct vmx_caps - what this CPU's VMX offers, read once at probe
  * @revision: the VMCS revision identifier (IA32_VMX_BASIC[30:0])

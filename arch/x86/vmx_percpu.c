@@ -14,7 +14,6 @@
 #include <linux/smp.h>
 #include <asm/msr.h>
 #include <asm/tlbflush.h>
-#include <asm/virtext.h>
 #include "vmx.h"
 
 struct vmx_cpu {
@@ -102,6 +101,17 @@ int vmx_hardware_enable(void)
 	return -EIO;
 }
 
+/*
+ * Leave VMX operation: VMXOFF, then CR4.VMXE clear (SDM vol. 3C, 24.7 and
+ * 24.8). Our own: the kernel's helper went with 6.6. The CPU is in VMX
+ * operation (vc->enabled), so VMXOFF cannot fault.
+ */
+static void vmx_off(void)
+{
+	asm volatile("vmxoff" : : : "cc", "memory");
+	cr4_clear_bits(X86_CR4_VMXE);
+}
+
 /**
  * vmx_hardware_disable() - leave VMX operation on this CPU
  *
@@ -123,7 +133,7 @@ void vmx_hardware_disable(void)
 	if (vc->enabled) {
 		list_for_each_entry_safe(vmx, next, &vc->active, node)
 			vmx_vmcs_clear(vmx);
-		cpu_vmxoff();
+		vmx_off();
 		vc->enabled = false;
 	}
 	local_irq_restore(flags);

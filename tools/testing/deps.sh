@@ -107,13 +107,56 @@ arm64_debian() {
 	echo "$kver" >"$ARM64_ROOT/complete"
 }
 
+# headers_612: Debian 12's newest 6.12 amd64 kernel headers (what
+# linux-headers-6.12-amd64 points to) and their kbuild, unpacked into
+# HEADERS612_ROOT (dpkg -x, not installed: installing them would pull the
+# 6.12 kernel image in, and the lanes boot the newest installed kernel).
+# lint builds the module against them.
+headers_612() {
+	local a=$CACHE_DIR/apt-headers-6.12 kver tmp f opts
+	opts=(-o "Dir::Etc::sourcelist=$a/sources.list" -o Dir::Etc::sourceparts=-
+	      -o "Dir::State::Lists=$a/lists" -o "Dir::Cache::Archives=$a/archives"
+	      -o APT::Get::List-Cleanup=0)
+	mkdir -p "$a/lists/partial" "$a/archives/partial"
+	{
+		echo "deb http://deb.debian.org/debian bookworm main"
+		echo "deb http://deb.debian.org/debian bookworm-updates main"
+		echo "deb http://deb.debian.org/debian-security bookworm-security main"
+	} >"$a/sources.list"
+	if [ -f "$HEADERS612_ROOT/complete" ]; then
+		return 0
+	fi
+	apt-get "${opts[@]}" update -q >"$a/update.log" 2>&1 ||
+		{ tail -n 5 "$a/update.log" >&2; return 1; }
+	kver=$(apt-cache "${opts[@]}" depends linux-headers-6.12-amd64 2>/dev/null |
+	       sed -n 's/.*Depends: linux-headers-\(6\.12\..*\)-amd64$/\1/p' | head -n 1)
+	[ -n "$kver" ] || { echo "deps: no linux-headers-6.12-amd64 in bookworm" >&2; return 1; }
+	echo "deps: fetching Debian's 6.12 headers ($kver) into $HEADERS612_ROOT"
+	tmp=$(mktemp -d "$CACHE_DIR/headers-6.12.XXXXXX")
+	chmod 755 "$tmp"
+	(cd "$tmp" && apt-get "${opts[@]}" download -q "linux-headers-$kver-amd64" \
+		"linux-headers-$kver-common" "linux-kbuild-$kver") >"$a/download.log" 2>&1 ||
+		{ tail -n 5 "$a/download.log" >&2; rm -rf "$tmp"; return 1; }
+	for f in "$tmp"/*.deb; do
+		dpkg-deb -x "$f" "$tmp/root"
+	done
+	# its Makefile includes the common part by absolute path
+	sed -i "s|/usr/src/|$HEADERS612_ROOT/usr/src/|" \
+		"$tmp/root/usr/src/linux-headers-$kver-amd64/Makefile"
+	rm -rf "$HEADERS612_ROOT"
+	mv "$tmp/root" "$HEADERS612_ROOT"
+	rm -rf "$tmp"
+	echo "$kver-amd64" >"$HEADERS612_ROOT/complete"
+}
+
 want=()
+lint=false
 x86=false
 riscv=false
 arm64=false
 for job in "$@"; do
 	case $job in
-	lint)	want+=("${LINT_PKGS[@]}") ;;
+	lint)	want+=("${LINT_PKGS[@]}"); lint=true ;;
 	x86-*-debug) want+=("${X86_PKGS[@]}" "${KERNEL_BUILD_PKGS[@]}"); x86=true ;;
 	x86-*-bochs) want+=("${X86_PKGS[@]}" "${KERNEL_BUILD_PKGS[@]}" "${BOCHS_PKGS[@]}") ;;
 	x86-*)	want+=("${X86_PKGS[@]}"); x86=true ;;
@@ -139,6 +182,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+if $lint; then
+	headers_612 || { echo "deps: cannot fetch Debian's 6.12 headers" >&2; exit 1; }
 fi
 if $x86 && qemu_x86_uses_backports; then
 	qemu_backports qemu-system-x86 "$QEMU_X86_DIR" qemu-system-x86_64 ||

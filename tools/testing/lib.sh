@@ -68,6 +68,8 @@ QEMU_ARM_DIR=$CACHE_DIR/qemu-arm-$QEMU_SUITE
 # builds modules for both), with busybox-static:arm64, unpacked by
 # deps.sh into ARM64_ROOT (dpkg -x: nothing arm64 is installed).
 ARM64_ROOT=$CACHE_DIR/debian-arm64
+# Debian 12's newest 6.12 amd64 headers, unpacked (deps.sh headers_612)
+HEADERS612_ROOT=$CACHE_DIR/headers-6.12-amd64
 # The riscv64 lanes' firmware (-bios): Debian's opensbi package, the
 # file QEMU's own data directory would link to.
 OPENSBI_FW=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
@@ -280,6 +282,16 @@ debian_kver() {
 		v=${d#/usr/src/linux-headers-}
 		[ -f "$d/Makefile" ] && [ -f "/boot/vmlinuz-$v" ] && [ -d "/lib/modules/$v/kernel" ] && echo "$v"
 	done | sort -V | tail -n 1 | grep .
+}
+
+# headers612_dir: the 6.12 amd64 headers' build directory deps.sh
+# unpacked into HEADERS612_ROOT, or nothing (status 1).
+headers612_dir() {
+	local kver
+	[ -f "$HEADERS612_ROOT/complete" ] || return 1
+	kver=$(cat "$HEADERS612_ROOT/complete")
+	[ -f "$HEADERS612_ROOT/usr/src/linux-headers-$kver/Makefile" ] || return 1
+	echo "$HEADERS612_ROOT/usr/src/linux-headers-$kver"
 }
 
 # qemu_x86_uses_backports: do the x86 lanes run the bookworm-backports

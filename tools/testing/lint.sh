@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# lint.sh: make lint. Three checks, one result line each; exit status
+# lint.sh: make lint. Four checks, one result line each; exit status
 # non-zero on any finding:
 #   checkpatch  checkpatch.pl --strict on every *.c, *.h, *.S outside tools/
 #   sparse      the module built with C=2 against Debian's amd64 headers
+#   kernels     the module built with W=1 (-Werror) against Debian 12's
+#               6.12 amd64 headers too (axvcpu_compat.h)
 #   uapi        each include/uapi header compiled alone as C and as C++
 # checkpatch and its data files come from Debian's linux-source tarball,
 # extracted once into the cache (lib.sh: ensure_linux_source_files).
@@ -17,7 +19,12 @@ set -uo pipefail
 #                       several kernel versions
 #   FILE_PATH_CHANGES   about the kernel's MAINTAINERS file, which an
 #                       out-of-tree module does not have
+# and in axvcpu_compat.h alone (COMPAT_FILE), the one file that compares
+# kernel versions:
+#   CONSTANT_COMPARISON "#if LINUX_VERSION_CODE < KERNEL_VERSION(...)" is
+#                       two constants, the idiom of out-of-tree modules
 IGNORE_TYPES=LINUX_VERSION_CODE,FILE_PATH_CHANGES
+COMPAT_FILE=axvcpu_compat.h
 
 W=$WORK_ROOT/lint
 mkdir -p "$W"
@@ -37,8 +44,11 @@ ensure_linux_source_files || { echo "lint: cannot extract checkpatch"; exit 1; }
 # ---- checkpatch
 mapfile -d '' files < <(source_files | grep -z -E '\.(c|h|S)$' | grep -z -v '^tools/')
 rc=0
+mapfile -d '' others < <(printf '%s\0' "${files[@]}" | grep -z -v -x "$COMPAT_FILE")
 (cd "$SRC_ROOT" && perl "$CHECKPATCH_CACHE/checkpatch.pl" --no-tree --strict --terse \
-	--show-types --no-summary --quiet --ignore "$IGNORE_TYPES" -f "${files[@]}") \
+	--show-types --no-summary --quiet --ignore "$IGNORE_TYPES" -f "${others[@]}" &&
+	perl "$CHECKPATCH_CACHE/checkpatch.pl" --no-tree --strict --terse --show-types \
+	--no-summary --quiet --ignore "$IGNORE_TYPES,CONSTANT_COMPARISON" -f "$COMPAT_FILE") \
 	>"$W/checkpatch.log" 2>&1 || rc=$?
 n=$(grep -c -E ': (ERROR|WARNING|CHECK):' "$W/checkpatch.log")
 [ "$rc" -ne 0 ] || [ "$n" -ne 0 ] && { cat "$W/checkpatch.log"; rc=1; }
@@ -62,6 +72,23 @@ else
 	result sparse 0 "no warnings ($kver)"
 fi
 
+# ---- the newest kernel series users run (6.12), W=1 and -Werror
+rc=0
+if ! kdir612=$(headers612_dir); then
+	echo "no Debian 6.12 amd64 kernel headers in $HEADERS612_ROOT (deps.sh lint)" >"$W/6.12.log"
+	rc=1
+else
+	kver612=${kdir612##*/linux-headers-}
+	copy_source "$W/src-6.12"
+	make -C "$kdir612" M="$W/src-6.12" W=1 -j"$(nproc)" modules >"$W/6.12.log" 2>&1 || rc=$?
+fi
+if [ "$rc" -ne 0 ]; then
+	grep -E "error|warning|Error" "$W/6.12.log" | head -n 40
+	result kernels 1 "the build against 6.12 failed (log: $W/6.12.log)"
+else
+	result kernels 0 "builds against $kver612 too"
+fi
+
 # ---- uapi headers, standalone, in C and C++
 rc=0
 n=0
@@ -79,5 +106,5 @@ while IFS= read -r -d '' h; do
 done < <(source_files | grep -z -E '^include/uapi/.*\.h$')
 result uapi "$rc" "$n headers as C and C++"
 
-[ "$bad" -eq 0 ] && echo "lint: ok" || echo "lint: FAILED ($bad of 3 checks)"
+[ "$bad" -eq 0 ] && echo "lint: ok" || echo "lint: FAILED ($bad of 4 checks)"
 [ "$bad" -eq 0 ]

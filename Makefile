@@ -14,8 +14,21 @@
 #                         emulator, its console output shown
 #   make tools            the reference VMM, axvcpu-run (tools/axvcpu-run/build)
 #   make lint             checkpatch --strict and sparse on the module
+#   make install          the module into /lib/modules/$(KVER)/updates,
+#                         depmod, and udev/60-axvcpu.rules (group kvm rw,
+#                         as /dev/kvm); DESTDIR= stages it elsewhere
+#   make uninstall        what make install put there
+#   make headers_install  the uapi header into $(INSTALL_HDR_PATH)/include
+#                         for VMM builds (INSTALL_HDR_PATH=/usr by default)
 
-KDIR ?= /lib/modules/$(shell uname -r)/build
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+# modules_install's own directory comes from the headers' kernel.release,
+# which Debian 12's 6.1 headers give as 6.1.192 instead of 6.1.0-N-amd64:
+# the module goes where the running kernel (or KVER) looks.
+MODDIR = $(DESTDIR)/lib/modules/$(KVER)/updates
+UDEVDIR ?= /lib/udev/rules.d
+INSTALL_HDR_PATH ?= /usr
 
 all: modules
 
@@ -51,4 +64,17 @@ demo:
 tools:
 	$(MAKE) -C tools/axvcpu-run
 
-.PHONY: all modules sparse clean check bench fuzz stress lint demo tools
+install: modules
+	install -D -m 0644 axvcpu.ko $(MODDIR)/axvcpu.ko
+	install -D -m 0644 udev/60-axvcpu.rules $(DESTDIR)$(UDEVDIR)/60-axvcpu.rules
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+
+uninstall:
+	rm -f $(MODDIR)/axvcpu.ko $(DESTDIR)$(UDEVDIR)/60-axvcpu.rules
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+
+headers_install:
+	install -D -m 0644 include/uapi/linux/axvcpu.h $(INSTALL_HDR_PATH)/include/linux/axvcpu.h
+
+.PHONY: all modules sparse clean check bench fuzz stress lint demo tools install \
+	uninstall headers_install

@@ -1,13 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# lint.sh: make lint. Four checks, one result line each; exit status
+# lint.sh: make lint. Five checks, one result line each; exit status
 # non-zero on any finding:
 #   checkpatch  checkpatch.pl --strict on every *.c, *.h, *.S outside tools/
 #   sparse      the module built with C=2 against Debian's amd64 headers
 #   kernels     the module built with W=1 (-Werror) against Debian 12's
 #               6.12 amd64 headers too (axvcpu_compat.h)
 #   uapi        each include/uapi header compiled alone as C and as C++
+#   install     make install, uninstall and headers_install, staged in the
+#               work dir (DESTDIR, INSTALL_HDR_PATH) for the 6.1 headers
 # checkpatch and its data files come from Debian's linux-source tarball,
 # extracted once into the cache (lib.sh: ensure_linux_source_files).
 set -uo pipefail
@@ -106,5 +108,29 @@ while IFS= read -r -d '' h; do
 done < <(source_files | grep -z -E '^include/uapi/.*\.h$')
 result uapi "$rc" "$n headers as C and C++"
 
-[ "$bad" -eq 0 ] && echo "lint: ok" || echo "lint: FAILED ($bad of 4 checks)"
+# ---- make install / uninstall / headers_install, staged
+rc=0
+if [ -n "${kver:-}" ]; then
+	copy_source "$W/src-install"
+	d=$W/install
+	rm -rf "$d"
+	{
+		make -C "$W/src-install" KVER="$kver" KDIR="/usr/src/linux-headers-$kver" \
+			DESTDIR="$d" install &&
+		[ -f "$d/lib/modules/$kver/updates/axvcpu.ko" ] &&
+		[ -f "$d/lib/udev/rules.d/60-axvcpu.rules" ] &&
+		grep -q axvcpu "$d/lib/modules/$kver/modules.dep" &&
+		make -C "$W/src-install" KVER="$kver" DESTDIR="$d" uninstall &&
+		[ ! -e "$d/lib/modules/$kver/updates/axvcpu.ko" ] &&
+		[ ! -e "$d/lib/udev/rules.d/60-axvcpu.rules" ] &&
+		make -C "$W/src-install" INSTALL_HDR_PATH="$d/usr" headers_install &&
+		[ -f "$d/usr/include/linux/axvcpu.h" ]
+	} >"$W/install.log" 2>&1 || rc=1
+else
+	rc=1
+fi
+[ "$rc" -ne 0 ] && tail -n 20 "$W/install.log"
+result install "$rc" "install, uninstall, headers_install staged (log: $W/install.log)"
+
+[ "$bad" -eq 0 ] && echo "lint: ok" || echo "lint: FAILED ($bad of 5 checks)"
 [ "$bad" -eq 0 ]

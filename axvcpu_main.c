@@ -10,6 +10,7 @@
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/stringify.h>
 #include <linux/uaccess.h>
 #include "axvcpu_core.h"
 
@@ -131,4 +132,5 @@ module_exit(axvcpu_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("axvcpu developers");
 MODULE_DESCRIPTION("Hardware virtual CPUs for user-space VMMs (/dev/axvcpu)");
-MODULE_VERSION("0.1");
+/* "<ABI version>.<source version>", e.g. 2.21e051f (Kbuild says where from) */
+MODULE_VERSION(__stringify(AXVCPU_API_VERSION) "." AXVCPU_SRC_VERSION);

@@ -428,12 +428,15 @@ build_key() {
 # axvcpu.ko there (or take the one an earlier lane built from the same
 # source against the same kernel tree). Aborts the lane on failure.
 build_module() {
-	local kdir=$1 t0 key
+	local kdir=$1 t0 key ver
 	shift
 	t0=$(now)
 	copy_source "$W/src"
 	[ -f "$W/src/Kbuild" ] || [ -f "$W/src/Makefile" ] || lane_abort "no Kbuild in $SRC_ROOT"
 	SRC_HASH=$(cd "$W/src" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum)
+	# the copy has no .git: the checkout's version goes in by hand
+	ver=$(git -C "$SRC_ROOT" describe --always --dirty 2>/dev/null || echo unknown)
+	set -- AXVCPU_VERSION="$ver" "$@"
 	key=module-$(build_key "$(readlink -f "$kdir")" \
 		"$(stat -c %Y "$kdir/Module.symvers" "$kdir/.config" 2>/dev/null)" "$@")
 	if [ -f "$BUILD_CACHE/$key/axvcpu.ko" ]; then

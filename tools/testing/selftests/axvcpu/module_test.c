@@ -80,6 +80,20 @@ static int finit_module(int fd, const char *params, int flags)
 		TH_LOG("the module went away with %s open", __what);	\
 } while (0)
 
+/* modinfo's version: "<ABI version>.<source version>" (README, Kbuild). */
+TEST(version_names_the_abi)
+{
+	char want[16], line[128] = "";
+	FILE *f = fopen("/sys/module/" MODULE_NAME "/version", "r");
+
+	ASSERT_NE(NULL, f) TH_LOG("no /sys/module/%s/version", MODULE_NAME);
+	ASSERT_NE(NULL, fgets(line, sizeof(line), f));
+	fclose(f);
+	snprintf(want, sizeof(want), "%d.", AXVCPU_API_VERSION);
+	ASSERT_EQ(0, strncmp(line, want, strlen(want))) TH_LOG("version %s", line);
+	ASSERT_LT(strlen(want) + 1, strlen(line)) TH_LOG("version %s", line);
+}
+
 TEST(rmmod_refused_while_fds_open)
 {
 	struct axvcpu_create_vcpu c = { 0 };

@@ -131,7 +131,8 @@ enum axvcpu_run_result {
 	AXVCPU_RUN_REENTER = 0,	/* exit handled in the kernel: enter again */
 	AXVCPU_RUN_EXIT = 1,	/* run->exit_reason and its payload are set */
 	AXVCPU_RUN_BUSY = 2,	/* not entered: another hypervisor holds the */
-				/* hardware on this CPU; nothing changed */
+				/* hardware on this CPU, or the host reboots */
+				/* (axvcpu_hardware_stopped()); nothing changed */
 };
 
 /**
@@ -297,6 +298,8 @@ void axvcpu_state_unblock(struct axvcpu_vcpu *vcpu);
 /* axvcpu_percpu.c */
 int axvcpu_hardware_get(void);
 void axvcpu_hardware_put(void);
+bool axvcpu_hardware_stopped(void);
+int axvcpu_percpu_init(void);
 void axvcpu_percpu_exit(void);
 
 /* axvcpu_vm.c */

@@ -108,14 +108,21 @@ static int __init axvcpu_init(void)
 
 	/* No usable hardware still loads, so that GET_INFO can say so. */
 	axvcpu_ops = axvcpu_arch_init();
+	ret = axvcpu_percpu_init();
+	if (ret)
+		goto err_arch;
 	ret = misc_register(&axvcpu_dev);
-	if (ret) {
-		axvcpu_arch_exit();
-		return ret;
-	}
+	if (ret)
+		goto err_percpu;
 	pr_info("axvcpu: /dev/axvcpu ready, backend %s\n",
 		axvcpu_ops ? axvcpu_ops->name : "none");
 	return 0;
+
+err_percpu:
+	axvcpu_percpu_exit();
+err_arch:
+	axvcpu_arch_exit();
+	return ret;
 }
 
 static void __exit axvcpu_exit(void)

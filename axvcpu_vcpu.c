@@ -301,6 +301,12 @@ static int axvcpu_run_loop(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run,
 			run->exit_reason = AXVCPU_EXIT_NOTHING;
 			return -EINTR;
 		}
+		/* The host reboots: no entry, nothing of the vCPU changes. */
+		if (axvcpu_hardware_stopped()) {
+			*unchanged = true;
+			run->exit_reason = AXVCPU_EXIT_NOTHING;
+			return -ESHUTDOWN;
+		}
 		ret = axvcpu_vcpu_follow(vcpu, unchanged);
 		if (ret) {
 			run->exit_reason = AXVCPU_EXIT_NOTHING;
@@ -321,7 +327,7 @@ static int axvcpu_run_loop(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run,
 		if (ret == AXVCPU_RUN_BUSY) {
 			*unchanged = true;
 			run->exit_reason = AXVCPU_EXIT_NOTHING;
-			return -EBUSY;
+			return axvcpu_hardware_stopped() ? -ESHUTDOWN : -EBUSY;
 		}
 		if (ret == AXVCPU_RUN_REENTER) {
 			cond_resched();

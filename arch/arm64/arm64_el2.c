@@ -339,7 +339,8 @@ u64 arm64_el2_run(struct arm64_ctx *ctx)
 	if (ret != HVC_STUB_ERR)
 		return ret;
 	this_cpu_write(arm64_el2_owned, false);
-	if (arm64_el2_take())
+	/* after the reboot notifier gave EL2 back, it stays the stub's */
+	if (axvcpu_hardware_stopped() || arm64_el2_take())
 		return 0;
 	return arm64_hyp_call(A64_HVC_RUN, __pa(ctx));
 }

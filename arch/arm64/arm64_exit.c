@@ -307,7 +307,10 @@ int arm64_handle_exit(struct arm64_vcpu *av, struct axvcpu_run *run, u64 code)
 		 * EL2 to the stub, whose ABI we serve, before it sets its
 		 * vectors). The guest's state is as it was; the next entry
 		 * after KVM's last VM takes EL2 again, flushing every TLB.
+		 * Or the host reboots: EL2 went back to the stub for good.
 		 */
+		if (axvcpu_hardware_stopped())
+			return AXVCPU_RUN_BUSY;
 		pr_info_ratelimited("axvcpu: EL2 is not ours on CPU %d (KVM has a VM?): not entered\n",
 				    raw_smp_processor_id());
 		return AXVCPU_RUN_BUSY;

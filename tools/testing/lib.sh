@@ -88,8 +88,9 @@ LAST_PROGRAMS="module_test"
 # needs a CPU the module cannot use (the x86-nosvm and x86-nonpt lanes,
 # riscv64-noh, arm64-noel2 and arm64-vhe); kvm_coexist_arm64_test a boot
 # where KVM is on (arm64-nvhe-kvm: Debian's arm64 KVM is built in, and
-# the other arm64 lanes boot with kvm-arm.mode=none).
-LANE_ONLY_PROGRAMS="nohw_test kvm_coexist_arm64_test"
+# the other arm64 lanes boot with kvm-arm.mode=none); kexec_arm64_test a
+# lane of its own (arm64-nvhe-kexec), as it reboots the guest.
+LANE_ONLY_PROGRAMS="nohw_test kvm_coexist_arm64_test kexec_arm64_test"
 
 # The lanes. One line each: name, script under lanes/, then the parameters
 # (VAR=value, passed to the script in its environment). The script gets the
@@ -122,7 +123,12 @@ LANE_ONLY_PROGRAMS="nohw_test kvm_coexist_arm64_test"
 # kernel as the Linux guest (Documentation/testing.rst, "The VMX lane").
 # arm64-nvhe runs the suite on the nVHE backend (Debian's arm64 kernel,
 # kvm-arm.mode=none: KVM stays away from EL2); arm64-nvhe-kvm the same
-# backend with KVM on, taking turns with it on EL2; arm64-max-nvhe a CPU
+# backend with KVM on, taking turns with it on EL2; arm64-nvhe-kexec
+# kexecs a kernel while axvcpu owns EL2 and a guest runs, and goes on in
+# the boot that kexec starts (kexec_arm64_test), on a GIC without an ITS:
+# the LPI tables of a GICv3 with one stay live across kexec and only an
+# EFI boot can hand them over (the next kernel says "memory probably
+# corrupted"); arm64-max-nvhe a CPU
 # with VHE (and 52-bit physical addresses) whose kernel is told to stay
 # nVHE (kvm-arm.mode=nvhe), as a VHE host's user would. arm64-noel2 boots
 # Debian's arm64 kernel on QEMU's virt machine without
@@ -142,12 +148,13 @@ riscv64-h-nosstc riscv64-h.sh QEMU_CPU=rv64,sstc=false KERNEL=riscv64 LANE_PROGR
 x86-vmx-bochs   x86-svm.sh   EMULATOR=bochs BOCHS_CPU=corei7_skylake_x AXVCPU_BOCHS_CPUS=2 BOCHS_IPS=20000000 KVM_VENDOR=kvm_intel KERNEL=x86-bochs QEMU_MEM=1G KERNEL_ARGS=clearcpuid=avx512f,xsaveopt,xsavec,xsaves BACKEND=vmx AXVCPU_MODULE_PARAMS=vmx_tick_us=10000 AXVCPU_QUIRKS=guest_masks_host_intr AXVCPU_BENCH_ITERATIONS=2000 AXVCPU_BENCH_WARMUP=200 AXVCPU_BENCH_REGION_MIB=256 AXVCPU_BENCH_VCPUS=8 LINUX_GUEST=lane AXVCPU_FUZZ_CALLS=2000 LANE_PROGRAMS=api_test,vcpu_create_test,guest_test,state_test,lifecycle_test,run_test,memory_test,cpuid_x86_test,cr4_x86_test,events_x86_test,exits_x86_test,fpu_x86_test,host_debug_x86_test,host_fpu_x86_test,host_insn_x86_test,host_intercept_x86_test,host_msr_x86_test,host_xsetbv_x86_test,isolation_x86_test,memory_x86_test,mmio_x86_test,regress_x86_test,save_restore_x86_test,state_x86_test,sysreg_x86_test,kvm_coexist_test,fuzz_test,torture_fd_test,torture_kill_test,torture_hotplug_test,vmm_x86_test,vmm_linux_x86_test,module_test
 arm64-nvhe      arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=cortex-a72 KERNEL_ARGS=kvm-arm.mode=none BACKEND=nvhe
 arm64-nvhe-kvm  arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=cortex-a72 BACKEND=nvhe LANE_PROGRAMS=kvm_coexist_arm64_test,guest_test,module_test,vmm_linux_arm64_test
+arm64-nvhe-kexec arm64.sh    QEMU_MACHINE=virt,virtualization=on,gic-version=3,its=off QEMU_CPU=cortex-a72 KERNEL_ARGS=kvm-arm.mode=none BACKEND=nvhe LANE_PROGRAMS=kexec_arm64_test
 arm64-max-nvhe  arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=max KERNEL_ARGS=kvm-arm.mode=nvhe BACKEND=nvhe LANE_PROGRAMS=guest_test,exits_arm64_test,run_test
 arm64-noel2     arm64.sh     QEMU_MACHINE=virt,gic-version=3 QEMU_CPU=cortex-a72 LANE_PROGRAMS=nohw_test
 arm64-vhe       arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=max LANE_PROGRAMS=nohw_test
 x86-svm-bochs   x86-svm.sh   EMULATOR=bochs BOCHS_CPU=zambezi KERNEL=x86-bochs QEMU_MEM=1G BACKEND=svm SVM_ASSISTS=nrips,flushbyasid,pausefilter LANE_PROGRAMS=exits_x86_test,host_insn_x86_test,cpuid_x86_test,mmio_x86_test,memory_x86_test
 '
-DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt x86-svm-bochs x86-vmx-bochs riscv64-h riscv64-noh riscv64-h-qemu72 riscv64-h-nosstc arm64-nvhe arm64-nvhe-kvm arm64-max-nvhe arm64-noel2 arm64-vhe"
+DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt x86-svm-bochs x86-vmx-bochs riscv64-h riscv64-noh riscv64-h-qemu72 riscv64-h-nosstc arm64-nvhe arm64-nvhe-kvm arm64-nvhe-kexec arm64-max-nvhe arm64-noel2 arm64-vhe"
 DEFAULT_BENCH_LANES="x86-svm x86-svm-4level x86-vmx-bochs riscv64-h arm64-nvhe-kvm"
 DEFAULT_DEMO_LANES="x86-svm"
 DEFAULT_FUZZ_LANES="x86-svm-debug"
@@ -600,6 +607,9 @@ build_c_init() {
 #   ... the program's own output (kselftest TAP) ...
 #   AXVCPU-TEST-END <program> rc=<exit status> uptime=<s> secs=<s>
 #                   leftover=<processes it left running, killed>
+# A program that kexecs a kernel (kexec_arm64_test) ends its first boot
+# without an END; the next boot's INIT line says continues=<program>, and
+# AXVCPU-TEST-CONTINUE <program> uptime=<s> stands for its BEGIN there.
 #   AXVCPU-DMESG-BEGIN / the whole dmesg / AXVCPU-DMESG-END
 #   AXVCPU-DONE uptime=<s>
 # then powers off. In stress mode the programs run again and again, each
@@ -645,7 +655,12 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 exec </dev/console >/dev/console 2>&1
 up() { read -r u _ </proc/uptime; echo "$u"; }
-echo "AXVCPU-INIT uptime=$(up) kernel=$(uname -r) lane=$LANE"
+# A boot that a program started with kexec, in an initramfs whose
+# /etc/axvcpu-continue names it: that program goes on (--continue), the
+# ones after it run as usual.
+CONTINUE=
+[ -r /etc/axvcpu-continue ] && read -r CONTINUE </etc/axvcpu-continue
+echo "AXVCPU-INIT uptime=$(up) kernel=$(uname -r) lane=$LANE${CONTINUE:+ continues=$CONTINUE}"
 kd=
 dmesg | grep -q 'KernelAddressSanitizer initialized' && kd="$kd kasan"
 read -r ki </sys/module/kfence/parameters/sample_interval 2>/dev/null || ki=0
@@ -677,15 +692,22 @@ reap() {
 	[ "$reaped" = 0 ] || sleep 1
 }
 run_programs() {
+	skip=$CONTINUE
+	CONTINUE=
 	for t in $PROGRAMS; do
+		arg= mark=BEGIN
+		if [ -n "$skip" ]; then
+			[ "$t" = "$skip" ] || continue
+			skip= arg=--continue mark=CONTINUE
+		fi
 		[ -d /sys/module/axvcpu ] || load
 		t0=$(up)
-		echo "AXVCPU-TEST-BEGIN $t uptime=$t0"
+		echo "AXVCPU-TEST-$mark $t uptime=$t0"
 		cd /tests
 		if [ -n "$TEST_CPUS" ]; then
-			taskset -c "$TEST_CPUS" timeout -k 10 "$TIMEOUT" "./$t" </dev/null
+			taskset -c "$TEST_CPUS" timeout -k 10 "$TIMEOUT" "./$t" $arg </dev/null
 		else
-			timeout -k 10 "$TIMEOUT" "./$t" </dev/null
+			timeout -k 10 "$TIMEOUT" "./$t" $arg </dev/null
 		fi
 		rc=$?
 		cd /
@@ -1160,7 +1182,12 @@ parse_serial_log() {
 		return ""
 	}
 	{ sub(/\r$/, "") }
-	/AXVCPU-INIT / { init = 1; print "    guest reached init at " value($0, "uptime") " s (guest clock)" }
+	/AXVCPU-INIT / {
+		init = 1
+		c = value($0, "continues")
+		if (cur != "" && c != cur) finish("", "", "")
+		print "    guest reached init at " value($0, "uptime") " s (guest clock)" (c != "" ? ", in the boot " c " started by kexec" : "")
+	}
 	/AXVCPU-INSMOD rc=/ && value($0, "rc") != "0" {
 		fail("insmod axvcpu.ko failed, status " value($0, "rc")); F++
 	}
@@ -1168,6 +1195,14 @@ parse_serial_log() {
 		if (cur != "") finish("", "", "")
 		cur = $0; sub(/.*AXVCPU-TEST-BEGIN /, "", cur); sub(/ .*/, "", cur)
 		have_totals = 0; whole_skip = ""; test = ""; pending_skips = ""; split("", T)
+		next
+	}
+	/AXVCPU-TEST-CONTINUE / {
+		c = $0; sub(/.*AXVCPU-TEST-CONTINUE /, "", c); sub(/ .*/, "", c)
+		if (c != cur) {
+			if (cur != "") finish("", "", "")
+			fail(c ": went on in a new boot without having begun in the last one"); F++
+		}
 		next
 	}
 	/AXVCPU-TEST-END / {

@@ -73,6 +73,16 @@ KVM_MODULES=
 : >"$ROOT/lib/axvcpu/kvm/modules.order"
 copy_test_programs "$ROOT/tests" "${PROGRAMS[@]}"
 write_init "$ROOT" "${PROGRAMS[@]}"
+# kexec_arm64_test: in /tests/kexec, the kernel it kexecs (this one) and
+# that boot's initramfs: this one without those two files
+KEXEC=0
+[[ " ${PROGRAMS[*]} " == *" kexec_arm64_test "* ]] && KEXEC=1
+if [ "$KEXEC" = 1 ]; then
+	pack_initramfs "$ROOT" "$W/initramfs-kexec.gz"
+	mkdir -p "$ROOT/tests/kexec"
+	cp "$IMAGE" "$ROOT/tests/kexec/Image" || lane_abort "cannot copy $IMAGE"
+	mv "$W/initramfs-kexec.gz" "$ROOT/tests/kexec/initrd.gz"
+fi
 pack_initramfs "$ROOT" "$W/initramfs.gz"
 say "initramfs $(du -h "$W/initramfs.gz" | cut -f1)"
 
@@ -92,6 +102,11 @@ judge_emulator_exit "$rc"
 judge_serial_log "${PROGRAMS[@]}"
 if [ "${BACKEND:-}" = nvhe ] && ! tr -d '\r' <"$SERIAL" | grep -q 'axvcpu: arm64 nVHE backend'; then
 	lane_fail "the module did not load its nVHE backend (no 'axvcpu: arm64 nVHE backend' line)"
+fi
+# The reboot notifier ran in the first boot, with the test's VM alive
+# (only the serial log still has that boot's messages).
+if [ "$KEXEC" = 1 ] && ! tr -d '\r' <"$SERIAL" | grep -q 'axvcpu: restart: virtualization off on every CPU (1 VM left)'; then
+	lane_fail "kexec_arm64_test: no 'axvcpu: restart: virtualization off on every CPU (1 VM left)' line: the reboot notifier did not give EL2 back"
 fi
 say "full serial log: $SERIAL"
 lane_end "$PASSED" "$FAILED" "$SKIPPED"

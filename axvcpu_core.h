@@ -31,6 +31,7 @@
 
 struct axvcpu_vm;
 struct axvcpu_vcpu;
+struct dentry;
 
 /**
  * struct axvcpu_memslot - one guest memory region
@@ -59,17 +60,49 @@ struct axvcpu_memslot {
  *	being created): the -EEXIST check and axvcpu_vcpu_on_spin()'s walk
  * @tlb_gen: bumped when a stage-2 mapping is removed; a vCPU that sees a
  *	new value flushes its guest TLB before it enters the guest
+ * @debugfs: its directory under /sys/kernel/debug/axvcpu (NULL or an
+ *	error pointer without debugfs)
  * @arch: backend data (the stage-2 tables)
  */
 struct axvcpu_vm {
 	struct kref ref;
 	u32 id;
+	struct dentry *debugfs;
 	struct mm_struct *mm;
 	struct mutex slots_lock; /* see @slots_lock above */
 	struct axvcpu_memslot __rcu *slots[AXVCPU_MAX_MEMORY_REGIONS];
 	struct xarray vcpus;
 	atomic64_t tlb_gen;
 	void *arch;
+};
+
+/**
+ * struct axvcpu_vcpu_stats - what a vCPU did (debugfs "stats", axvcpu_debugfs.c)
+ * @runs: RUN calls that passed the state check
+ * @entries: arch run steps, each entering the guest once at most
+ * @exits_kernel: exits handled in the kernel, the guest entered again
+ *	without a return to user space (host interrupts included)
+ * @exits_user: exits returned to user space
+ * @exits: those by AXVCPU_EXIT_* reason
+ * @halt_waits: halts waited for in the kernel (AXVCPU_VCPU_HALT_IN_KERNEL)
+ * @halt_wait_ns: the time spent in them, in nanoseconds
+ * @signal_exits: RUN calls that ended with EINTR (a signal, immediate_exit)
+ * @injections: interrupts, NMIs, line changes and exceptions the backend
+ *	accepted (any thread)
+ *
+ * All but @injections are written by the bound thread alone, under the
+ * vCPU lock; readers take them as they are.
+ */
+struct axvcpu_vcpu_stats {
+	u64 runs;
+	u64 entries;
+	u64 exits_kernel;
+	u64 exits_user;
+	u64 exits[AXVCPU_NR_EXIT_REASONS];
+	u64 halt_waits;
+	u64 halt_wait_ns;
+	u64 signal_exits;
+	atomic64_t injections;
 };
 
 /**
@@ -98,6 +131,12 @@ struct axvcpu_vm {
  * @spin_next: the vCPU id axvcpu_vcpu_on_spin() tries first next time
  * @rcu: the vCPU is freed after a grace period: axvcpu_vcpu_on_spin()
  *	walks its VM's vCPUs under RCU
+ * @hw_exit: the hardware's code for the last exit, for the exit trace
+ *	event (x86: the SVM EXITCODE or the VMX basic exit reason; arm64:
+ *	ESR_EL2 for an exception, else the A64_EXIT_* class; riscv64:
+ *	scause); set by the backend after each entry
+ * @stats: counters for debugfs
+ * @debugfs: its directory in the VM's (NULL or an error pointer)
  * @arch: backend vCPU (the seed's ArchVCpu)
  */
 struct axvcpu_vcpu {
@@ -120,6 +159,9 @@ struct axvcpu_vcpu {
 	struct pid __rcu *pid;
 	u32 spin_next;
 	struct rcu_head rcu;
+	u64 hw_exit;
+	struct axvcpu_vcpu_stats stats;
+	struct dentry *debugfs;
 	void *arch;
 };
 
@@ -299,6 +341,14 @@ void axvcpu_state_unblock(struct axvcpu_vcpu *vcpu);
 int axvcpu_hardware_get(void);
 void axvcpu_hardware_put(void);
 bool axvcpu_hardware_stopped(void);
+
+void axvcpu_debugfs_init(void);
+void axvcpu_debugfs_exit(void);
+void axvcpu_vm_debugfs_add(struct axvcpu_vm *vm);
+void axvcpu_vm_debugfs_remove(struct axvcpu_vm *vm);
+void axvcpu_vcpu_debugfs_add(struct axvcpu_vcpu *vcpu);
+void axvcpu_vcpu_debugfs_remove(struct axvcpu_vcpu *vcpu);
+void axvcpu_exit_brief(const struct axvcpu_run *run, u64 *a, u64 *b);
 int axvcpu_percpu_init(void);
 void axvcpu_percpu_exit(void);
 

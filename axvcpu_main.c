@@ -111,6 +111,7 @@ static int __init axvcpu_init(void)
 	ret = axvcpu_percpu_init();
 	if (ret)
 		goto err_arch;
+	axvcpu_debugfs_init();
 	ret = misc_register(&axvcpu_dev);
 	if (ret)
 		goto err_percpu;
@@ -119,6 +120,7 @@ static int __init axvcpu_init(void)
 	return 0;
 
 err_percpu:
+	axvcpu_debugfs_exit();
 	axvcpu_percpu_exit();
 err_arch:
 	axvcpu_arch_exit();
@@ -130,6 +132,7 @@ static void __exit axvcpu_exit(void)
 	misc_deregister(&axvcpu_dev);
 	/* vCPUs are freed after a grace period (axvcpu_vcpu_free()) */
 	rcu_barrier();
+	axvcpu_debugfs_exit();
 	axvcpu_percpu_exit();
 	axvcpu_arch_exit();
 }

@@ -12,6 +12,16 @@
  */
 #include <linux/lockdep.h>
 #include "axvcpu_core.h"
+#include "axvcpu_trace.h"
+
+/* Every change of the state goes through here: the trace event sees it. */
+static void axvcpu_state_store(struct axvcpu_vcpu *vcpu, int to)
+{
+	int from = atomic_xchg(&vcpu->state, to);
+
+	if (from != to)
+		trace_axvcpu_state(vcpu, from, to);
+}
 
 /**
  * axvcpu_state_get() - the vCPU's current state, without the lock
@@ -39,9 +49,10 @@ int axvcpu_state_transition(struct axvcpu_vcpu *vcpu, enum axvcpu_state from,
 	lockdep_assert_held(&vcpu->lock);
 
 	if (atomic_cmpxchg(&vcpu->state, from, to) != from) {
-		atomic_set(&vcpu->state, AXVCPU_STATE_INVALID);
+		axvcpu_state_store(vcpu, AXVCPU_STATE_INVALID);
 		return -EBADFD;
 	}
+	trace_axvcpu_state(vcpu, from, to);
 	return 0;
 }
 
@@ -54,7 +65,7 @@ int axvcpu_state_transition(struct axvcpu_vcpu *vcpu, enum axvcpu_state from,
 void axvcpu_state_set_invalid(struct axvcpu_vcpu *vcpu)
 {
 	lockdep_assert_held(&vcpu->lock);
-	atomic_set(&vcpu->state, AXVCPU_STATE_INVALID);
+	axvcpu_state_store(vcpu, AXVCPU_STATE_INVALID);
 }
 
 /**
@@ -113,7 +124,7 @@ int axvcpu_state_check(struct axvcpu_vcpu *vcpu, enum axvcpu_state from)
 	lockdep_assert_held(&vcpu->lock);
 
 	if (axvcpu_state_get(vcpu) != from) {
-		atomic_set(&vcpu->state, AXVCPU_STATE_INVALID);
+		axvcpu_state_store(vcpu, AXVCPU_STATE_INVALID);
 		return -EBADFD;
 	}
 	return 0;
@@ -131,6 +142,6 @@ int axvcpu_state_finish(struct axvcpu_vcpu *vcpu, enum axvcpu_state to,
 			int err)
 {
 	lockdep_assert_held(&vcpu->lock);
-	atomic_set(&vcpu->state, err ? AXVCPU_STATE_INVALID : to);
+	axvcpu_state_store(vcpu, err ? AXVCPU_STATE_INVALID : to);
 	return err;
 }

@@ -18,6 +18,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include "axvcpu_core.h"
+#include "axvcpu_trace.h"
 
 /* The vCPU whose arch state is loaded on this CPU (the seed's current vCPU). */
 static DEFINE_PER_CPU(struct axvcpu_vcpu *, axvcpu_current_vcpu);
@@ -291,6 +292,22 @@ out:
 	return ret;
 }
 
+static void axvcpu_count_user_exit(struct axvcpu_vcpu *vcpu,
+				   const struct axvcpu_run *run)
+{
+	u32 reason = run->exit_reason;
+
+	vcpu->stats.exits_user++;
+	if (!WARN_ON_ONCE(reason >= AXVCPU_NR_EXIT_REASONS))
+		vcpu->stats.exits[reason]++;
+	if (trace_axvcpu_exit_enabled()) {
+		u64 a, b;
+
+		axvcpu_exit_brief(run, &a, &b);
+		trace_axvcpu_exit(vcpu, true, reason, a, b);
+	}
+}
+
 static int axvcpu_run_loop(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run,
 			   bool *unchanged)
 {
@@ -313,7 +330,11 @@ static int axvcpu_run_loop(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run,
 			return ret;
 		}
 		if (vcpu->halted) {
+			u64 t0 = ktime_get_ns();
+
 			ret = axvcpu_vcpu_block(vcpu);
+			vcpu->stats.halt_waits++;
+			vcpu->stats.halt_wait_ns += ktime_get_ns() - t0;
 			if (ret) {
 				run->exit_reason = AXVCPU_EXIT_NOTHING;
 				return ret;
@@ -321,6 +342,8 @@ static int axvcpu_run_loop(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run,
 			vcpu->halted = false;
 		}
 
+		trace_axvcpu_entry(vcpu);
+		vcpu->stats.entries++;
 		ret = axvcpu_ops->vcpu_run(vcpu, run);
 		if (ret < 0)
 			return ret;
@@ -330,14 +353,19 @@ static int axvcpu_run_loop(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run,
 			return axvcpu_hardware_stopped() ? -ESHUTDOWN : -EBUSY;
 		}
 		if (ret == AXVCPU_RUN_REENTER) {
+			vcpu->stats.exits_kernel++;
+			trace_axvcpu_exit(vcpu, false, 0, 0, 0);
 			cond_resched();
 			continue;
 		}
 		if (run->exit_reason == AXVCPU_EXIT_HALT &&
 		    (vcpu->flags & AXVCPU_VCPU_HALT_IN_KERNEL)) {
+			vcpu->stats.exits_kernel++;
+			trace_axvcpu_exit(vcpu, false, 0, 0, 0);
 			vcpu->halted = true;
 			continue;
 		}
+		axvcpu_count_user_exit(vcpu, run);
 		vcpu->last_exit = run->exit_reason;
 		vcpu->completion_pending = true;
 		return 0;
@@ -364,8 +392,11 @@ static int axvcpu_vcpu_run(struct axvcpu_vcpu *vcpu)
 	if (ret)
 		return ret;
 
+	vcpu->stats.runs++;
 	axvcpu_complete_exit(vcpu);
 	ret = axvcpu_run_loop(vcpu, vcpu->run, &unchanged);
+	if (ret == -EINTR)
+		vcpu->stats.signal_exits++;
 	if (axvcpu_ops->vcpu_run_end)
 		axvcpu_ops->vcpu_run_end(vcpu);
 	if (ret < 0 && ret != -EINTR && !unchanged) {
@@ -470,8 +501,13 @@ static int axvcpu_vcpu_inject(struct axvcpu_vcpu *vcpu,
 		ret = axvcpu_ops->vcpu_inject_nmi(vcpu);
 	else
 		ret = axvcpu_ops->vcpu_inject_interrupt(vcpu, irq.vector);
-	if (!ret)
+	trace_axvcpu_inject(vcpu, irq.flags & AXVCPU_INTERRUPT_NMI ?
+			    AXVCPU_TRACE_NMI : AXVCPU_TRACE_INTERRUPT,
+			    irq.vector, 1, ret);
+	if (!ret) {
+		atomic64_inc(&vcpu->stats.injections);
 		axvcpu_vcpu_kick(vcpu);
+	}
 	return ret;
 }
 
@@ -493,6 +529,9 @@ static int axvcpu_vcpu_irq_line(struct axvcpu_vcpu *vcpu,
 	if (axvcpu_state_get(vcpu) == AXVCPU_STATE_INVALID)
 		return -EBADFD;
 	ret = axvcpu_ops->vcpu_set_irq_line(vcpu, l.line, l.level);
+	trace_axvcpu_inject(vcpu, AXVCPU_TRACE_LINE, l.line, l.level, ret);
+	if (!ret)
+		atomic64_inc(&vcpu->stats.injections);
 	if (!ret && l.level)
 		axvcpu_vcpu_kick(vcpu);
 	return ret;
@@ -502,6 +541,7 @@ static int axvcpu_vcpu_exception(struct axvcpu_vcpu *vcpu,
 				 const struct axvcpu_exception __user *uarg)
 {
 	struct axvcpu_exception exc;
+	int ret;
 
 	if (copy_from_user(&exc, uarg, sizeof(exc)))
 		return -EFAULT;
@@ -509,7 +549,11 @@ static int axvcpu_vcpu_exception(struct axvcpu_vcpu *vcpu,
 	    memchr_inv(exc.reserved, 0, sizeof(exc.reserved)) ||
 	    !axvcpu_ops->vcpu_inject_exception)
 		return -EINVAL;
-	return axvcpu_ops->vcpu_inject_exception(vcpu, &exc);
+	ret = axvcpu_ops->vcpu_inject_exception(vcpu, &exc);
+	trace_axvcpu_inject(vcpu, AXVCPU_TRACE_EXCEPTION, exc.vector, 1, ret);
+	if (!ret)
+		atomic64_inc(&vcpu->stats.injections);
+	return ret;
 }
 
 static int axvcpu_vcpu_sysreg(struct axvcpu_vcpu *vcpu, bool set,
@@ -814,6 +858,7 @@ static int axvcpu_vcpu_release(struct inode *inode, struct file *filp)
 	struct axvcpu_vcpu *vcpu = filp->private_data;
 	struct axvcpu_vm *vm = vcpu->vm;
 
+	axvcpu_vcpu_debugfs_remove(vcpu);
 	if (vcpu->bound_task) {
 		axvcpu_ops->vcpu_unbind(vcpu);
 		axvcpu_release_binding(vcpu);
@@ -936,6 +981,8 @@ int axvcpu_create_vcpu(const struct axvcpu_create_vcpu __user *uarg)
 	if (ret)
 		goto err_id;
 	axvcpu_vm_publish_vcpu(vm, vcpu);
+	/* before the fd: a close of a just-installed fd would race with it */
+	axvcpu_vcpu_debugfs_add(vcpu);
 	fd = anon_inode_getfd("axvcpu-vcpu", &axvcpu_vcpu_fops, vcpu,
 			      O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
@@ -945,6 +992,7 @@ int axvcpu_create_vcpu(const struct axvcpu_create_vcpu __user *uarg)
 	return fd;
 
 err_arch:
+	axvcpu_vcpu_debugfs_remove(vcpu);
 	axvcpu_ops->vcpu_destroy(vcpu);
 err_id:
 	axvcpu_vm_del_vcpu_id(vm, arg.vcpu_id);

@@ -20,6 +20,7 @@ static void axvcpu_vm_release_ref(struct kref *ref)
 {
 	struct axvcpu_vm *vm = container_of(ref, struct axvcpu_vm, ref);
 
+	axvcpu_vm_debugfs_remove(vm);
 	axvcpu_free_memslots(vm);
 	axvcpu_ops->vm_destroy(vm);
 	WARN_ON(!xa_empty(&vm->vcpus));
@@ -187,6 +188,7 @@ int axvcpu_create_vm(void)
 		goto err_ida;
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
+	axvcpu_vm_debugfs_add(vm);
 
 	fd = anon_inode_getfd("axvcpu-vm", &axvcpu_vm_fops, vm,
 			      O_RDWR | O_CLOEXEC);

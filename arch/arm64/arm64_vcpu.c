@@ -255,6 +255,7 @@ static int arm64_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	local_irq_enable();
 	if (fp)
 		kernel_neon_end();
+	vcpu->hw_exit = code == A64_EXIT_SYNC ? c->esr : code;
 	return arm64_handle_exit(av, run, code);
 }
 

@@ -383,6 +383,7 @@ static int riscv_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	local_irq_enable();
 
 	riscv_lines_after_exit(rv);
+	vcpu->hw_exit = c->scause;
 	ret = riscv_handle_exit(rv, run);
 	if (ret == AXVCPU_RUN_EXIT) {
 		run->hw_exit[0] = c->scause;

@@ -257,6 +257,8 @@ static int svm_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	local_irq_enable();
 	preempt_enable();
 
+	vcpu->hw_exit = ((u64)vmcb->control.exit_code_hi << 32) |
+			vmcb->control.exit_code;
 	ret = svm_handle_exit(svm, run);
 	if (ret == AXVCPU_RUN_EXIT) {
 		/* The exit as the hardware told it (api.rst, hw_exit). */

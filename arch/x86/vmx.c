@@ -1096,6 +1096,7 @@ static int vmx_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 
 	if (failed)
 		return vmx_fail(run, (1ULL << 32) | vmx->exit_qual);
+	vcpu->hw_exit = vmx->exit_reason;
 	ret = vmx_handle_exit(vmx, run);
 	if (ret == AXVCPU_RUN_EXIT) {
 		run->hw_exit[0] = vmx->exit_reason;

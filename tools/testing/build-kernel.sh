@@ -122,8 +122,25 @@ cp "$FRAGMENT" "$D/fragment.config"
 
 # The build: image, modules, and so the state "make M=" needs
 # (Module.symvers, generated headers, scripts, objtool).
-log "building with make -j$JOBS under nice (log: $BLOG)"
-if ! mk -j"$JOBS" all >>"$BLOG" 2>&1; then
+# How long it takes: what the newest earlier build of this kernel took
+# (another key, e.g. before a fragment change), else a rough figure for
+# this machine's two cores.
+last=$(cat "$(ls -t "$CACHE_DIR"/kernel-"$NAME"-*/build-secs 2>/dev/null | head -n 1)" \
+	2>/dev/null || true)
+log "building with make -j$JOBS under nice, about ${last:-600} s${last:+ (the last build of $NAME)} (log: $BLOG)"
+# a line a minute meanwhile, with the files compiled so far
+(
+	set +e +o pipefail
+	while sleep 60; do
+		log "  still building: $(grep -c -E '^  (CC|AS) ' "$BLOG") files compiled, $(elapsed "$t0") s"
+	done
+) &
+progress=$!
+trap 'stop_background "$progress"' EXIT
+rc=0
+mk -j"$JOBS" all >>"$BLOG" 2>&1 || rc=$?
+stop_background "$progress"
+if [ "$rc" -ne 0 ]; then
 	grep -E 'error|Error' "$BLOG" | tail -n 20 >&2 || true
 	die "the build failed (log: $BLOG)"
 fi

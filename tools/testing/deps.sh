@@ -112,11 +112,13 @@ arm64_debian() {
 # HEADERS612_ROOT (dpkg -x, not installed: installing them would pull the
 # 6.12 kernel image in, and the lanes boot the newest installed kernel).
 # lint builds the module against them.
+APT612=$CACHE_DIR/apt-headers-6.12
+APT612_OPTS=(-o "Dir::Etc::sourcelist=$APT612/sources.list" -o Dir::Etc::sourceparts=-
+	     -o "Dir::State::Lists=$APT612/lists" -o "Dir::Cache::Archives=$APT612/archives"
+	     -o APT::Get::List-Cleanup=0)
 headers_612() {
-	local a=$CACHE_DIR/apt-headers-6.12 kver tmp f opts
-	opts=(-o "Dir::Etc::sourcelist=$a/sources.list" -o Dir::Etc::sourceparts=-
-	      -o "Dir::State::Lists=$a/lists" -o "Dir::Cache::Archives=$a/archives"
-	      -o APT::Get::List-Cleanup=0)
+	local a=$APT612 kver tmp f
+	local opts=("${APT612_OPTS[@]}")
 	mkdir -p "$a/lists/partial" "$a/archives/partial"
 	{
 		echo "deb http://deb.debian.org/debian bookworm main"
@@ -149,8 +151,32 @@ headers_612() {
 	echo "$kver-amd64" >"$HEADERS612_ROOT/complete"
 }
 
+# image_612: the kernel of the same 6.12 upload (linux-image-*-unsigned:
+# vmlinuz and the modules, xz-compressed), unpacked into IMAGE612_ROOT for
+# the x86-svm-612 lane; not installed, as the headers are not.
+image_612() {
+	local kver tmp
+	[ -f "$IMAGE612_ROOT/complete" ] && return 0
+	headers_612 || return 1
+	kver=$(cat "$HEADERS612_ROOT/complete")
+	echo "deps: fetching Debian's 6.12 kernel (linux-image-$kver-unsigned, about 110 MB) into $IMAGE612_ROOT"
+	apt-get "${APT612_OPTS[@]}" update -q >"$APT612/update.log" 2>&1 ||
+		{ tail -n 5 "$APT612/update.log" >&2; return 1; }
+	tmp=$(mktemp -d "$CACHE_DIR/image-6.12.XXXXXX")
+	chmod 755 "$tmp"
+	(cd "$tmp" && apt-get "${APT612_OPTS[@]}" download -q "linux-image-$kver-unsigned") \
+		>"$APT612/download-image.log" 2>&1 ||
+		{ tail -n 5 "$APT612/download-image.log" >&2; rm -rf "$tmp"; return 1; }
+	dpkg-deb -x "$tmp"/*.deb "$tmp/root" || { rm -rf "$tmp"; return 1; }
+	rm -rf "$IMAGE612_ROOT"
+	mv "$tmp/root" "$IMAGE612_ROOT"
+	rm -rf "$tmp"
+	echo "$kver" >"$IMAGE612_ROOT/complete"
+}
+
 want=()
 lint=false
+k612=false
 x86=false
 riscv=false
 arm64=false
@@ -159,6 +185,7 @@ for job in "$@"; do
 	lint)	want+=("${LINT_PKGS[@]}"); lint=true ;;
 	x86-*-debug) want+=("${X86_PKGS[@]}" "${KERNEL_BUILD_PKGS[@]}"); x86=true ;;
 	x86-*-bochs) want+=("${X86_PKGS[@]}" "${KERNEL_BUILD_PKGS[@]}" "${BOCHS_PKGS[@]}") ;;
+	x86-*-612) want+=("${X86_PKGS[@]}"); x86=true; k612=true ;;
 	x86-*)	want+=("${X86_PKGS[@]}"); x86=true ;;
 	riscv64-*) want+=("${RISCV_PKGS[@]}" "${KERNEL_BUILD_PKGS[@]}"); riscv=true ;;
 	arm64-*) want+=("${ARM64_PKGS[@]}"); arm64=true ;;
@@ -185,6 +212,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 if $lint; then
 	headers_612 || { echo "deps: cannot fetch Debian's 6.12 headers" >&2; exit 1; }
+fi
+if $k612; then
+	image_612 || { echo "deps: cannot fetch Debian's 6.12 kernel" >&2; exit 1; }
 fi
 if $x86 && qemu_x86_uses_backports; then
 	qemu_backports qemu-system-x86 "$QEMU_X86_DIR" qemu-system-x86_64 ||

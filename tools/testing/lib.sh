@@ -68,8 +68,10 @@ QEMU_ARM_DIR=$CACHE_DIR/qemu-arm-$QEMU_SUITE
 # builds modules for both), with busybox-static:arm64, unpacked by
 # deps.sh into ARM64_ROOT (dpkg -x: nothing arm64 is installed).
 ARM64_ROOT=$CACHE_DIR/debian-arm64
-# Debian 12's newest 6.12 amd64 headers, unpacked (deps.sh headers_612)
+# Debian 12's newest 6.12 amd64 headers, unpacked (deps.sh headers_612),
+# and that kernel itself (image_612, for lane x86-svm-612)
 HEADERS612_ROOT=$CACHE_DIR/headers-6.12-amd64
+IMAGE612_ROOT=$CACHE_DIR/debian-6.12-amd64
 # The riscv64 lanes' firmware (-bios): Debian's opensbi package, the
 # file QEMU's own data directory would link to.
 OPENSBI_FW=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
@@ -89,8 +91,10 @@ LAST_PROGRAMS="module_test"
 # riscv64-noh, arm64-noel2 and arm64-vhe); kvm_coexist_arm64_test a boot
 # where KVM is on (arm64-nvhe-kvm: Debian's arm64 KVM is built in, and
 # the other arm64 lanes boot with kvm-arm.mode=none); kexec_arm64_test a
-# lane of its own (arm64-nvhe-kexec), as it reboots the guest.
-LANE_ONLY_PROGRAMS="nohw_test kvm_coexist_arm64_test kexec_arm64_test"
+# lane of its own (arm64-nvhe-kexec), as it reboots the guest;
+# kvm_virt_at_load_x86_test a kvm.ko with enable_virt_at_load (6.12:
+# x86-svm-612).
+LANE_ONLY_PROGRAMS="nohw_test kvm_coexist_arm64_test kexec_arm64_test kvm_virt_at_load_x86_test"
 
 # The lanes. One line each: name, script under lanes/, then the parameters
 # (VAR=value, passed to the script in its environment). The script gets the
@@ -103,6 +107,11 @@ LANE_ONLY_PROGRAMS="nohw_test kvm_coexist_arm64_test kexec_arm64_test"
 # (comma-separated).
 # x86-nosvm and x86-nonpt boot CPUs without SVM and without nested paging:
 # the module must load, report no backend and refuse CREATE_VM (nohw_test).
+# x86-svm-612 boots Debian 12's 6.12 kernel (KERNEL=debian-6.12, unpacked
+# by deps.sh, not installed) with the module built against its headers:
+# the core, SVM and KVM-coexistence tests there, KVM told to enable SVM
+# at its first VM as 6.1 does (kvm.enable_virt_at_load=0) and
+# kvm_virt_at_load_x86_test checking the refusal when it does so at load.
 # riscv64-h boots QEMU's virt machine with the H extension on a kernel built
 # from linux-source-6.1 (Debian 12 has no riscv64 kernel), riscv64-noh a
 # CPU without H (nohw_test); their /init is the C one (no riscv64 busybox).
@@ -141,6 +150,7 @@ x86-svm-4level  x86-svm.sh   QEMU_CPU=EPYC
 x86-svm-debug   x86-svm.sh   QEMU_CPU=max KERNEL=x86-debug QEMU_MEM=2G TEST_TIMEOUT=600 KDEBUG=kasan,kfence,lockdep,kmemleak,failslab,fail_page_alloc
 x86-nosvm       x86-svm.sh   QEMU_CPU=max,-svm LANE_PROGRAMS=nohw_test
 x86-nonpt       x86-svm.sh   QEMU_CPU=EPYC,-npt LANE_PROGRAMS=nohw_test
+x86-svm-612     x86-svm.sh   QEMU_CPU=EPYC KERNEL=debian-6.12 KERNEL_ARGS=kvm.enable_virt_at_load=0 LANE_PROGRAMS=api_test,vcpu_create_test,guest_test,state_test,lifecycle_test,run_test,memory_test,stats_test,exits_x86_test,host_fpu_x86_test,host_msr_x86_test,kvm_coexist_test,kvm_virt_at_load_x86_test,module_test
 riscv64-h       riscv64-h.sh QEMU_CPU=rv64 KERNEL=riscv64
 riscv64-noh     riscv64-h.sh QEMU_CPU=rv64,h=false KERNEL=riscv64 LANE_PROGRAMS=nohw_test
 riscv64-h-qemu72 riscv64-h.sh QEMU_CPU=rv64 KERNEL=riscv64 QEMU_RISCV=debian LANE_PROGRAMS=exits_riscv_test,guest_test,memory_test
@@ -154,7 +164,7 @@ arm64-noel2     arm64.sh     QEMU_MACHINE=virt,gic-version=3 QEMU_CPU=cortex-a72
 arm64-vhe       arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=max LANE_PROGRAMS=nohw_test
 x86-svm-bochs   x86-svm.sh   EMULATOR=bochs BOCHS_CPU=zambezi KERNEL=x86-bochs QEMU_MEM=1G BACKEND=svm SVM_ASSISTS=nrips,flushbyasid,pausefilter LANE_PROGRAMS=exits_x86_test,host_insn_x86_test,cpuid_x86_test,mmio_x86_test,memory_x86_test
 '
-DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt x86-svm-bochs x86-vmx-bochs riscv64-h riscv64-noh riscv64-h-qemu72 riscv64-h-nosstc arm64-nvhe arm64-nvhe-kvm arm64-nvhe-kexec arm64-max-nvhe arm64-noel2 arm64-vhe"
+DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt x86-svm-612 x86-svm-bochs x86-vmx-bochs riscv64-h riscv64-noh riscv64-h-qemu72 riscv64-h-nosstc arm64-nvhe arm64-nvhe-kvm arm64-nvhe-kexec arm64-max-nvhe arm64-noel2 arm64-vhe"
 DEFAULT_BENCH_LANES="x86-svm x86-svm-4level x86-vmx-bochs riscv64-h arm64-nvhe-kvm"
 DEFAULT_DEMO_LANES="x86-svm"
 DEFAULT_FUZZ_LANES="x86-svm-debug"
@@ -847,6 +857,19 @@ pack_initramfs() {
 # (no AXVCPU-INIT line yet: no axvcpu code has run) is stopped at once:
 # status 76, for the lane to boot once more.
 run_emulator() {
+	local rc=0 progress= total=0
+	# a line every 30 s while the guest runs its programs
+	if [ -n "${SERIAL:-}" ]; then
+		declare -p PROGRAMS >/dev/null 2>&1 && total=${#PROGRAMS[@]}
+		emulator_progress "$SERIAL" "$total" &
+		progress=$!
+	fi
+	run_emulator_locked "$@" || rc=$?
+	[ -z "$progress" ] || stop_background "$progress"
+	return "$rc"
+}
+
+run_emulator_locked() {
 	local t=$1 pid
 	shift
 	if [ -z "${BOOT_GUARD_LOG:-}" ]; then
@@ -868,6 +891,35 @@ run_emulator() {
 		fi
 	done
 	wait "$pid"
+}
+
+# emulator_progress LOG TOTAL: every 30 s, what the guest whose serial log
+# is LOG has done of its TOTAL programs (run_emulator runs it beside the
+# emulator and kills it after): a lane is otherwise silent for minutes.
+emulator_progress() {
+	local log=$1 total=$2 t0 ended cur
+	set +e +o pipefail	# a count of 0 is no error here
+	t0=$(now)
+	while sleep 30; do
+		[ -f "$log" ] || continue
+		ended=$(tr -d '\r' <"$log" | grep -a -c 'AXVCPU-TEST-END ')
+		cur=$(tr -d '\r' <"$log" | grep -a -o -E 'AXVCPU-TEST-(BEGIN|CONTINUE) [^ ]+' |
+			tail -n 1 | cut -d ' ' -f 2)
+		if [ -z "$cur" ]; then
+			say "guest booting, $(elapsed "$t0") s"
+		elif [ "$MODE" != stress ] && [ "$total" -gt 0 ] && [ "$ended" -ge "$total" ]; then
+			say "guest: its $total programs ended, finishing, $(elapsed "$t0") s"
+		else
+			say "guest: $ended of $total programs ended, running $cur, $(elapsed "$t0") s"
+		fi
+	done
+}
+
+# stop_background PID: kill_tree a helper this shell started with &, and
+# reap it quietly (bash would report it "Killed").
+stop_background() {
+	kill_tree "$1"
+	wait "$1" 2>/dev/null || true
 }
 
 # kill_tree PID: SIGKILL to PID and every process below it (ours only).

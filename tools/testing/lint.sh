@@ -25,8 +25,14 @@ set -uo pipefail
 # kernel versions:
 #   CONSTANT_COMPARISON "#if LINUX_VERSION_CODE < KERNEL_VERSION(...)" is
 #                       two constants, the idiom of out-of-tree modules
+# and in axvcpu_trace.h alone (TRACE_FILE), the trace event definitions,
+# laid out as include/trace/events/ lays them out (the TRACE_EVENT macro's
+# arguments one a line, __print_symbolic() tables as macros), which
+# checkpatch reads as C:
+#   COMPLEX_MACRO, OPEN_ENDED_LINE, PARENTHESIS_ALIGNMENT
 IGNORE_TYPES=LINUX_VERSION_CODE,FILE_PATH_CHANGES
 COMPAT_FILE=axvcpu_compat.h
+TRACE_FILE=axvcpu_trace.h
 
 W=$WORK_ROOT/lint
 mkdir -p "$W"
@@ -46,11 +52,16 @@ ensure_linux_source_files || { echo "lint: cannot extract checkpatch"; exit 1; }
 # ---- checkpatch
 mapfile -d '' files < <(source_files | grep -z -E '\.(c|h|S)$' | grep -z -v '^tools/')
 rc=0
-mapfile -d '' others < <(printf '%s\0' "${files[@]}" | grep -z -v -x "$COMPAT_FILE")
+mapfile -d '' others < <(printf '%s\0' "${files[@]}" |
+	grep -z -v -x -e "$COMPAT_FILE" -e "$TRACE_FILE")
 (cd "$SRC_ROOT" && perl "$CHECKPATCH_CACHE/checkpatch.pl" --no-tree --strict --terse \
 	--show-types --no-summary --quiet --ignore "$IGNORE_TYPES" -f "${others[@]}" &&
 	perl "$CHECKPATCH_CACHE/checkpatch.pl" --no-tree --strict --terse --show-types \
-	--no-summary --quiet --ignore "$IGNORE_TYPES,CONSTANT_COMPARISON" -f "$COMPAT_FILE") \
+	--no-summary --quiet --ignore "$IGNORE_TYPES,CONSTANT_COMPARISON" -f "$COMPAT_FILE" &&
+	perl "$CHECKPATCH_CACHE/checkpatch.pl" --no-tree --strict --terse --show-types \
+	--no-summary --quiet \
+	--ignore "$IGNORE_TYPES,COMPLEX_MACRO,OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT" \
+	-f "$TRACE_FILE") \
 	>"$W/checkpatch.log" 2>&1 || rc=$?
 n=$(grep -c -E ': (ERROR|WARNING|CHECK):' "$W/checkpatch.log")
 [ "$rc" -ne 0 ] || [ "$n" -ne 0 ] && { cat "$W/checkpatch.log"; rc=1; }

@@ -10,7 +10,8 @@
 #   QEMU_CPU   -cpu of QEMU (max)
 #   QEMU_MEM   -m of QEMU (1G; 3G in bench mode, for axvcpu_bench's 1 GiB
 #              memory region)
-#   KERNEL     debian: Debian's amd64 kernel (the default); NAME: the kernel
+#   KERNEL     debian: Debian's amd64 kernel (the default); debian-6.12:
+#              Debian 12's 6.12 kernel (unpacked by deps.sh); NAME: the kernel
 #              build-kernel.sh builds from linux-source-6.1 with
 #              kconfig/NAME.config, cached outside the checkout
 #   KDEBUG     debug features the guest kernel must have active (kdebug_check)
@@ -64,7 +65,9 @@ fi
 "$TESTING_DIR/deps.sh" "$LANE" || lane_abort "deps.sh $LANE failed"
 
 # The kernel: KDIR to build against, IMAGE to boot, KMOD_DIR where its
-# modules are (modinfo -k KVER, or the files of the built kernel).
+# modules are (modinfo -k KVER, or the files of the built kernel, or those
+# kmod_file unpacks from KMOD_XZ_TREE).
+KMOD_XZ_TREE=
 APPEND="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0${KERNEL_ARGS:+ $KERNEL_ARGS}"
 if [ "$KERNEL" = debian ]; then
 	KVER=$(debian_kver amd64) ||
@@ -72,6 +75,17 @@ if [ "$KERNEL" = debian ]; then
 	KDIR=/usr/src/linux-headers-$KVER
 	IMAGE=/boot/vmlinuz-$KVER
 	KMOD_DIR=
+elif [ "$KERNEL" = debian-6.12 ]; then
+	# Debian 12's 6.12 kernel, unpacked into the cache (deps.sh image_612)
+	KVER=$(cat "$IMAGE612_ROOT/complete" 2>/dev/null) ||
+		lane_abort "no Debian 6.12 kernel in $IMAGE612_ROOT (deps.sh $LANE)"
+	KDIR=$(headers612_dir) || lane_abort "no Debian 6.12 headers (deps.sh)"
+	IMAGE=$IMAGE612_ROOT/boot/vmlinuz-$KVER
+	# its modules are xz-compressed: kmod_file unpacks the ones needed here
+	KMOD_XZ_TREE=$IMAGE612_ROOT/lib/modules/$KVER/kernel
+	KMOD_DIR=$W/kmods
+	rm -rf "$KMOD_DIR"
+	mkdir -p "$KMOD_DIR"
 else
 	t0=$(now)
 	KCACHE=$("$TESTING_DIR/build-kernel.sh" "$KERNEL" 2> >(sed "s/^/[$LANE] /" >&2) | tail -n 1) ||
@@ -169,6 +183,10 @@ kmod_file() {
 	if [ -z "$KMOD_DIR" ]; then
 		modinfo -k "$KVER" -n "$1"
 		return
+	fi
+	if [ -n "$KMOD_XZ_TREE" ]; then
+		f=$(find "$KMOD_XZ_TREE" \( -name "$1.ko.xz" -o -name "${1//_/-}.ko.xz" \) | head -n 1)
+		[ -n "$f" ] && xz -dc "$f" >"$KMOD_DIR/$(basename "$f" .xz)"
 	fi
 	for f in "$KMOD_DIR/$1.ko" "$KMOD_DIR/${1//_/-}.ko"; do
 		if [ -f "$f" ]; then echo "$f"; return 0; fi

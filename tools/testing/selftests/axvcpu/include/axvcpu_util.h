@@ -215,10 +215,13 @@ long long axv_poll_value(long long (*fn)(void), long long want, int ms);
 void axv_drop_cap_ipc_lock(void);
 /*
  * Load Debian's KVM modules with finit_module() (EEXIST is fine) from
- * $AXVCPU_KVM_DIR, in the order of $AXVCPU_KVM_MODULES or @default_list.
+ * $AXVCPU_KVM_DIR, in the order of $AXVCPU_KVM_MODULES or @default_list,
+ * each with the kernel command line's options for it, as modprobe would.
  * Returns false with a reason in @why when /dev/kvm cannot be had.
  */
 bool axv_load_kvm_modules(const char *default_list, char *why, size_t len);
+/* Those options for the module file @file ("kvm-amd.ko"), space-separated. */
+void axv_cmdline_module_params(const char *file, char *out, size_t len);
 /*
  * Seeded randomness for tests that print their seed: splitmix64 over
  * *@state; axv_seed() is $AXVCPU_TORTURE_SEED when set, else the time.

@@ -913,11 +913,49 @@ void axv_drop_cap_ipc_lock(void)
 	AXV_REQUIRE(syscall(SYS_capset, &hdr, data) == 0, "capset");
 }
 
+/*
+ * What modprobe would pass the module in file @file ("kvm-amd.ko"): the
+ * kernel command line's "<name>.<param>=<value>" options for it, the name
+ * with '-' as '_' (kmod's modprobe.d(5), "KERNEL COMMAND LINE"); the
+ * kernel itself gives them to no module loaded later.
+ */
+void axv_cmdline_module_params(const char *file, char *out, size_t len)
+{
+	char name[64], cmdline[4096], *tok, *save;
+	size_t n, i;
+	FILE *f;
+
+	snprintf(name, sizeof(name), "%s", file);
+	name[strcspn(name, ".")] = 0;
+	for (i = 0; name[i]; i++)
+		if (name[i] == '-')
+			name[i] = '_';
+	strcat(name, ".");
+	n = strlen(name);
+	out[0] = 0;
+	f = fopen("/proc/cmdline", "r");
+	if (!f)
+		return;
+	if (!fgets(cmdline, sizeof(cmdline), f))
+		cmdline[0] = 0;
+	fclose(f);
+	for (tok = strtok_r(cmdline, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save)) {
+		if (strncmp(tok, name, n) || !tok[n])
+			continue;
+		if (strlen(out) + strlen(tok + n) + 2 > len)
+			break;
+		if (out[0])
+			strcat(out, " ");
+		strcat(out, tok + n);
+	}
+}
+
 bool axv_load_kvm_modules(const char *default_list, char *why, size_t len)
 {
 	const char *dir = getenv("AXVCPU_KVM_DIR");
 	const char *list = getenv("AXVCPU_KVM_MODULES");
-	char names[256], path[512], *name, *save;
+	char names[256], path[512], params[512], *name, *save;
 	int fd;
 
 	if (!dir || !*dir) {
@@ -934,7 +972,8 @@ bool axv_load_kvm_modules(const char *default_list, char *why, size_t len)
 			snprintf(why, len, "%s: %s", path, axv_errno_name(errno));
 			return false;
 		}
-		if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST) {
+		axv_cmdline_module_params(name, params, sizeof(params));
+		if (syscall(SYS_finit_module, fd, params, 0) && errno != EEXIST) {
 			snprintf(why, len, "finit_module(%s): %s", path,
 				 axv_errno_name(errno));
 			close(fd);

@@ -20,6 +20,10 @@
 #   make uninstall        what make install put there
 #   make headers_install  the uapi header into $(INSTALL_HDR_PATH)/include
 #                         for VMM builds (INSTALL_HDR_PATH=/usr by default)
+#   make dkms-install     the source into /usr/src/axvcpu-$(DKMS_VERSION),
+#                         dkms add, build and install (for KVER), and the
+#                         udev rule: rebuilt for every kernel installed later
+#   make dkms-remove      dkms remove --all, the source and the rule gone
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -29,6 +33,13 @@ KDIR ?= /lib/modules/$(KVER)/build
 MODDIR = $(DESTDIR)/lib/modules/$(KVER)/updates
 UDEVDIR ?= /lib/udev/rules.d
 INSTALL_HDR_PATH ?= /usr
+# DKMS's version of the source: <ABI version>.<git describe>, as modinfo's
+AXVCPU_ABI := $(shell sed -n 's/^\#define AXVCPU_API_VERSION[[:space:]]*\([0-9]*\).*/\1/p' \
+		include/uapi/linux/axvcpu.h)
+DKMS_VERSION ?= $(AXVCPU_ABI).$(shell git describe --always --dirty 2>/dev/null || echo unknown)
+DKMS_SRC = $(DESTDIR)/usr/src/axvcpu-$(DKMS_VERSION)
+# what a module build needs, and nothing of tools/
+DKMS_FILES = Kbuild Makefile dkms.conf *.c *.h arch include udev
 
 all: modules
 
@@ -76,5 +87,24 @@ uninstall:
 headers_install:
 	install -D -m 0644 include/uapi/linux/axvcpu.h $(INSTALL_HDR_PATH)/include/linux/axvcpu.h
 
+# dkms-source: the source DKMS builds from, its version filled in
+dkms-source:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp -r $(DKMS_FILES) $(DKMS_SRC)/
+	find $(DKMS_SRC) \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+		-o -name '.*.cmd' -o -name Module.symvers -o -name modules.order \) -delete
+	sed -i 's/@PACKAGE_VERSION@/$(DKMS_VERSION)/' $(DKMS_SRC)/dkms.conf
+
+dkms-install: dkms-source
+	dkms add -m axvcpu -v $(DKMS_VERSION)
+	dkms build -m axvcpu -v $(DKMS_VERSION) -k $(KVER)
+	dkms install -m axvcpu -v $(DKMS_VERSION) -k $(KVER)
+	install -D -m 0644 udev/60-axvcpu.rules $(DESTDIR)$(UDEVDIR)/60-axvcpu.rules
+
+dkms-remove:
+	-dkms remove -m axvcpu -v $(DKMS_VERSION) --all
+	rm -rf $(DKMS_SRC) $(DESTDIR)$(UDEVDIR)/60-axvcpu.rules
+
 .PHONY: all modules sparse clean check bench fuzz stress lint demo tools install \
-	uninstall headers_install
+	uninstall headers_install dkms-source dkms-install dkms-remove

@@ -12,7 +12,7 @@ set -euo pipefail
 # What each kind of job needs (Debian package names). gcc comes without
 # its Recommends, so libc6-dev (static test programs) is named.
 BUILD_PKGS=(make gcc libc6-dev kmod xz-utils)
-X86_PKGS=(qemu-system-x86 seabios linux-image-amd64 linux-headers-amd64
+X86_PKGS=(qemu-system-x86 seabios linux-image-amd64 linux-headers-amd64 dkms
 	  busybox-static linux-source-6.1 cpio gzip "${BUILD_PKGS[@]}")
 LINT_PKGS=(perl sparse g++ linux-headers-amd64 linux-source-6.1 "${BUILD_PKGS[@]}")
 # The riscv64 lanes: no Debian riscv64 kernel or busybox, so a kernel built

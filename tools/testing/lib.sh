@@ -105,6 +105,9 @@ LANE_ONLY_PROGRAMS="nohw_test kvm_coexist_arm64_test kexec_arm64_test kvm_virt_a
 # TEST_TIMEOUT the seconds per test program (300; AXVCPU_TEST_TIMEOUT wins).
 # LANE_PROGRAMS, when set, is the whole list of programs the lane runs
 # (comma-separated).
+# DKMS=1 builds the module as DKMS does (build_module_dkms: make
+# dkms-source, dkms add and build in the work dir) instead of with make:
+# x86-svm-4level runs the whole suite on that build.
 # x86-nosvm and x86-nonpt boot CPUs without SVM and without nested paging:
 # the module must load, report no backend and refuse CREATE_VM (nohw_test).
 # x86-svm-612 boots Debian 12's 6.12 kernel (KERNEL=debian-6.12, unpacked
@@ -146,7 +149,7 @@ LANE_ONLY_PROGRAMS="nohw_test kvm_coexist_arm64_test kexec_arm64_test kvm_virt_a
 # (nohw_test), each with its own line.
 LANES_TABLE='
 x86-svm         x86-svm.sh   QEMU_CPU=max
-x86-svm-4level  x86-svm.sh   QEMU_CPU=EPYC
+x86-svm-4level  x86-svm.sh   QEMU_CPU=EPYC DKMS=1
 x86-svm-debug   x86-svm.sh   QEMU_CPU=max KERNEL=x86-debug QEMU_MEM=2G TEST_TIMEOUT=600 KDEBUG=kasan,kfence,lockdep,kmemleak,failslab,fail_page_alloc
 x86-nosvm       x86-svm.sh   QEMU_CPU=max,-svm LANE_PROGRAMS=nohw_test
 x86-nonpt       x86-svm.sh   QEMU_CPU=EPYC,-npt LANE_PROGRAMS=nohw_test
@@ -455,17 +458,56 @@ build_module() {
 	ver=$(git -C "$SRC_ROOT" describe --always --dirty 2>/dev/null || echo unknown)
 	set -- AXVCPU_VERSION="$ver" "$@"
 	key=module-$(build_key "$(readlink -f "$kdir")" \
-		"$(stat -c %Y "$kdir/Module.symvers" "$kdir/.config" 2>/dev/null)" "$@")
+		"$(stat -c %Y "$kdir/Module.symvers" "$kdir/.config" 2>/dev/null)" \
+		"dkms=${DKMS:-0}" "$@")
 	if [ -f "$BUILD_CACHE/$key/axvcpu.ko" ]; then
 		cp "$BUILD_CACHE/$key/axvcpu.ko" "$W/src/axvcpu.ko"
 		say "module: the same build as an earlier lane's ($BUILD_CACHE/$key)"
 		return 0
 	fi
-	run_logged "$W/build-module.log" make -C "$kdir" M="$W/src" -j"$(nproc)" "$@" modules ||
-		lane_abort "module build failed (log: $W/build-module.log)"
+	if [ "${DKMS:-0}" = 1 ]; then
+		build_module_dkms "$kdir" "$ver"
+	else
+		run_logged "$W/build-module.log" make -C "$kdir" M="$W/src" -j"$(nproc)" "$@" modules ||
+			lane_abort "module build failed (log: $W/build-module.log)"
+	fi
 	[ -f "$W/src/axvcpu.ko" ] || lane_abort "the module build made no axvcpu.ko"
 	mkdir -p "$BUILD_CACHE/$key" && cp "$W/src/axvcpu.ko" "$BUILD_CACHE/$key/"
 	say "module built in $(elapsed "$t0") s"
+}
+
+# build_module_dkms KDIR VERSION: axvcpu.ko as DKMS builds it for the
+# kernel of KDIR (a lane with DKMS=1): make dkms-source into $W/dkms, then
+# dkms add and build with its source and module trees there
+# (--sourcetree, --dkmstree), the result copied to $W/src/axvcpu.ko.
+# DKMS signs the module with its MOK key as on any Debian system
+# (/var/lib/dkms/mok.key, made at its first build).
+build_module_dkms() {
+	local kdir=$1 v kver d=$W/dkms f
+	v=$(sed -n 's/^#define AXVCPU_API_VERSION[[:space:]]*\([0-9]*\).*/\1/p' \
+		"$W/src/include/uapi/linux/axvcpu.h").$2
+	kver=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$kdir/include/generated/utsrelease.h")
+	[ -n "$kver" ] || lane_abort "no kernel release in $kdir"
+	rm -rf "$d"
+	run_logged "$W/build-module.log" make -C "$W/src" DESTDIR="$d" \
+		DKMS_VERSION="$v" dkms-source ||
+		lane_abort "make dkms-source failed (log: $W/build-module.log)"
+	mkdir -p "$d/tree"
+	{
+		dkms add -m axvcpu -v "$v" --sourcetree "$d/usr/src" --dkmstree "$d/tree" &&
+		dkms build -m axvcpu -v "$v" -k "$kver" --kernelsourcedir "$kdir" \
+			--sourcetree "$d/usr/src" --dkmstree "$d/tree"
+	} >>"$W/build-module.log" 2>&1 ||
+		lane_abort "dkms build failed (log: $W/build-module.log, $d/tree/axvcpu/$v/build/make.log)"
+	f=$(find "$d/tree/axvcpu/$v/$kver" -name 'axvcpu.ko*' | head -n 1)
+	case $f in
+	*.ko) cp "$f" "$W/src/axvcpu.ko" ;;
+	*.ko.xz) xz -dc "$f" >"$W/src/axvcpu.ko" ;;
+	*.ko.gz) gzip -dc "$f" >"$W/src/axvcpu.ko" ;;
+	*.ko.zst) zstd -q -dc "$f" >"$W/src/axvcpu.ko" ;;
+	*) lane_abort "dkms build made no axvcpu.ko (log: $W/build-module.log)" ;;
+	esac
+	say "module: dkms $(dkms --version | cut -d- -f2) built axvcpu/$v for $kver"
 }
 
 # build_tests: the kselftests into $W/tests (static binaries), or a copy of

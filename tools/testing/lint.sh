@@ -8,8 +8,9 @@
 #   kernels     the module built with W=1 (-Werror) against Debian 12's
 #               6.12 amd64 headers too (axvcpu_compat.h)
 #   uapi        each include/uapi header compiled alone as C and as C++
-#   install     make install, uninstall and headers_install, staged in the
-#               work dir (DESTDIR, INSTALL_HDR_PATH) for the 6.1 headers
+#   install     make install, uninstall, headers_install and dkms-source,
+#               staged in the work dir (DESTDIR, INSTALL_HDR_PATH) for the
+#               6.1 headers
 # checkpatch and its data files come from Debian's linux-source tarball,
 # extracted once into the cache (lib.sh: ensure_linux_source_files).
 set -uo pipefail
@@ -135,13 +136,17 @@ if [ -n "${kver:-}" ]; then
 		[ ! -e "$d/lib/modules/$kver/updates/axvcpu.ko" ] &&
 		[ ! -e "$d/lib/udev/rules.d/60-axvcpu.rules" ] &&
 		make -C "$W/src-install" INSTALL_HDR_PATH="$d/usr" headers_install &&
-		[ -f "$d/usr/include/linux/axvcpu.h" ]
+		[ -f "$d/usr/include/linux/axvcpu.h" ] &&
+		make -C "$W/src-install" DESTDIR="$d" DKMS_VERSION=2.lint dkms-source &&
+		grep -qx 'PACKAGE_VERSION="2.lint"' "$d/usr/src/axvcpu-2.lint/dkms.conf" &&
+		[ -f "$d/usr/src/axvcpu-2.lint/Kbuild" ] &&
+		[ ! -e "$d/usr/src/axvcpu-2.lint/tools" ]
 	} >"$W/install.log" 2>&1 || rc=1
 else
 	rc=1
 fi
 [ "$rc" -ne 0 ] && tail -n 20 "$W/install.log"
-result install "$rc" "install, uninstall, headers_install staged (log: $W/install.log)"
+result install "$rc" "install, uninstall, headers_install, dkms-source staged (log: $W/install.log)"
 
 [ "$bad" -eq 0 ] && echo "lint: ok" || echo "lint: FAILED ($bad of 5 checks)"
 [ "$bad" -eq 0 ]

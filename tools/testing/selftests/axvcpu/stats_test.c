@@ -80,6 +80,23 @@ static int read_stats(const char *path, struct stats *s)
 	return 0;
 }
 
+/* Up to @max lines of @path that contain @needle, as TAP comments. */
+static void show_lines(const char *path, const char *needle, int max)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return;
+	while (max > 0 && fgets(line, sizeof(line), f)) {
+		if (needle && !strstr(line, needle))
+			continue;
+		printf("#   %s", line);
+		max--;
+	}
+	fclose(f);
+}
+
 static void vm_dir(struct axv_vcpu *vcpu, char *buf, size_t len)
 {
 	struct axvcpu_vcpu_info vi;
@@ -154,6 +171,7 @@ FIXTURE_TEARDOWN(stats)
 TEST_F(stats, vcpu_counts_runs_and_exits)
 {
 	struct axv_vcpu *v = axv_guest_vm(&self->vm, sync_guest, 0);
+	char path[160];
 	struct stats s;
 	int i;
 
@@ -166,6 +184,10 @@ TEST_F(stats, vcpu_counts_runs_and_exits)
 		ASSERT_RUN_SYNC(v, i);
 	ASSERT_RUN_DONE(v);
 
+	vm_dir(v, path, sizeof(path));
+	strncat(path, "/vcpu0/stats", sizeof(path) - strlen(path) - 1);
+	printf("# %s after six RUN calls:\n", path);
+	show_lines(path, NULL, 64);
 	ASSERT_EQ(0, vcpu_stats(v, &s));
 	EXPECT_EQ(6, s.runs);
 	EXPECT_EQ(6, s.exits_user);
@@ -365,6 +387,9 @@ TEST_F(stats, trace_events)
 	ASSERT_EQ(0, rc) TH_LOG("the injection: %s", axv_errno_name(-rc));
 
 	snprintf(who, sizeof(who), ": vm %u vcpu %u ", vi.vm_id, v->id);
+	snprintf(want, sizeof(want), "%s/trace", dir);
+	printf("# %s, the axvcpu events of three SYNCs and an injection:\n", want);
+	show_lines(want, ": axvcpu_", 24);
 	/* the entry event's line ends after the vCPU number */
 	snprintf(want, sizeof(want), "axvcpu_entry: vm %u vcpu %u\n",
 		 vi.vm_id, v->id);

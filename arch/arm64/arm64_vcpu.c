@@ -150,7 +150,8 @@ static int arm64_vcpu_create(struct axvcpu_vcpu *vcpu)
 	c->vtcr = arm64_s2_vtcr();
 	c->vpidr = read_cpuid_id();
 	c->vmpidr = arm64_mpidr(vcpu->vcpu_id);
-	c->cptr = CPTR_EL2_DEFAULT | CPTR_EL2_TZ | CPTR_EL2_TTA | CPTR_EL2_TAM;
+	/* the RES1 bits by the name 6.1 and 6.12 share (6.12 dropped _DEFAULT) */
+	c->cptr = CPTR_NVHE_EL2_RES1 | CPTR_EL2_TZ | CPTR_EL2_TTA | CPTR_EL2_TAM;
 	c->mdcr = arm64_mdcr_guest();
 	c->cnthctl = A64_CNTHCTL_GUEST;
 	if (arm64_gic_sysregs) {

@@ -14,7 +14,8 @@ set -euo pipefail
 BUILD_PKGS=(make gcc libc6-dev kmod xz-utils)
 X86_PKGS=(qemu-system-x86 seabios linux-image-amd64 linux-headers-amd64 dkms
 	  busybox-static linux-source-6.1 cpio gzip "${BUILD_PKGS[@]}")
-LINT_PKGS=(perl sparse g++ linux-headers-amd64 linux-source-6.1 "${BUILD_PKGS[@]}")
+LINT_PKGS=(perl sparse g++ linux-headers-amd64 linux-source-6.1 gcc-aarch64-linux-gnu
+	   "${BUILD_PKGS[@]}")
 # The riscv64 lanes: no Debian riscv64 kernel or busybox, so a kernel built
 # from linux-source-6.1 with the cross compiler, static test programs and a
 # static C /init (tools/testing/init/) built with it, Debian 12's QEMU for
@@ -151,6 +152,41 @@ headers_612() {
 	echo "$kver-amd64" >"$HEADERS612_ROOT/complete"
 }
 
+# headers_612_arm64: the arm64 headers of the same 6.12 upload, unpacked
+# into HEADERS612_ROOT beside the amd64 ones: they share the common part
+# and, through their relative links, the amd64 kbuild tools (the arm64
+# package's own would be arm64 binaries). lint cross-builds against them.
+headers_612_arm64() {
+	local a=$CACHE_DIR/apt-arm64-6.12 kver tmp opts
+	[ -f "$HEADERS612_ROOT/complete-arm64" ] && return 0
+	headers_612 || return 1
+	kver=$(cat "$HEADERS612_ROOT/complete")
+	kver=${kver%-amd64}
+	opts=(-o "Dir::Etc::sourcelist=$a/sources.list" -o Dir::Etc::sourceparts=-
+	      -o "Dir::State::Lists=$a/lists" -o "Dir::Cache::Archives=$a/archives"
+	      -o APT::Get::List-Cleanup=0 -o APT::Architecture=arm64
+	      -o APT::Architectures::=arm64)
+	mkdir -p "$a/lists/partial" "$a/archives/partial"
+	{
+		echo "deb [arch=arm64] http://deb.debian.org/debian bookworm main"
+		echo "deb [arch=arm64] http://deb.debian.org/debian bookworm-updates main"
+		echo "deb [arch=arm64] http://deb.debian.org/debian-security bookworm-security main"
+	} >"$a/sources.list"
+	echo "deps: fetching Debian's 6.12 arm64 headers ($kver) into $HEADERS612_ROOT"
+	apt-get "${opts[@]}" update -q >"$a/update.log" 2>&1 ||
+		{ tail -n 5 "$a/update.log" >&2; return 1; }
+	tmp=$(mktemp -d "$CACHE_DIR/headers-6.12-arm64.XXXXXX")
+	chmod 755 "$tmp"
+	(cd "$tmp" && apt-get "${opts[@]}" download -q "linux-headers-$kver-arm64") \
+		>"$a/download.log" 2>&1 ||
+		{ tail -n 5 "$a/download.log" >&2; rm -rf "$tmp"; return 1; }
+	dpkg-deb -x "$tmp"/*.deb "$HEADERS612_ROOT" || { rm -rf "$tmp"; return 1; }
+	rm -rf "$tmp"
+	sed -i "s|/usr/src/|$HEADERS612_ROOT/usr/src/|" \
+		"$HEADERS612_ROOT/usr/src/linux-headers-$kver-arm64/Makefile"
+	echo "$kver-arm64" >"$HEADERS612_ROOT/complete-arm64"
+}
+
 # image_612: the kernel of the same 6.12 upload (linux-image-*-unsigned:
 # vmlinuz and the modules, xz-compressed), unpacked into IMAGE612_ROOT for
 # the x86-svm-612 lane; not installed, as the headers are not.
@@ -212,6 +248,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 if $lint; then
 	headers_612 || { echo "deps: cannot fetch Debian's 6.12 headers" >&2; exit 1; }
+	headers_612_arm64 || { echo "deps: cannot fetch Debian's 6.12 arm64 headers" >&2; exit 1; }
 fi
 if $k612; then
 	image_612 || { echo "deps: cannot fetch Debian's 6.12 kernel" >&2; exit 1; }

@@ -6,7 +6,7 @@
 #   checkpatch  checkpatch.pl --strict on every *.c, *.h, *.S outside tools/
 #   sparse      the module built with C=2 against Debian's amd64 headers
 #   kernels     the module built with W=1 (-Werror) against Debian 12's
-#               6.12 amd64 headers too (axvcpu_compat.h)
+#               6.12 amd64 and arm64 headers too (axvcpu_compat.h)
 #   uapi        each include/uapi header compiled alone as C and as C++
 #   install     make install, uninstall, headers_install and dkms-source,
 #               staged in the work dir (DESTDIR, INSTALL_HDR_PATH) for the
@@ -95,12 +95,23 @@ else
 	kver612=${kdir612##*/linux-headers-}
 	copy_source "$W/src-6.12"
 	make -C "$kdir612" M="$W/src-6.12" W=1 -j"$(nproc)" modules >"$W/6.12.log" 2>&1 || rc=$?
+	# and the arm64 backend, cross-built against the arm64 headers
+	kdir612a=${kdir612%-amd64}-arm64
+	if [ "$rc" -eq 0 ] && [ -f "$kdir612a/Makefile" ]; then
+		copy_source "$W/src-6.12-arm64"
+		make -C "$kdir612a" M="$W/src-6.12-arm64" ARCH=arm64 \
+			CROSS_COMPILE=aarch64-linux-gnu- W=1 -j"$(nproc)" modules \
+			>>"$W/6.12.log" 2>&1 || rc=$?
+	elif [ "$rc" -eq 0 ]; then
+		echo "no Debian 6.12 arm64 headers at $kdir612a (deps.sh lint)" >>"$W/6.12.log"
+		rc=1
+	fi
 fi
 if [ "$rc" -ne 0 ]; then
-	grep -E "error|warning|Error" "$W/6.12.log" | head -n 40
+	grep -E "error|warning|Error|no Debian" "$W/6.12.log" | head -n 40
 	result kernels 1 "the build against 6.12 failed (log: $W/6.12.log)"
 else
-	result kernels 0 "builds against $kver612 too"
+	result kernels 0 "builds against $kver612 and ${kver612%-amd64}-arm64 too"
 fi
 
 # ---- uapi headers, standalone, in C and C++

@@ -179,9 +179,6 @@ DEFAULT_STRESS_LANES="x86-svm-debug"
 # run where it should is a failure, not a footnote.
 # - fault_inject_test needs /proc/thread-self/fail-nth, which Debian's
 #   kernel lacks (CONFIG_FAULT_INJECTION); the debug lane runs it.
-# - stats_test's trace_events needs event tracing, which the debug
-#   kernel leaves out: with it, one boot in three stalled before /init
-#   (RCU, timers on one CPU; Documentation/reliability.rst, "Open").
 # - host_pkru_x86_test needs a host kernel using protection keys, which
 #   -cpu EPYC (no PKU) does not offer.
 # - x86-vmx-bochs: LOCK MOV CR0 (CR8 from 32-bit code) is AMD's; and
@@ -193,7 +190,6 @@ EXPECTED_SKIPS='
 ^arm64-nvhe$	fault_inject_test	the kernel lacks CONFIG_FAULT_INJECTION
 ^arm64-nvhe$	vmm_linux_arm64_test	KVM is off
 ^x86-svm-4level$	host_pkru_x86_test	the host kernel does not use PKU
-^x86-svm-debug$	stats_test	the kernel has no event tracing
 ^x86-vmx-bochs$	regress_x86_test	LOCK MOV CR0 as CR8 is AMD
 ^x86-vmx-bochs$	sysreg_x86_test	no AltMovCr8
 ^x86-vmx-bochs$	run_test	the emulator masks host interrupts

@@ -17,27 +17,15 @@
 #include <linux/seq_file.h>
 #include <linux/xarray.h>
 #include "axvcpu_core.h"
+#include "axvcpu_trace.h"
 
 static struct dentry *axvcpu_debugfs_root;
 
-static const char * const axvcpu_exit_names[AXVCPU_NR_EXIT_REASONS] = {
-	[AXVCPU_EXIT_NOTHING] = "nothing",
-	[AXVCPU_EXIT_HYPERCALL] = "hypercall",
-	[AXVCPU_EXIT_MMIO_READ] = "mmio_read",
-	[AXVCPU_EXIT_MMIO_WRITE] = "mmio_write",
-	[AXVCPU_EXIT_SYSREG_READ] = "sysreg_read",
-	[AXVCPU_EXIT_SYSREG_WRITE] = "sysreg_write",
-	[AXVCPU_EXIT_IO_READ] = "io_read",
-	[AXVCPU_EXIT_IO_WRITE] = "io_write",
-	[AXVCPU_EXIT_EXTERNAL_INTERRUPT] = "external_interrupt",
-	[AXVCPU_EXIT_NESTED_PAGE_FAULT] = "nested_page_fault",
-	[AXVCPU_EXIT_HALT] = "halt",
-	[AXVCPU_EXIT_CPU_UP] = "cpu_up",
-	[AXVCPU_EXIT_CPU_DOWN] = "cpu_down",
-	[AXVCPU_EXIT_SYSTEM_DOWN] = "system_down",
-	[AXVCPU_EXIT_FAIL_ENTRY] = "fail_entry",
-	[AXVCPU_EXIT_SEND_IPI] = "send_ipi",
-};
+/* The exit reasons' names, the trace events' (axvcpu_trace.h) */
+static const struct {
+	u32 reason;
+	const char *name;
+} axvcpu_exit_names[] = { AXVCPU_TRACE_EXITS };
 
 /* The counters as plain numbers, for one vCPU or a VM's sum. */
 struct axvcpu_stats_sum {
@@ -72,9 +60,10 @@ static void axvcpu_stats_show(struct seq_file *m,
 	seq_printf(m, "entries %llu\n", sum->entries);
 	seq_printf(m, "exits_kernel %llu\n", sum->exits_kernel);
 	seq_printf(m, "exits_user %llu\n", sum->exits_user);
-	for (i = 0; i < AXVCPU_NR_EXIT_REASONS; i++)
-		seq_printf(m, "exit_%s %llu\n", axvcpu_exit_names[i],
-			   sum->exits[i]);
+	BUILD_BUG_ON(ARRAY_SIZE(axvcpu_exit_names) != AXVCPU_NR_EXIT_REASONS);
+	for (i = 0; i < ARRAY_SIZE(axvcpu_exit_names); i++)
+		seq_printf(m, "exit_%s %llu\n", axvcpu_exit_names[i].name,
+			   sum->exits[axvcpu_exit_names[i].reason]);
 	seq_printf(m, "halt_waits %llu\n", sum->halt_waits);
 	seq_printf(m, "halt_wait_ns %llu\n", sum->halt_wait_ns);
 	seq_printf(m, "signal_exits %llu\n", sum->signal_exits);

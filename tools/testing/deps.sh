@@ -75,24 +75,34 @@ qemu_backports() {
 # state of its own under the cache: the machine's dpkg gets no arm64
 # architecture). The headers' scripts link to ../../lib/linux-kbuild-6.1,
 # which is pointed at the amd64 one installed here.
-arm64_debian() {
-	local a=$CACHE_DIR/apt-arm64 kver tmp f opts
-
-	kver=$(arm64_kver) || { echo "deps: no amd64 headers to match an arm64 kernel to" >&2; return 1; }
-	[ -f "$ARM64_ROOT/complete" ] && [ "$(cat "$ARM64_ROOT/complete")" = "$kver" ] && return 0
-	opts=(-o "Dir::Etc::sourcelist=$a/sources.list" -o Dir::Etc::sourceparts=-
-	      -o "Dir::State::Lists=$a/lists" -o "Dir::Cache::Archives=$a/archives"
-	      -o APT::Get::List-Cleanup=0 -o APT::Architecture=arm64
-	      -o APT::Architectures::=arm64)
+# apt_arm64_update: apt's options for Debian 12's arm64 packages, with
+# their own lists in APT_ARM64 (the host's apt knows amd64 alone), in
+# APT_ARM64_OPTS; the lists fetched. For apt-get download, never install.
+APT_ARM64=$CACHE_DIR/apt-arm64
+APT_ARM64_OPTS=(-o "Dir::Etc::sourcelist=$APT_ARM64/sources.list" -o Dir::Etc::sourceparts=-
+		-o "Dir::State::Lists=$APT_ARM64/lists" -o "Dir::Cache::Archives=$APT_ARM64/archives"
+		-o APT::Get::List-Cleanup=0 -o APT::Architecture=arm64
+		-o APT::Architectures::=arm64)
+apt_arm64_update() {
+	local a=$APT_ARM64
 	mkdir -p "$a/lists/partial" "$a/archives/partial"
 	{
 		echo "deb [arch=arm64] http://deb.debian.org/debian bookworm main"
 		echo "deb [arch=arm64] http://deb.debian.org/debian bookworm-updates main"
 		echo "deb [arch=arm64] http://deb.debian.org/debian-security bookworm-security main"
 	} >"$a/sources.list"
-	echo "deps: fetching Debian's arm64 kernel $kver into $ARM64_ROOT"
-	apt-get "${opts[@]}" update -q >"$a/update.log" 2>&1 ||
+	apt-get "${APT_ARM64_OPTS[@]}" update -q >"$a/update.log" 2>&1 ||
 		{ tail -n 5 "$a/update.log" >&2; return 1; }
+}
+
+arm64_debian() {
+	local a=$APT_ARM64 kver tmp f
+	local opts=("${APT_ARM64_OPTS[@]}")
+
+	kver=$(arm64_kver) || { echo "deps: no amd64 headers to match an arm64 kernel to" >&2; return 1; }
+	[ -f "$ARM64_ROOT/complete" ] && [ "$(cat "$ARM64_ROOT/complete")" = "$kver" ] && return 0
+	echo "deps: fetching Debian's arm64 kernel $kver into $ARM64_ROOT"
+	apt_arm64_update || return 1
 	tmp=$(mktemp -d "$CACHE_DIR/arm64.XXXXXX")
 	chmod 755 "$tmp"
 	(cd "$tmp" && apt-get "${opts[@]}" download -q "linux-image-$kver-unsigned" \
@@ -157,29 +167,18 @@ headers_612() {
 # and, through their relative links, the amd64 kbuild tools (the arm64
 # package's own would be arm64 binaries). lint cross-builds against them.
 headers_612_arm64() {
-	local a=$CACHE_DIR/apt-arm64-6.12 kver tmp opts
+	local kver tmp
 	[ -f "$HEADERS612_ROOT/complete-arm64" ] && return 0
 	headers_612 || return 1
 	kver=$(cat "$HEADERS612_ROOT/complete")
 	kver=${kver%-amd64}
-	opts=(-o "Dir::Etc::sourcelist=$a/sources.list" -o Dir::Etc::sourceparts=-
-	      -o "Dir::State::Lists=$a/lists" -o "Dir::Cache::Archives=$a/archives"
-	      -o APT::Get::List-Cleanup=0 -o APT::Architecture=arm64
-	      -o APT::Architectures::=arm64)
-	mkdir -p "$a/lists/partial" "$a/archives/partial"
-	{
-		echo "deb [arch=arm64] http://deb.debian.org/debian bookworm main"
-		echo "deb [arch=arm64] http://deb.debian.org/debian bookworm-updates main"
-		echo "deb [arch=arm64] http://deb.debian.org/debian-security bookworm-security main"
-	} >"$a/sources.list"
 	echo "deps: fetching Debian's 6.12 arm64 headers ($kver) into $HEADERS612_ROOT"
-	apt-get "${opts[@]}" update -q >"$a/update.log" 2>&1 ||
-		{ tail -n 5 "$a/update.log" >&2; return 1; }
+	apt_arm64_update || return 1
 	tmp=$(mktemp -d "$CACHE_DIR/headers-6.12-arm64.XXXXXX")
 	chmod 755 "$tmp"
-	(cd "$tmp" && apt-get "${opts[@]}" download -q "linux-headers-$kver-arm64") \
-		>"$a/download.log" 2>&1 ||
-		{ tail -n 5 "$a/download.log" >&2; rm -rf "$tmp"; return 1; }
+	(cd "$tmp" && apt-get "${APT_ARM64_OPTS[@]}" download -q "linux-headers-$kver-arm64") \
+		>"$APT_ARM64/download-6.12.log" 2>&1 ||
+		{ tail -n 5 "$APT_ARM64/download-6.12.log" >&2; rm -rf "$tmp"; return 1; }
 	dpkg-deb -x "$tmp"/*.deb "$HEADERS612_ROOT" || { rm -rf "$tmp"; return 1; }
 	rm -rf "$tmp"
 	sed -i "s|/usr/src/|$HEADERS612_ROOT/usr/src/|" \

@@ -95,7 +95,14 @@ void halt_guest(void)
 void hello_guest(void)
 {
 	GUEST_SYNC(HELLO_DATA);
-	guest_halt();
+	/*
+	 * WFI may complete without trapping when the CPU has work pending
+	 * (Arm ARM: HCR_EL2.TWI traps only a WFI that would wait; QEMU checks
+	 * for a pending interrupt first), as happens under CPU hotplug: halt
+	 * again, so that the next exit is still the halt.
+	 */
+	for (;;)
+		guest_halt();
 }
 
 void *counters_create(void)

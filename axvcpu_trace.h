@@ -42,6 +42,20 @@
 	{ AXVCPU_STATE_RUNNING,	"RUNNING" },		\
 	{ AXVCPU_STATE_BLOCKED,	"BLOCKED" }
 
+/*
+ * The states are enum constants: their values go into the events' format
+ * files (events/axvcpu/axvcpu_state/format), where trace-cmd's
+ * libtraceevent evaluates __print_symbolic() and cannot resolve a name
+ * (it printed "0x3 -> 0x4": trace_cmd_x86_test). The exit reasons are
+ * macros, numbers already.
+ */
+TRACE_DEFINE_ENUM(AXVCPU_STATE_INVALID);
+TRACE_DEFINE_ENUM(AXVCPU_STATE_CREATED);
+TRACE_DEFINE_ENUM(AXVCPU_STATE_FREE);
+TRACE_DEFINE_ENUM(AXVCPU_STATE_READY);
+TRACE_DEFINE_ENUM(AXVCPU_STATE_RUNNING);
+TRACE_DEFINE_ENUM(AXVCPU_STATE_BLOCKED);
+
 /* The guest is about to be entered on this CPU (one arch run step). */
 TRACE_EVENT(axvcpu_entry,
 	TP_PROTO(const struct axvcpu_vcpu *vcpu),

@@ -314,6 +314,10 @@ bool arm64_timer_pending(struct arm64_vcpu *av);
 void arm64_arm_wfi_timer(struct arm64_vcpu *av);
 enum hrtimer_restart arm64_wfi_timer_fired(struct hrtimer *t);
 
+/* arm64_idregs.c */
+void arm64_idregs_init(unsigned int ipa_bits);
+u64 arm64_idreg_read(u32 crm, u32 op2);
+
 /* arm64_vtimer.c */
 int arm64_vtimer_init(void);
 void arm64_vtimer_exit(void);

@@ -86,6 +86,7 @@ const struct axvcpu_arch_ops *axvcpu_arch_init(void)
 	arm64_vcpu_init_ids();
 	arm64_ops = arm64_nvhe_ops;
 	arm64_ops.guest_phys_bits = arm64_s2_guest_phys_bits();
+	arm64_idregs_init(arm64_ops.guest_phys_bits);
 	pr_info("axvcpu: arm64 nVHE backend, EL2 taken from the hyp stub, %u-bit IPA\n",
 		arm64_ops.guest_phys_bits);
 	return &arm64_ops;

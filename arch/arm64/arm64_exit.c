@@ -189,6 +189,13 @@ static int arm64_exit_sgi(struct axvcpu_run *run, u64 v)
 	return AXVCPU_RUN_EXIT;
 }
 
+/* Xn of the guest; n 31 is XZR: nothing */
+static void arm64_set_x(struct arm64_vcpu *av, u32 reg, u64 v)
+{
+	if (reg < 31)
+		av->ctx->x[reg] = v;
+}
+
 /*
  * MSR, MRS and the system instructions the guest may not run (ISS:
  * D13.2.37.6): a SYSREG exit numbered as AXVCPU_SYSREG_ARM64_ENC packs it.
@@ -202,6 +209,12 @@ static int arm64_exit_sysreg(struct arm64_vcpu *av, struct axvcpu_run *run)
 
 	u64 enc = AXVCPU_SYSREG_ARM64_ENC(op0, op1, crn, crm, op2);
 
+	/* an ID register (HCR_EL2.TID3): answered here, no exit */
+	if ((esr & 1) && op0 == 3 && op1 == 0 && crn == 0 && crm >= 1) {
+		arm64_set_x(av, rt, arm64_idreg_read(crm, op2));
+		c->pc += 4;
+		return AXVCPU_RUN_REENTER;
+	}
 	if (enc == A64_SGI1R_ENC && !(esr & 1)) {
 		c->pc += 4;
 		return arm64_exit_sgi(run, rt == 31 ? 0 : c->x[rt]);
@@ -322,12 +335,6 @@ int arm64_handle_exit(struct arm64_vcpu *av, struct axvcpu_run *run, u64 code)
 		run->hw_exit[3] = 0;
 	}
 	return ret;
-}
-
-static void arm64_set_x(struct arm64_vcpu *av, u32 reg, u64 v)
-{
-	if (reg < 31)
-		av->ctx->x[reg] = v;
 }
 
 /**

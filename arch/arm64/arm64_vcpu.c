@@ -25,13 +25,14 @@
 /*
  * HCR_EL2 while the guest runs (D13.2.46): stage 2 on; physical IRQs,
  * FIQs and SErrors to EL2 (and the virtual ones through VI/VF); WFI, SMC,
- * set/way cache maintenance, ACTLR and IMPLEMENTATION DEFINED registers
- * trapped; EL1 is AArch64; broadcast TLB and barrier maintenance inner
- * shareable, as the host's.
+ * set/way cache maintenance, ACTLR, IMPLEMENTATION DEFINED registers, the
+ * LORegion registers and reads of the ID registers (answered by
+ * arm64_idregs.c) trapped; EL1 is AArch64; broadcast TLB and barrier
+ * maintenance inner shareable, as the host's.
  */
 #define A64_HCR_GUEST	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | \
 			 HCR_FB | HCR_BSU_IS | HCR_TWI | HCR_TSC | HCR_TIDCP | \
-			 HCR_TACR | HCR_TSW | HCR_RW)
+			 HCR_TACR | HCR_TSW | HCR_RW | HCR_TID3 | HCR_TLOR)
 
 /* CNTHCTL_EL2 (nVHE): the physical counter readable, its timer trapped */
 #define A64_CNTHCTL_GUEST	CNTHCTL_EL1PCTEN

@@ -2,7 +2,8 @@
 /*
  * make demo, inside the emulator: the reference VMM runs the sample guest
  * (guests/hello) on /dev/axvcpu, then a Linux kernel (the lane copies one
- * to guests/: Debian's vmlinuz on x86, its own Image on riscv64) with two
+ * to guests/: Debian's vmlinuz on x86 and Image on arm64, its own Image
+ * on riscv64) with two
  * vCPUs to the /init of guests/linux-initramfs.cpio; their consoles are
  * this program's output. Installed as /tests/axvcpu_demo, the VMM and the
  * guests in /tests/vmm. A C program rather than a script: the riscv64
@@ -20,10 +21,17 @@
 #define HELLO		"guests/hello.elf"
 #define HELLO_CPUS	"1"
 #define LINUX		"guests/vmlinuz"
+#define LINUX_CMDLINE	"console=ttyS0 loglevel=5"
 #elif defined(__riscv)
 #define HELLO		"guests/hello.bin"
 #define HELLO_CPUS	"2"	/* the second hart starts through SBI HSM */
 #define LINUX		"guests/Image"
+#define LINUX_CMDLINE	"console=ttyS0 loglevel=5"
+#elif defined(__aarch64__)
+#define HELLO		"guests/hello.bin"
+#define HELLO_CPUS	"2"	/* the second CPU starts through PSCI CPU_ON */
+#define LINUX		"guests/Image"
+#define LINUX_CMDLINE	"console=ttyAMA0 loglevel=5"
 #else
 #error "axvcpu-demo: no sample guest for this architecture"
 #endif
@@ -112,5 +120,5 @@ int main(void)
 	return vmm((const char *[]){ "run", "--kernel", LINUX,
 				     "--initrd", "guests/linux-initramfs.cpio",
 				     "--mem", "256M", "--cpus", "2", "--cmdline",
-				     "console=ttyS0 loglevel=5", NULL });
+				     LINUX_CMDLINE, NULL });
 }

@@ -10,10 +10,12 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # What each kind of job needs (Debian package names). gcc comes without
-# its Recommends, so libc6-dev (static test programs) is named.
-BUILD_PKGS=(make gcc libc6-dev kmod xz-utils)
+# its Recommends, so libc6-dev (static test programs) is named. dwarves:
+# pahole, with which 6.12's kbuild writes a module's BTF (its headers ship
+# vmlinux; Debian 13's linux-headers packages pull it in the same way).
+BUILD_PKGS=(make gcc libc6-dev kmod xz-utils dwarves)
 X86_PKGS=(qemu-system-x86 seabios linux-image-amd64 linux-headers-amd64 dkms
-	  busybox-static linux-source-6.1 cpio gzip "${BUILD_PKGS[@]}")
+	  busybox-static linux-source-6.1 cpio gzip trace-cmd "${BUILD_PKGS[@]}")
 LINT_PKGS=(perl sparse g++ linux-headers-amd64 linux-source-6.1 gcc-aarch64-linux-gnu
 	   "${BUILD_PKGS[@]}")
 # The riscv64 lanes: no Debian riscv64 kernel or busybox, so a kernel built
@@ -26,9 +28,10 @@ RISCV_PKGS=(gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-system-misc opens
 # The arm64 lanes: the cross compiler and static libc for the module and
 # the tests, Debian 12's QEMU for arm (the libraries of the backports one
 # the lanes run), the amd64 headers whose linux-kbuild-6.1 builds against
-# Debian's arm64 headers (arm64_debian fetches those).
+# Debian's arm64 headers (arm64_debian fetches those); edk2 for the lanes
+# that boot through UEFI (AAVMF_FW in lib.sh).
 ARM64_PKGS=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
-	    linux-headers-amd64 cpio gzip "${BUILD_PKGS[@]}")
+	    qemu-efi-aarch64 linux-headers-amd64 cpio gzip "${BUILD_PKGS[@]}")
 # The Bochs lanes (x86-*-bochs): Bochs 2.7 with its BIOS and VGA BIOS, and
 # an ISO to boot from (isolinux, xorriso), besides what a built kernel needs.
 BOCHS_PKGS=(bochs bochsbios vgabios bochs-term isolinux syslinux-common xorriso)

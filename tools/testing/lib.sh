@@ -75,6 +75,10 @@ IMAGE612_ROOT=$CACHE_DIR/debian-6.12-amd64
 # The riscv64 lanes' firmware (-bios): Debian's opensbi package, the
 # file QEMU's own data directory would link to.
 OPENSBI_FW=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
+# The arm64 lanes' UEFI firmware (FIRMWARE=efi, -bios): Debian's edk2
+# build for QEMU's virt board (qemu-efi-aarch64), which gives the kernel
+# ACPI tables, not a device tree, as an arm64 server's firmware does.
+AAVMF_FW=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
 BENCH_PROGRAM=axvcpu_bench
 # make demo's program: tools/axvcpu-run/demo.c (axvcpu-demo), run in demo mode only
 DEMO_PROGRAM=axvcpu_demo
@@ -104,16 +108,17 @@ LANE_ONLY_PROGRAMS="nohw_test kvm_coexist_arm64_test kexec_arm64_test kvm_virt_a
 # the kernel debug features the guest must report as active (write_init);
 # TEST_TIMEOUT the seconds per test program (300; AXVCPU_TEST_TIMEOUT wins).
 # LANE_PROGRAMS, when set, is the whole list of programs the lane runs
-# (comma-separated).
+# (comma-separated); LANE_EXTRA_PROGRAMS adds programs of
+# LANE_ONLY_PROGRAMS to a lane that runs the whole suite.
 # DKMS=1 builds the module as DKMS does (build_module_dkms: make
 # dkms-source, dkms add and build in the work dir) instead of with make:
-# x86-svm-4level runs the whole suite on that build.
+# x86-svm-612 runs the whole suite on that build.
 # x86-nosvm and x86-nonpt boot CPUs without SVM and without nested paging:
 # the module must load, report no backend and refuse CREATE_VM (nohw_test).
 # x86-svm-612 boots Debian 12's 6.12 kernel (KERNEL=debian-6.12, unpacked
-# by deps.sh, not installed) with the module built against its headers:
-# the core, SVM and KVM-coexistence tests there, KVM told to enable SVM
-# at its first VM as 6.1 does (kvm.enable_virt_at_load=0) and
+# by deps.sh, not installed) on an EPYC (4-level paging, no PKU) with the
+# module dkms builds against its headers: the whole suite, KVM told to
+# enable SVM at its first VM as 6.1 does (kvm.enable_virt_at_load=0), and
 # kvm_virt_at_load_x86_test checking the refusal when it does so at load.
 # riscv64-h boots QEMU's virt machine with the H extension on a kernel built
 # from linux-source-6.1 (Debian 12 has no riscv64 kernel), riscv64-noh a
@@ -142,33 +147,34 @@ LANE_ONLY_PROGRAMS="nohw_test kvm_coexist_arm64_test kexec_arm64_test kvm_virt_a
 # EFI boot can hand them over (the next kernel says "memory probably
 # corrupted"); arm64-max-nvhe a CPU
 # with VHE (and 52-bit physical addresses) whose kernel is told to stay
-# nVHE (kvm-arm.mode=nvhe), as a VHE host's user would. arm64-noel2 boots
+# nVHE (kvm-arm.mode=nvhe), as a VHE host's user would, booted as an arm64
+# server is: through UEFI with ACPI (FIRMWARE=efi; the module takes the
+# guests' timer PPI from the GTDT). arm64-noel2 boots
 # Debian's arm64 kernel on QEMU's virt machine without
 # EL2 and arm64-vhe on a CPU with VHE, where the kernel keeps EL2 for
 # itself: the module must load, report no backend and refuse CREATE_VM
 # (nohw_test), each with its own line.
 LANES_TABLE='
 x86-svm         x86-svm.sh   QEMU_CPU=max
-x86-svm-4level  x86-svm.sh   QEMU_CPU=EPYC DKMS=1
 x86-svm-debug   x86-svm.sh   QEMU_CPU=max KERNEL=x86-debug QEMU_MEM=2G TEST_TIMEOUT=600 KDEBUG=kasan,kfence,lockdep,kmemleak,failslab,fail_page_alloc
 x86-nosvm       x86-svm.sh   QEMU_CPU=max,-svm LANE_PROGRAMS=nohw_test
 x86-nonpt       x86-svm.sh   QEMU_CPU=EPYC,-npt LANE_PROGRAMS=nohw_test
-x86-svm-612     x86-svm.sh   QEMU_CPU=EPYC KERNEL=debian-6.12 KERNEL_ARGS=kvm.enable_virt_at_load=0 LANE_PROGRAMS=api_test,vcpu_create_test,guest_test,state_test,lifecycle_test,run_test,memory_test,stats_test,exits_x86_test,host_fpu_x86_test,host_msr_x86_test,kvm_coexist_test,kvm_virt_at_load_x86_test,module_test
+x86-svm-612     x86-svm.sh   QEMU_CPU=EPYC KERNEL=debian-6.12 DKMS=1 KERNEL_ARGS=kvm.enable_virt_at_load=0 LANE_EXTRA_PROGRAMS=kvm_virt_at_load_x86_test
 riscv64-h       riscv64-h.sh QEMU_CPU=rv64 KERNEL=riscv64
 riscv64-noh     riscv64-h.sh QEMU_CPU=rv64,h=false KERNEL=riscv64 LANE_PROGRAMS=nohw_test
 riscv64-h-qemu72 riscv64-h.sh QEMU_CPU=rv64 KERNEL=riscv64 QEMU_RISCV=debian LANE_PROGRAMS=exits_riscv_test,guest_test,memory_test
 riscv64-h-nosstc riscv64-h.sh QEMU_CPU=rv64,sstc=false KERNEL=riscv64 LANE_PROGRAMS=exits_riscv_test,guest_test,run_test,vmm_linux_riscv_test
 x86-vmx-bochs   x86-svm.sh   EMULATOR=bochs BOCHS_CPU=corei7_skylake_x AXVCPU_BOCHS_CPUS=2 BOCHS_IPS=20000000 KVM_VENDOR=kvm_intel KERNEL=x86-bochs QEMU_MEM=1G KERNEL_ARGS=clearcpuid=avx512f,xsaveopt,xsavec,xsaves BACKEND=vmx AXVCPU_MODULE_PARAMS=vmx_tick_us=10000 AXVCPU_QUIRKS=guest_masks_host_intr AXVCPU_BENCH_ITERATIONS=2000 AXVCPU_BENCH_WARMUP=200 AXVCPU_BENCH_REGION_MIB=256 AXVCPU_BENCH_VCPUS=8 LINUX_GUEST=lane AXVCPU_FUZZ_CALLS=2000 LANE_PROGRAMS=api_test,vcpu_create_test,guest_test,state_test,lifecycle_test,run_test,memory_test,cpuid_x86_test,cr4_x86_test,events_x86_test,exits_x86_test,fpu_x86_test,host_debug_x86_test,host_fpu_x86_test,host_insn_x86_test,host_intercept_x86_test,host_msr_x86_test,host_xsetbv_x86_test,isolation_x86_test,memory_x86_test,mmio_x86_test,regress_x86_test,save_restore_x86_test,state_x86_test,sysreg_x86_test,kvm_coexist_test,fuzz_test,torture_fd_test,torture_kill_test,torture_hotplug_test,vmm_x86_test,vmm_linux_x86_test,module_test
 arm64-nvhe      arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=cortex-a72 KERNEL_ARGS=kvm-arm.mode=none BACKEND=nvhe
-arm64-nvhe-kvm  arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=cortex-a72 BACKEND=nvhe LANE_PROGRAMS=kvm_coexist_arm64_test,guest_test,module_test,vmm_linux_arm64_test
+arm64-nvhe-kvm  arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=cortex-a72 BACKEND=nvhe LANE_PROGRAMS=kvm_coexist_arm64_test,guest_test,module_test,vmm_arm64_test,vmm_linux_arm64_test
 arm64-nvhe-kexec arm64.sh    QEMU_MACHINE=virt,virtualization=on,gic-version=3,its=off QEMU_CPU=cortex-a72 KERNEL_ARGS=kvm-arm.mode=none BACKEND=nvhe LANE_PROGRAMS=kexec_arm64_test
-arm64-max-nvhe  arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=max KERNEL_ARGS=kvm-arm.mode=nvhe BACKEND=nvhe LANE_PROGRAMS=guest_test,exits_arm64_test,run_test
+arm64-max-nvhe  arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=max KERNEL_ARGS=kvm-arm.mode=nvhe BACKEND=nvhe FIRMWARE=efi LANE_PROGRAMS=guest_test,exits_arm64_test,run_test,vmm_arm64_test,vmm_linux_arm64_test
 arm64-noel2     arm64.sh     QEMU_MACHINE=virt,gic-version=3 QEMU_CPU=cortex-a72 LANE_PROGRAMS=nohw_test
 arm64-vhe       arm64.sh     QEMU_MACHINE=virt,virtualization=on,gic-version=3 QEMU_CPU=max LANE_PROGRAMS=nohw_test
 x86-svm-bochs   x86-svm.sh   EMULATOR=bochs BOCHS_CPU=zambezi KERNEL=x86-bochs QEMU_MEM=1G BACKEND=svm SVM_ASSISTS=nrips,flushbyasid,pausefilter LANE_PROGRAMS=exits_x86_test,host_insn_x86_test,cpuid_x86_test,mmio_x86_test,memory_x86_test
 '
-DEFAULT_LANES="x86-svm x86-svm-4level x86-svm-debug x86-nosvm x86-nonpt x86-svm-612 x86-svm-bochs x86-vmx-bochs riscv64-h riscv64-noh riscv64-h-qemu72 riscv64-h-nosstc arm64-nvhe arm64-nvhe-kvm arm64-nvhe-kexec arm64-max-nvhe arm64-noel2 arm64-vhe"
-DEFAULT_BENCH_LANES="x86-svm x86-svm-4level x86-vmx-bochs riscv64-h arm64-nvhe-kvm"
+DEFAULT_LANES="x86-svm x86-svm-debug x86-nosvm x86-nonpt x86-svm-612 x86-svm-bochs x86-vmx-bochs riscv64-h riscv64-noh riscv64-h-qemu72 riscv64-h-nosstc arm64-nvhe arm64-nvhe-kvm arm64-nvhe-kexec arm64-max-nvhe arm64-noel2 arm64-vhe"
+DEFAULT_BENCH_LANES="x86-svm x86-svm-612 x86-vmx-bochs riscv64-h arm64-nvhe-kvm"
 DEFAULT_DEMO_LANES="x86-svm"
 DEFAULT_FUZZ_LANES="x86-svm-debug"
 DEFAULT_STRESS_LANES="x86-svm-debug"
@@ -179,6 +185,8 @@ DEFAULT_STRESS_LANES="x86-svm-debug"
 # run where it should is a failure, not a footnote.
 # - fault_inject_test needs /proc/thread-self/fail-nth, which Debian's
 #   kernel lacks (CONFIG_FAULT_INJECTION); the debug lane runs it.
+# - arm64-nvhe boots with kvm-arm.mode=none: the VMM tests' boots on KVM
+#   (--kvm) run in arm64-nvhe-kvm and arm64-max-nvhe instead.
 # - host_pkru_x86_test needs a host kernel using protection keys, which
 #   -cpu EPYC (no PKU) does not offer.
 # - x86-vmx-bochs: LOCK MOV CR0 (CR8 from 32-bit code) is AMD's; and
@@ -186,10 +194,11 @@ DEFAULT_STRESS_LANES="x86-svm-debug"
 #   clear (Documentation/reliability.rst, "Emulator bugs"), so the two
 #   tests that wait for a host interrupt to end a spin cannot pass there.
 EXPECTED_SKIPS='
-^x86-svm(-4level)?$	fault_inject_test	the kernel lacks CONFIG_FAULT_INJECTION
+^x86-svm(-612)?$	fault_inject_test	the kernel lacks CONFIG_FAULT_INJECTION
 ^arm64-nvhe$	fault_inject_test	the kernel lacks CONFIG_FAULT_INJECTION
 ^arm64-nvhe$	vmm_linux_arm64_test	KVM is off
-^x86-svm-4level$	host_pkru_x86_test	the host kernel does not use PKU
+^arm64-nvhe$	vmm_arm64_test	KVM is off
+^x86-svm-612$	host_pkru_x86_test	the host kernel does not use PKU
 ^x86-vmx-bochs$	regress_x86_test	LOCK MOV CR0 as CR8 is AMD
 ^x86-vmx-bochs$	sysreg_x86_test	no AltMovCr8
 ^x86-vmx-bochs$	run_test	the emulator masks host interrupts
@@ -548,10 +557,8 @@ build_tests() {
 			OUTPUT="$W/tests/vmm" ${TEST_MAKE_ARGS[@]+"${TEST_MAKE_ARGS[@]}"} ||
 			lane_abort "axvcpu-run build failed (log: $W/build-vmm.log)"
 		rm -rf "$W/tests/vmm/.obj"
-		# (arm64 has no sample guest for make demo yet)
-		if [ -f "$W/tests/vmm/axvcpu-demo" ]; then
-			mv "$W/tests/vmm/axvcpu-demo" "$W/tests/$DEMO_PROGRAM"
-		fi
+		mv "$W/tests/vmm/axvcpu-demo" "$W/tests/$DEMO_PROGRAM" ||
+			lane_abort "axvcpu-run built no axvcpu-demo (log: $W/build-vmm.log)"
 	fi
 	rm -rf "${BUILD_CACHE:?}/$key"
 	mkdir -p "$BUILD_CACHE/$key" && cp -a "$W/tests/." "$BUILD_CACHE/$key/" &&
@@ -566,7 +573,7 @@ build_tests() {
 # AXVCPU_STRESS_PROGRAMS (stress). AXVCPU_TESTS narrows the list in check
 # mode.
 test_programs() {
-	local f n
+	local f n extra
 	for f in "$W"/tests/*; do
 		if [ ! -f "$f" ] || [ ! -x "$f" ]; then continue; fi
 		n=${f##*/}
@@ -593,8 +600,9 @@ test_programs() {
 			:
 		elif [ -n "${LANE_PROGRAMS:-}" ]; then
 			case " ${LANE_PROGRAMS//,/ } " in *" $n "*) ;; *) continue ;; esac
-		else
-			case " $LANE_ONLY_PROGRAMS " in *" $n "*) continue ;; esac
+		elif [[ " $LANE_ONLY_PROGRAMS " == *" $n "* ]]; then
+			extra=${LANE_EXTRA_PROGRAMS:-}
+			case " ${extra//,/ } " in *" $n "*) ;; *) continue ;; esac
 		fi
 		if [ -n "${AXVCPU_TESTS:-}" ] && [ "$MODE" = check ]; then
 			case " $AXVCPU_TESTS " in *" $n "*) ;; *) continue ;; esac
@@ -628,19 +636,37 @@ initramfs_skeleton() {
 # initramfs's DEST: no more (Bochs unpacks the initramfs at a few MB a
 # minute of wall time; the whole build is 44 MB).
 copy_test_programs() {
-	local dest=$1 p vmm=0
+	local dest=$1 p vmm=0 tc=0
 	shift
 	mkdir -p "$dest"
 	for p in "$@"; do
 		cp "$W/tests/$p" "$dest/" || lane_abort "cannot copy $W/tests/$p"
 		case $p in
 		vmm_*|"$BENCH_PROGRAM"|"$DEMO_PROGRAM") vmm=1 ;;
+		trace_cmd_x86_test) tc=1 ;;
 		esac
 	done
 	if [ "$vmm" = 1 ] && [ -d "$W/tests/vmm" ]; then
 		cp -a "$W/tests/vmm" "$dest/" || lane_abort "cannot copy $W/tests/vmm"
 		rm -rf "$dest/vmm/.obj"
 	fi
+	if [ "$tc" = 1 ]; then
+		[ -x /usr/bin/trace-cmd ] ||
+			lane_abort "no /usr/bin/trace-cmd for trace_cmd_x86_test (deps.sh installs trace-cmd)"
+		copy_host_program "$dest/.." /usr/bin/trace-cmd ||
+			lane_abort "cannot copy trace-cmd and its libraries"
+	fi
+}
+
+# copy_host_program ROOT PATH: a dynamically linked program of this
+# machine (amd64: the x86 guests run the host's binaries) and the
+# libraries and loader ldd names for it, each at its own path under ROOT.
+copy_host_program() {
+	local root=$1 bin=$2 lib
+	install -D -m 755 "$bin" "$root$bin" || return 1
+	for lib in $(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		install -D -m 755 "$(readlink -f "$lib")" "$root$lib" || return 1
+	done
 }
 
 # build_c_init CC: the C /init (tools/testing/init/axvcpu-init.c, for

@@ -11,6 +11,9 @@
 #   QEMU_MEM      -m of QEMU (1G; 3G in bench mode, as on x86)
 #   KERNEL_ARGS   appended to the kernel command line
 #   BACKEND       nvhe: the module must have loaded its nVHE backend
+#   FIRMWARE      efi: boot through UEFI (AAVMF_FW, -bios), which hands the
+#                 kernel ACPI tables instead of a device tree; the module
+#                 must have taken the timer PPI from the GTDT
 #
 # Cross-builds axvcpu.ko against Debian's arm64 headers (deps.sh unpacks
 # them with the image and busybox-static:arm64 into ARM64_ROOT), the
@@ -49,6 +52,12 @@ TEST_CPUS=${AXVCPU_TEST_CPUS:-}
 [ "$TEST_CPUS" = all ] && TEST_CPUS=
 # shellcheck disable=SC2046 # qemu_arm_cmd is a command and its options
 say "$($(qemu_arm_cmd) --version | head -n 1)"
+FW_ARGS=()
+if [ "${FIRMWARE:-}" = efi ]; then
+	[ -f "$AAVMF_FW" ] || lane_abort "no $AAVMF_FW (deps.sh installs qemu-efi-aarch64)"
+	FW_ARGS=(-bios "$AAVMF_FW")
+	say "firmware: UEFI ($AAVMF_FW), ACPI"
+fi
 say "kernel $KVER, QEMU -M $QEMU_MACHINE -cpu $QEMU_CPU -m $QEMU_MEM -smp $QEMU_SMP, TCG thread=$TCG_THREAD"
 
 build_module "$KDIR" ARCH=arm64 CROSS_COMPILE="$CROSS"
@@ -94,7 +103,7 @@ say "booting (timeout ${LANE_TIMEOUT} s); serial log: $SERIAL"
 run_emulator "$LANE_TIMEOUT" $(qemu_arm_cmd) -M "$QEMU_MACHINE" \
 	-accel "tcg,thread=$TCG_THREAD" -cpu "$QEMU_CPU" \
 	-m "$QEMU_MEM" -smp "$QEMU_SMP" -nographic -no-reboot -nic none -monitor none \
-	-kernel "$IMAGE" -initrd "$W/initramfs.gz" -append "$APPEND" \
+	${FW_ARGS[@]+"${FW_ARGS[@]}"} -kernel "$IMAGE" -initrd "$W/initramfs.gz" -append "$APPEND" \
 	-serial "file:$SERIAL" ${AXVCPU_QEMU_EXTRA:-} 2>"$W/qemu.log" || rc=$?
 say "QEMU exited with status $rc after $(elapsed "$t0") s"
 judge_emulator_exit "$rc"
@@ -102,6 +111,11 @@ judge_emulator_exit "$rc"
 judge_serial_log "${PROGRAMS[@]}"
 if [ "${BACKEND:-}" = nvhe ] && ! tr -d '\r' <"$SERIAL" | grep -q 'axvcpu: arm64 nVHE backend'; then
 	lane_fail "the module did not load its nVHE backend (no 'axvcpu: arm64 nVHE backend' line)"
+fi
+# Booted through UEFI: the kernel used ACPI, and so did the module.
+if [ "${FIRMWARE:-}" = efi ] && [ "${BACKEND:-}" = nvhe ] &&
+   ! tr -d '\r' <"$SERIAL" | grep -q "axvcpu: guests' virtual timer: INTID 27, from the ACPI GTDT"; then
+	lane_fail "no 'axvcpu: guests' virtual timer: INTID 27, from the ACPI GTDT' line: the module did not find the timer through ACPI"
 fi
 # The reboot notifier ran in the first boot, with the test's VM alive
 # (only the serial log still has that boot's messages).

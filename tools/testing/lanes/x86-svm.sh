@@ -3,7 +3,7 @@
 #
 # lanes/x86-svm.sh [LANE]: the AMD SVM backend under QEMU TCG, or Bochs.
 # Lanes x86-svm (QEMU_CPU=max: 5-level paging, so a 5-level NPT),
-# x86-svm-4level (QEMU_CPU=EPYC: 4-level), x86-svm-debug (a debug kernel),
+# x86-svm-612 (QEMU_CPU=EPYC: 4-level, on 6.12), x86-svm-debug (a debug kernel),
 # x86-nosvm and x86-nonpt (CPUs the module cannot use: nohw_test alone)
 # and x86-svm-bochs (Bochs's AMD CPU with SVM's hardware assists) run this
 # script with the parameters of check.sh's lane table (tools/testing/lib.sh):
@@ -256,14 +256,21 @@ boot() {
 }
 say "booting (timeout ${LANE_TIMEOUT} s); serial log: $SERIAL"
 boot
-# QEMU 10.0.2 itself dies with SIGSEGV now and then under fuzz_test's
-# random guest code (Documentation/reliability.rst, "Open"): an emulator
-# bug whatever the guest does, not a result. The lane boots once more and
-# keeps the crashed boot's logs; a second crash fails the lane.
+# QEMU 10.0.2 itself dies now and then under fuzz_test's random guest
+# code (Documentation/reliability.rst, "Open"), with SIGSEGV or with one of
+# its own assertions (SIGABRT after glib's "Bail out! ERROR:"): an
+# emulator bug whatever the guest does, not a result. The lane boots once
+# more and keeps the crashed boot's logs; a second crash fails the lane.
+crash=
 if [ "$rc" = 139 ]; then
+	crash=SIGSEGV
+elif [ "$rc" = 134 ] && grep -q '^Bail out! ERROR:' "$W/qemu.log" 2>/dev/null; then
+	crash="an assertion: $(grep -m 1 '^Bail out! ERROR:' "$W/qemu.log")"
+fi
+if [ -n "$crash" ]; then
 	mv -f "$SERIAL" "$W/serial-qemu-crash.log" 2>/dev/null || true
 	mv -f "$W/qemu.log" "$W/qemu-crash.log" 2>/dev/null || true
-	say "QEMU crashed (SIGSEGV): a QEMU bug; booting once more (crashed boot's log: $W/serial-qemu-crash.log)"
+	say "QEMU crashed ($crash): a QEMU bug; booting once more (crashed boot's log: $W/serial-qemu-crash.log)"
 	boot
 fi
 # The lane's own kernel crashing in its early boot, before /init (so

@@ -6,10 +6,7 @@
  * SBI HSM and lets each greet and stop, then powers off through SBI SRST.
  * A raw image: axvcpu-run runs it from its first byte at RAM + 2 MiB.
  */
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
+#include "../common/fdt.h"
 #include "../common/io_riscv64.h"
 
 #define SBI_EXT_BASE		0x10
@@ -22,117 +19,11 @@
 #define SBI_IMPL_AXVCPU		0x6178	/* the module's, Documentation/api.rst */
 #define HELLO_OPAQUE		0x68656c6c6fUL	/* "hello" */
 
-/* The flattened device tree (Devicetree Specification v0.4, 5). */
-#define FDT_MAGIC		0xd00dfeed
-#define FDT_BEGIN_NODE		1
-#define FDT_END_NODE		2
-#define FDT_PROP		3
-#define FDT_NOP			4
-#define FDT_END			9
-
-struct machine {
-	const char *model, *bootargs, *isa;
-	uint64_t mem_base, mem_size;
-	unsigned int harts;
-};
-
 void guest_main(unsigned long hartid, const void *fdt);
 void guest_secondary(unsigned long hartid, unsigned long opaque);
 void _secondary(void);
 
 static volatile unsigned int greeted;
-
-static uint32_t be32(const void *p)
-{
-	const uint8_t *b = p;
-
-	return (uint32_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
-}
-
-static uint64_t be64(const void *p)
-{
-	return (uint64_t)be32(p) << 32 | be32((const uint8_t *)p + 4);
-}
-
-static bool streq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
-
-static bool prefix(const char *s, const char *p)
-{
-	while (*p && *s == *p)
-		s++, p++;
-	return !*p;
-}
-
-static size_t len(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-/*
- * What the demo prints from the device tree: the root's model, /chosen's
- * bootargs, the size of the first memory node, the cpu@ nodes of /cpus
- * and the first one's ISA string. False if @fdt is not one.
- */
-static bool parse_fdt(const uint8_t *fdt, struct machine *m)
-{
-	const uint8_t *p = fdt + be32(fdt + 8);
-	const char *strings = (const char *)fdt + be32(fdt + 12);
-	const char *node[4] = { "", "", "", "" };
-	int depth = 0;
-
-	if (be32(fdt) != FDT_MAGIC)
-		return false;
-	for (;;) {
-		uint32_t tok = be32(p), vlen;
-		const char *name;
-
-		p += 4;
-		switch (tok) {
-		case FDT_BEGIN_NODE:
-			name = (const char *)p;
-			if (depth < 4)
-				node[depth] = name;
-			depth++;
-			if (depth == 3 && streq(node[1], "cpus") && prefix(name, "cpu@"))
-				m->harts++;
-			p += (len(name) + 4) & ~3UL;
-			break;
-		case FDT_END_NODE:
-			depth--;
-			break;
-		case FDT_PROP:
-			vlen = be32(p);
-			name = strings + be32(p + 4);
-			p += 8;
-			if (depth == 1 && streq(name, "model"))
-				m->model = (const char *)p;
-			else if (depth == 2 && streq(node[1], "chosen") &&
-				 streq(name, "bootargs"))
-				m->bootargs = (const char *)p;
-			else if (depth == 2 && prefix(node[1], "memory@") &&
-				 streq(name, "reg") && vlen >= 16 && !m->mem_size)
-				m->mem_base = be64(p), m->mem_size = be64(p + 8);
-			else if (depth == 3 && m->harts == 1 &&
-				 streq(name, "riscv,isa"))
-				m->isa = (const char *)p;
-			p += (vlen + 3) & ~3UL;
-			break;
-		case FDT_NOP:
-			break;
-		default:	/* FDT_END, or not a device tree */
-			return tok == FDT_END;
-		}
-	}
-}
 
 /* A hart started by hart_start: greets and stops (SBI v2.0, 9.2). */
 void guest_secondary(unsigned long hartid, unsigned long opaque)
@@ -173,7 +64,7 @@ static bool start_hart(unsigned long hart)
 
 void guest_main(unsigned long hartid, const void *fdt)
 {
-	struct machine m = { 0 };
+	struct fdt_machine m = { 0 };
 	struct sbiret spec, impl, ver;
 	unsigned long h;
 	bool ok = true;
@@ -196,14 +87,14 @@ void guest_main(unsigned long hartid, const void *fdt)
 	puts(" version ");
 	putu(ver.value);
 	puts("\n");
-	if (!parse_fdt(fdt, &m)) {
+	if (!fdt_parse(fdt, &m)) {
 		puts("a1 holds no device tree\n");
 		ok = false;
 	} else {
 		puts("machine: ");
 		puts(m.model ? m.model : "?");
 		puts(", ");
-		putu(m.harts);
+		putu(m.cpus);
 		puts(" hart(s) (");
 		puts(m.isa ? m.isa : "?");
 		puts("), ");
@@ -217,7 +108,7 @@ void guest_main(unsigned long hartid, const void *fdt)
 			puts("\n");
 		}
 	}
-	for (h = 0; h < m.harts; h++)
+	for (h = 0; h < m.cpus; h++)
 		if (h != hartid && !start_hart(h))
 			ok = false;
 	puts(ok ? "powering off\n" : "powering off (with a failure)\n");

@@ -491,6 +491,101 @@ TEST_F(a64, mpidr_from_vcpu_id)
 	ASSERT_RUN_SYNC(self->vcpu, 0x80000101);
 }
 
+/* ---- ID registers ---- */
+
+#define ID_FIELD(v, shift)	(((v) >> (shift)) & 0xf)
+
+static void idreg_guest(void)
+{
+	__u64 v;
+
+	asm volatile("mrs %0, id_aa64pfr0_el1" : "=r"(v));
+	GUEST_SYNC(v);
+	asm volatile("mrs %0, id_aa64pfr1_el1" : "=r"(v));
+	GUEST_SYNC(v);
+	asm volatile("mrs %0, id_aa64isar0_el1" : "=r"(v));
+	GUEST_SYNC(v);
+	asm volatile("mrs %0, id_aa64isar1_el1" : "=r"(v));
+	GUEST_SYNC(v);
+	asm volatile("mrs %0, id_aa64dfr0_el1" : "=r"(v));
+	GUEST_SYNC(v);
+	asm volatile("mrs %0, id_aa64mmfr0_el1" : "=r"(v));
+	GUEST_SYNC(v);
+	asm volatile("mrs %0, s3_0_c0_c4_4" : "=r"(v));	/* ID_AA64ZFR0_EL1 */
+	GUEST_SYNC(v);
+	asm volatile("mrs %0, s3_0_c0_c4_3" : "=r"(v));	/* not allocated */
+	GUEST_SYNC(v);
+}
+
+/* The next SYNC's value: the register the guest read, with no exit between. */
+#define ID_READ(_v) do {						\
+	struct axv_ucall __u;						\
+	ASSERT_RUN_UCALL(self->vcpu, AXV_UCALL_SYNC, &__u);		\
+	(_v) = __u.args[0];						\
+} while (0)
+
+/*
+ * ID registers (HCR_EL2.TID3, answered in the kernel): the host's, with
+ * what the backend does not switch hidden (SVE, SME, pointer
+ * authentication, MTE, PMU, SPE, trace, RAS, EL2, EL3), PARange within
+ * the VM's IPA size, an unallocated encoding zero; and the instruction
+ * set fields the host's own EL0 sees (its emulated MRS) the same.
+ */
+TEST_F(a64, id_registers_hide_what_is_not_switched)
+{
+	__u64 pfr0, pfr1, isar0, isar1, dfr0, mmfr0, zfr0, none;
+	__u64 host_pfr0, host_isar0;
+	unsigned int shift, pa_bits;
+	static const unsigned int parange[] = { 32, 36, 40, 42, 44, 48, 52 };
+
+	self->vcpu = axv_guest_vm(&self->vm, idreg_guest, 0);
+	ID_READ(pfr0);
+	ID_READ(pfr1);
+	ID_READ(isar0);
+	ID_READ(isar1);
+	ID_READ(dfr0);
+	ID_READ(mmfr0);
+	ID_READ(zfr0);
+	ID_READ(none);
+	ASSERT_RUN_DONE(self->vcpu);
+
+	EXPECT_NE(0, ID_FIELD(pfr0, 4));	/* EL1: there */
+	EXPECT_EQ(0, ID_FIELD(pfr0, 8));	/* EL2 */
+	EXPECT_EQ(0, ID_FIELD(pfr0, 12));	/* EL3 */
+	EXPECT_EQ(0, ID_FIELD(pfr0, 28));	/* RAS */
+	EXPECT_EQ(0, ID_FIELD(pfr0, 32));	/* SVE */
+	EXPECT_EQ(0, ID_FIELD(pfr0, 40));	/* MPAM */
+	EXPECT_EQ(0, ID_FIELD(pfr0, 44));	/* AMU */
+	EXPECT_EQ(0, ID_FIELD(pfr1, 8));	/* MTE */
+	EXPECT_EQ(0, ID_FIELD(pfr1, 24));	/* SME */
+	EXPECT_EQ(0, ID_FIELD(isar1, 4));	/* APA */
+	EXPECT_EQ(0, ID_FIELD(isar1, 8));	/* API */
+	EXPECT_EQ(0, ID_FIELD(isar1, 24));	/* GPA */
+	EXPECT_EQ(0, ID_FIELD(isar1, 28));	/* GPI */
+	EXPECT_EQ(0, ID_FIELD(dfr0, 4));	/* TraceVer */
+	EXPECT_EQ(0, ID_FIELD(dfr0, 8));	/* PMUVer */
+	EXPECT_EQ(0, ID_FIELD(dfr0, 32));	/* PMSVer */
+	EXPECT_EQ(0, zfr0);
+	EXPECT_EQ(0, none);
+	pa_bits = ID_FIELD(mmfr0, 0) < ARRAY_SIZE(parange) ?
+		  parange[ID_FIELD(mmfr0, 0)] : 0;
+	EXPECT_LE(pa_bits, self->info.guest_phys_bits)
+		TH_LOG("PARange %llu", ID_FIELD(mmfr0, 0));
+	EXPECT_LE(32, pa_bits);
+
+	/* what the host's EL0 sees (the kernel emulates its MRS) is the guest's too */
+	asm volatile("mrs %0, id_aa64pfr0_el1" : "=r"(host_pfr0));
+	asm volatile("mrs %0, id_aa64isar0_el1" : "=r"(host_isar0));
+	EXPECT_EQ(ID_FIELD(host_pfr0, 16), ID_FIELD(pfr0, 16));	/* FP */
+	EXPECT_EQ(ID_FIELD(host_pfr0, 20), ID_FIELD(pfr0, 20));	/* AdvSIMD */
+	for (shift = 0; shift < 64; shift += 4)
+		if (ID_FIELD(host_isar0, shift))
+			EXPECT_EQ(ID_FIELD(host_isar0, shift), ID_FIELD(isar0, shift))
+				TH_LOG("ID_AA64ISAR0_EL1 field at bit %u", shift);
+	printf("# guest: ID_AA64PFR0 %#llx PFR1 %#llx ISAR0 %#llx ISAR1 %#llx DFR0 %#llx MMFR0 %#llx\n",
+	       pfr0, pfr1, isar0, isar1, dfr0, mmfr0);
+}
+
 /* ---- SET_REGS ---- */
 
 /* EL2 and AArch32 modes are refused, and nothing changes. */

@@ -106,10 +106,11 @@ void vmm_load_files(struct vmm *vmm)
 	void *buf;
 
 	for (i = 0; i < vmm->cfg.nr_loads; i++) {
-		const struct vmm_load *l = &vmm->cfg.loads[i];
+		struct vmm_load *l = &vmm->cfg.loads[i];
 
 		buf = vmm_read_file(l->file, &size, vmm->ram_size);
 		memcpy(vmm_ram(vmm, l->gpa, size, l->file), buf, size);
+		l->size = size;
 		free(buf);
 	}
 }

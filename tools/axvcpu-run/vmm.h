@@ -111,6 +111,7 @@ bool axvcpu_halt_in_kernel(struct vmm_vcpu *v);
 struct vmm_load {
 	const char *file;
 	uint64_t gpa;
+	uint64_t size;		/* the file's, once vmm_load_files() loaded it */
 };
 
 struct vmm_config {

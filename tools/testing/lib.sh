@@ -112,7 +112,8 @@ LANE_ONLY_PROGRAMS="nohw_test kvm_coexist_arm64_test kexec_arm64_test kvm_virt_a
 # LANE_ONLY_PROGRAMS to a lane that runs the whole suite.
 # DKMS=1 builds the module as DKMS does (build_module_dkms: make
 # dkms-source, dkms add and build in the work dir) instead of with make:
-# x86-svm-612 runs the whole suite on that build.
+# x86-svm (against the installed 6.1 headers) and x86-svm-612 (against
+# 6.12's) run the whole suite on that build.
 # x86-nosvm and x86-nonpt boot CPUs without SVM and without nested paging:
 # the module must load, report no backend and refuse CREATE_VM (nohw_test).
 # x86-svm-612 boots Debian 12's 6.12 kernel (KERNEL=debian-6.12, unpacked
@@ -155,7 +156,7 @@ LANE_ONLY_PROGRAMS="nohw_test kvm_coexist_arm64_test kexec_arm64_test kvm_virt_a
 # itself: the module must load, report no backend and refuse CREATE_VM
 # (nohw_test), each with its own line.
 LANES_TABLE='
-x86-svm         x86-svm.sh   QEMU_CPU=max
+x86-svm         x86-svm.sh   QEMU_CPU=max DKMS=1
 x86-svm-debug   x86-svm.sh   QEMU_CPU=max KERNEL=x86-debug QEMU_MEM=2G TEST_TIMEOUT=600 KDEBUG=kasan,kfence,lockdep,kmemleak,failslab,fail_page_alloc
 x86-nosvm       x86-svm.sh   QEMU_CPU=max,-svm LANE_PROGRAMS=nohw_test
 x86-nonpt       x86-svm.sh   QEMU_CPU=EPYC,-npt LANE_PROGRAMS=nohw_test

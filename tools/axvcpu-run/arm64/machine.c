@@ -108,9 +108,32 @@ void a64_answer_read(struct vmm_vcpu *v, uint64_t value)
 }
 
 /*
+ * What this VMM wrote into guest RAM, cleaned to the point of coherency
+ * (DC CVAC by VA, which Linux lets user space run: SCTLR_EL1.UCI; the line
+ * size from CTR_EL0.DminLine, readable too: UCT). A guest starts with its
+ * MMU off and reads RAM as non-cacheable memory, past the data cache this
+ * process wrote through; the module maps RAM at SET_MEMORY_REGION and
+ * cleans nothing (Documentation/design.rst, "Known limitations"), so on a
+ * CPU without FEAT_S2FWB this is what makes the images visible
+ * (Documentation/arm64/booting.rst asks the same of a boot loader). QEMU
+ * models no caches: there it only costs the loop.
+ */
+static void a64_clean_poc(const void *start, size_t size)
+{
+	uint64_t ctr, line, a, end = (uintptr_t)start + size;
+
+	asm volatile("mrs %0, ctr_el0" : "=r"(ctr));
+	line = 4ULL << ((ctr >> 16) & 0xf);
+	for (a = (uintptr_t)start & ~(line - 1); a < end; a += line)
+		asm volatile("dc cvac, %0" : : "r"(a) : "memory");
+	asm volatile("dsb sy" : : : "memory");
+}
+
+/*
  * A Linux Image (its header says where) or any other file, taken as a raw
  * image to run from its first byte, at the start of RAM; the initrd and
- * the device tree at the top of RAM.
+ * the device tree at the top of RAM. All of it, and the --load files,
+ * cleaned to the point of coherency.
  */
 void arch_load(struct vmm *vmm)
 {
@@ -118,10 +141,16 @@ void arch_load(struct vmm *vmm)
 	uint64_t top = A64_RAM_BASE + vmm->ram_size, initrd = 0, initrd_end = 0;
 	uint64_t load = A64_RAM_BASE, need;
 	size_t size, fdt_size;
+	unsigned int i;
 	uint8_t *img;
 	void *fdt;
 
 	vmm_load_files(vmm);
+	for (i = 0; i < vmm->cfg.nr_loads; i++) {
+		const struct vmm_load *l = &vmm->cfg.loads[i];
+
+		a64_clean_poc(vmm_ram(vmm, l->gpa, l->size, l->file), l->size);
+	}
 	/* the device tree in the top 2 MiB (at most its size, booting.rst) */
 	top -= 0x200000;
 	if (vmm->cfg.initrd) {
@@ -131,6 +160,7 @@ void arch_load(struct vmm *vmm)
 				vmm->cfg.initrd);
 		initrd = (top - size) & ~0xfffULL;
 		memcpy(vmm_ram(vmm, initrd, size, "the initrd"), img, size);
+		a64_clean_poc(vmm_ram(vmm, initrd, size, "the initrd"), size);
 		initrd_end = initrd + size;
 		top = initrd;
 		free(img);
@@ -155,6 +185,7 @@ void arch_load(struct vmm *vmm)
 				vmm->cfg.kernel, (unsigned long long)(need >> 20),
 				(unsigned long long)load);
 		memcpy(vmm_ram(vmm, load, size, vmm->cfg.kernel), img, size);
+		a64_clean_poc(vmm_ram(vmm, load, size, vmm->cfg.kernel), size);
 		free(img);
 		bsp->entry = load;
 	} else {
@@ -170,6 +201,8 @@ void arch_load(struct vmm *vmm)
 	bsp->boot_arg = A64_RAM_BASE + vmm->ram_size - 0x200000;
 	memcpy(vmm_ram(vmm, bsp->boot_arg, fdt_size, "the device tree"), fdt,
 	       fdt_size);
+	a64_clean_poc(vmm_ram(vmm, bsp->boot_arg, fdt_size, "the device tree"),
+		      fdt_size);
 	free(fdt);
 }
 

@@ -8,8 +8,8 @@
  * SYSTEM_OFF. An Image (start_arm64.S) that runs from the start of RAM
  * with the MMU off.
  */
-#include "../common/fdt.h"
 #include "../common/io_arm64.h"
+#include "../common/machine.h"
 
 #define HELLO_CONTEXT		0x68656c6c6fUL	/* "hello" */
 #define MPIDR_AFF_MASK		0xff00ffffffUL	/* Aff3-Aff0 */
@@ -112,22 +112,7 @@ void guest_main(const void *fdt)
 		puts("x0 holds no device tree\n");
 		ok = false;
 	} else {
-		puts("machine: ");
-		puts(m.model ? m.model : "?");
-		puts(", ");
-		putu(m.cpus);
-		puts(" CPU(s) (");
-		puts(m.cpu_compatible ? m.cpu_compatible : "?");
-		puts("), ");
-		putu(m.mem_size >> 20);
-		puts(" MiB of RAM at ");
-		puthex(m.mem_base);
-		puts("\n");
-		if (m.bootargs && *m.bootargs) {
-			puts("command line: ");
-			puts(m.bootargs);
-			puts("\n");
-		}
+		print_machine(&m, "CPU", m.cpu_compatible);
 	}
 	for (i = 0; i < m.cpus && i < FDT_MAX_CPUS; i++)
 		if (m.cpu_reg[i] != mpidr && !start_cpu(m.cpu_reg[i]))

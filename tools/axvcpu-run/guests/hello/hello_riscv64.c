@@ -6,8 +6,8 @@
  * SBI HSM and lets each greet and stop, then powers off through SBI SRST.
  * A raw image: axvcpu-run runs it from its first byte at RAM + 2 MiB.
  */
-#include "../common/fdt.h"
 #include "../common/io_riscv64.h"
+#include "../common/machine.h"
 
 #define SBI_EXT_BASE		0x10
 #define SBI_EXT_HSM		0x48534d
@@ -91,22 +91,7 @@ void guest_main(unsigned long hartid, const void *fdt)
 		puts("a1 holds no device tree\n");
 		ok = false;
 	} else {
-		puts("machine: ");
-		puts(m.model ? m.model : "?");
-		puts(", ");
-		putu(m.cpus);
-		puts(" hart(s) (");
-		puts(m.isa ? m.isa : "?");
-		puts("), ");
-		putu(m.mem_size >> 20);
-		puts(" MiB of RAM at ");
-		puthex(m.mem_base);
-		puts("\n");
-		if (m.bootargs && *m.bootargs) {
-			puts("command line: ");
-			puts(m.bootargs);
-			puts("\n");
-		}
+		print_machine(&m, "hart", m.isa);
 	}
 	for (h = 0; h < m.cpus; h++)
 		if (h != hartid && !start_hart(h))

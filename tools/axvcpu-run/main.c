@@ -106,13 +106,21 @@ void vmm_load_files(struct vmm *vmm)
 	void *buf;
 
 	for (i = 0; i < vmm->cfg.nr_loads; i++) {
-		struct vmm_load *l = &vmm->cfg.loads[i];
+		const struct vmm_load *l = &vmm->cfg.loads[i];
 
 		buf = vmm_read_file(l->file, &size, vmm->ram_size);
-		memcpy(vmm_ram(vmm, l->gpa, size, l->file), buf, size);
-		l->size = size;
+		vmm_put(vmm, l->gpa, buf, size, l->file);
 		free(buf);
 	}
+}
+
+void vmm_put(struct vmm *vmm, uint64_t gpa, const void *src, size_t size,
+	     const char *what)
+{
+	void *dst = vmm_ram(vmm, gpa, size, what);
+
+	memcpy(dst, src, size);
+	arch_ram_written(dst, size);
 }
 
 void vmm_add_device(struct vmm *vmm, const struct vmm_device *d)

@@ -111,7 +111,6 @@ bool axvcpu_halt_in_kernel(struct vmm_vcpu *v);
 struct vmm_load {
 	const char *file;
 	uint64_t gpa;
-	uint64_t size;		/* the file's, once vmm_load_files() loaded it */
 };
 
 struct vmm_config {
@@ -195,6 +194,13 @@ void vmm_add_device(struct vmm *vmm, const struct vmm_device *d);
 void *vmm_gpa(struct vmm *vmm, uint64_t gpa, uint64_t len);
 /* The same, or exit with status 2 naming @what (an image that does not fit). */
 void *vmm_ram(struct vmm *vmm, uint64_t gpa, uint64_t len, const char *what);
+/*
+ * Copy @size bytes of @src into guest RAM at @gpa (vmm_ram's checks, @what
+ * named on error), visible to a guest that reads with its caches off
+ * (arch_ram_written).
+ */
+void vmm_put(struct vmm *vmm, uint64_t gpa, const void *src, size_t size,
+	     const char *what);
 /* Read a whole file (at most @max bytes); exits with status 2 on error. */
 void *vmm_read_file(const char *path, size_t *size, size_t max);
 /* End the VM: every vCPU stops, the VMM exits with @status. */
@@ -241,6 +247,13 @@ extern const __u32 arch_vcpu_flags;
 void arch_machine_init(struct vmm *vmm);
 /* Load the images of the configuration and set vCPU 0's entry. */
 void arch_load(struct vmm *vmm);
+/*
+ * @size bytes at @hva of guest RAM were written by this process (vmm_put):
+ * make them visible to a guest running with its caches off (arm64 cleans
+ * them to the point of coherency; x86 and riscv64 guests read RAM
+ * cacheable even with paging off, so nothing).
+ */
+void arch_ram_written(void *hva, size_t size);
 
 /* A SYSREG_READ/WRITE exit; false to fault the access in the guest. */
 bool arch_sysreg(struct vmm_vcpu *vcpu, bool write, uint64_t id,

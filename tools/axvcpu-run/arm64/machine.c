@@ -118,7 +118,7 @@ void a64_answer_read(struct vmm_vcpu *v, uint64_t value)
  * (Documentation/arm64/booting.rst asks the same of a boot loader). QEMU
  * models no caches: there it only costs the loop.
  */
-static void a64_clean_poc(const void *start, size_t size)
+void arch_ram_written(void *start, size_t size)
 {
 	uint64_t ctr, line, a, end = (uintptr_t)start + size;
 
@@ -132,8 +132,8 @@ static void a64_clean_poc(const void *start, size_t size)
 /*
  * A Linux Image (its header says where) or any other file, taken as a raw
  * image to run from its first byte, at the start of RAM; the initrd and
- * the device tree at the top of RAM. All of it, and the --load files,
- * cleaned to the point of coherency.
+ * the device tree at the top of RAM, each written by vmm_put() (cleaned to
+ * the point of coherency, as the --load files).
  */
 void arch_load(struct vmm *vmm)
 {
@@ -141,16 +141,10 @@ void arch_load(struct vmm *vmm)
 	uint64_t top = A64_RAM_BASE + vmm->ram_size, initrd = 0, initrd_end = 0;
 	uint64_t load = A64_RAM_BASE, need;
 	size_t size, fdt_size;
-	unsigned int i;
 	uint8_t *img;
 	void *fdt;
 
 	vmm_load_files(vmm);
-	for (i = 0; i < vmm->cfg.nr_loads; i++) {
-		const struct vmm_load *l = &vmm->cfg.loads[i];
-
-		a64_clean_poc(vmm_ram(vmm, l->gpa, l->size, l->file), l->size);
-	}
 	/* the device tree in the top 2 MiB (at most its size, booting.rst) */
 	top -= 0x200000;
 	if (vmm->cfg.initrd) {
@@ -159,8 +153,7 @@ void arch_load(struct vmm *vmm)
 			vmm_die(VMM_EXIT_USAGE, "--initrd %s: bigger than guest RAM",
 				vmm->cfg.initrd);
 		initrd = (top - size) & ~0xfffULL;
-		memcpy(vmm_ram(vmm, initrd, size, "the initrd"), img, size);
-		a64_clean_poc(vmm_ram(vmm, initrd, size, "the initrd"), size);
+		vmm_put(vmm, initrd, img, size, "the initrd");
 		initrd_end = initrd + size;
 		top = initrd;
 		free(img);
@@ -184,8 +177,7 @@ void arch_load(struct vmm *vmm)
 			vmm_die(VMM_EXIT_USAGE, "--kernel %s: needs %llu MiB of RAM from %#llx, below the initrd and device tree (--mem)",
 				vmm->cfg.kernel, (unsigned long long)(need >> 20),
 				(unsigned long long)load);
-		memcpy(vmm_ram(vmm, load, size, vmm->cfg.kernel), img, size);
-		a64_clean_poc(vmm_ram(vmm, load, size, vmm->cfg.kernel), size);
+		vmm_put(vmm, load, img, size, vmm->cfg.kernel);
 		free(img);
 		bsp->entry = load;
 	} else {
@@ -199,10 +191,7 @@ void arch_load(struct vmm *vmm)
 	if (fdt_size > 0x200000)
 		vmm_die(VMM_EXIT_FAILURE, "the device tree is over 2 MiB");
 	bsp->boot_arg = A64_RAM_BASE + vmm->ram_size - 0x200000;
-	memcpy(vmm_ram(vmm, bsp->boot_arg, fdt_size, "the device tree"), fdt,
-	       fdt_size);
-	a64_clean_poc(vmm_ram(vmm, bsp->boot_arg, fdt_size, "the device tree"),
-		      fdt_size);
+	vmm_put(vmm, bsp->boot_arg, fdt, fdt_size, "the device tree");
 	free(fdt);
 }
 

@@ -73,6 +73,11 @@ static bool rv_guest_sstc(struct vmm *vmm)
 	return sr.value >> 63;
 }
 
+/* Guests read RAM through the caches, paging on or off: nothing to do. */
+void arch_ram_written(void *hva, size_t size)
+{
+}
+
 /*
  * A Linux Image (its header says where) or any other file, taken as a raw
  * image to run from its first byte, at RAM + 2 MiB; the initrd and the

@@ -97,6 +97,11 @@ void arch_irq_line(struct vmm *vmm, unsigned int irq, bool level)
 	i8259_set_irq(m->pic, irq, level);
 }
 
+/* Guests read RAM through the caches, paging on or off: nothing to do. */
+void arch_ram_written(void *hva, size_t size)
+{
+}
+
 void arch_load(struct vmm *vmm)
 {
 	struct vmm_vcpu *bsp = &vmm->vcpus[0];

@@ -63,19 +63,18 @@
 #define A64_CTX_SYS		264	/* A64_NR_SYS registers */
 #define A64_CTX_HCR		472
 #define A64_CTX_VTTBR		480
-#define A64_CTX_VTCR		488
-#define A64_CTX_CNTVOFF		496
-#define A64_CTX_VPIDR		504
-#define A64_CTX_VMPIDR		512
-#define A64_CTX_CPTR		520
-#define A64_CTX_MDCR		528
-#define A64_CTX_CNTHCTL		536
-#define A64_CTX_FLUSH		544
-#define A64_CTX_ESR		552
-#define A64_CTX_FAR		560
-#define A64_CTX_HPFAR		568
-#define A64_CTX_ICC_SRE		576
-#define A64_CTX_ICH_HCR		584
+#define A64_CTX_CNTVOFF		488
+#define A64_CTX_VPIDR		496
+#define A64_CTX_VMPIDR		504
+#define A64_CTX_CPTR		512
+#define A64_CTX_MDCR		520
+#define A64_CTX_CNTHCTL		528
+#define A64_CTX_FLUSH		536
+#define A64_CTX_ESR		544
+#define A64_CTX_FAR		552
+#define A64_CTX_HPFAR		560
+#define A64_CTX_ICC_SRE		568
+#define A64_CTX_ICH_HCR		576
 
 /* struct arm64_hyp_cpu offsets */
 #define A64_CPU_GUEST		0
@@ -103,6 +102,7 @@
 #define A64_CPU_SP		472
 #define A64_CPU_ICC_SRE		480
 #define A64_CPU_ICC_SRE_HOST	488
+#define A64_CPU_VTCR		496
 
 #ifndef __ASSEMBLY__
 
@@ -119,7 +119,6 @@
  * @sys: the EL1/EL0 registers, A64_SYS_* order
  * @hcr: HCR_EL2 while the guest runs
  * @vttbr: VTTBR_EL2 (VMID, stage-2 root)
- * @vtcr: VTCR_EL2
  * @cntvoff: CNTVOFF_EL2
  * @vpidr: VPIDR_EL2 (the guest's MIDR_EL1)
  * @vmpidr: VMPIDR_EL2 (the guest's MPIDR_EL1)
@@ -141,7 +140,6 @@ struct arm64_ctx {
 	u64 sys[A64_NR_SYS];
 	u64 hcr;
 	u64 vttbr;
-	u64 vtcr;
 	u64 cntvoff;
 	u64 vpidr;
 	u64 vmpidr;
@@ -185,6 +183,8 @@ struct arm64_ctx {
  *	context left the GIC registers alone
  * @icc_sre_host: the host's ICC_SRE_EL2, read at the first A64_HVC_RUN
  *	that switches it (0 before)
+ * @vtcr: VTCR_EL2, the same for every VM (arm64_s2_vtcr()): loaded by
+ *	A64_HVC_INIT, not at each entry
  *
  * @hcr to @vmpidr are the host's EL2 controls, read once at A64_HVC_INIT:
  * only EL2 writes them, and EL2 is ours.
@@ -215,6 +215,7 @@ struct arm64_hyp_cpu {
 	u64 sp;
 	u64 icc_sre;
 	u64 icc_sre_host;
+	u64 vtcr;
 };
 
 /**
@@ -259,6 +260,8 @@ struct arm64_pending {
  * @pending: the completion the last exit awaits
  * @flush: drop the guest's TLB entries at the next entry (SET_REGS)
  * @wfi_timer: wakes an in-kernel WFI wait when the guest's timer fires
+ * @wfi_armed: @wfi_timer was started since the last entry (the vCPU's
+ *	thread alone starts and cancels it: no lock)
  */
 struct arm64_vcpu {
 	struct axvcpu_vcpu *vcpu;
@@ -269,6 +272,7 @@ struct arm64_vcpu {
 	struct arm64_pending pending;
 	bool flush;
 	struct hrtimer wfi_timer;
+	bool wfi_armed;
 };
 
 static inline struct arm64_vcpu *to_av(struct axvcpu_vcpu *vcpu)

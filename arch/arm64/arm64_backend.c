@@ -37,7 +37,6 @@ const struct axvcpu_arch_ops *axvcpu_arch_init(void)
 	BUILD_BUG_ON(offsetof(struct arm64_ctx, sys) != A64_CTX_SYS);
 	BUILD_BUG_ON(offsetof(struct arm64_ctx, hcr) != A64_CTX_HCR);
 	BUILD_BUG_ON(offsetof(struct arm64_ctx, vttbr) != A64_CTX_VTTBR);
-	BUILD_BUG_ON(offsetof(struct arm64_ctx, vtcr) != A64_CTX_VTCR);
 	BUILD_BUG_ON(offsetof(struct arm64_ctx, cntvoff) != A64_CTX_CNTVOFF);
 	BUILD_BUG_ON(offsetof(struct arm64_ctx, vpidr) != A64_CTX_VPIDR);
 	BUILD_BUG_ON(offsetof(struct arm64_ctx, vmpidr) != A64_CTX_VMPIDR);
@@ -76,6 +75,7 @@ const struct axvcpu_arch_ops *axvcpu_arch_init(void)
 	BUILD_BUG_ON(offsetof(struct arm64_hyp_cpu, icc_sre) != A64_CPU_ICC_SRE);
 	BUILD_BUG_ON(offsetof(struct arm64_hyp_cpu, icc_sre_host) !=
 		     A64_CPU_ICC_SRE_HOST);
+	BUILD_BUG_ON(offsetof(struct arm64_hyp_cpu, vtcr) != A64_CPU_VTCR);
 
 	if (arm64_vtimer_init())
 		return NULL;

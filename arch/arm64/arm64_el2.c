@@ -243,6 +243,7 @@ int arm64_el2_setup(void)
 		hc->tcr = tcr;
 		hc->ttbr = __pa(arm64_el2_root);
 		hc->sctlr = INIT_SCTLR_EL2_MMU_ON;
+		hc->vtcr = arm64_s2_vtcr();
 		hc->sp = __pa(stack) + (PAGE_SIZE << EL2_STACK_ORDER);
 		per_cpu(arm64_hyp_cpu, cpu) = hc;
 	}

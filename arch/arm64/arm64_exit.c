@@ -97,6 +97,7 @@ void arm64_arm_wfi_timer(struct arm64_vcpu *av)
 		ns = mul_u64_u64_div_u64(c->sys[A64_SYS_CNTV_CVAL] - now,
 					 NSEC_PER_SEC, arch_timer_get_cntfrq());
 	hrtimer_start(&av->wfi_timer, ns_to_ktime(ns), HRTIMER_MODE_REL);
+	av->wfi_armed = true;
 }
 
 static int arm64_exit_npf(struct axvcpu_run *run, u64 ipa, u32 access)

@@ -66,44 +66,52 @@
 .endm
 
 /*
- * The EL1/EL0 registers of A64_SYS_* order from [\base + \off], all but
- * the four that define the EL1&0 translation regime (mmu_regs_*).
+ * \reg, register \idx of A64_SYS_* order, from [\to + \to_off], unless
+ * [\from + \from_off] (what it holds now: the other side's copy, just
+ * saved) is the same value. A system register write is not free (it
+ * may synchronize; an emulator ends its translation block at each one)
+ * and host and guest often agree (AFSRn, AMAIR, CONTEXTIDR, PAR, CSSELR,
+ * TPIDRRO_EL0; MAIR and CNTKCTL between two Linux kernels). x5, x6
+ * clobbered.
  */
-.macro sys_load_quiet base, off
-	ldr	x6, [\base, #(\off + 8 * A64_SYS_CPACR)]
-	msr	cpacr_el1, x6
-	ldr	x6, [\base, #(\off + 8 * A64_SYS_ESR)]
-	msr	esr_el1, x6
-	ldp	x5, x6, [\base, #(\off + 8 * A64_SYS_AFSR0)]
-	msr	afsr0_el1, x5
-	msr	afsr1_el1, x6
-	ldp	x5, x6, [\base, #(\off + 8 * A64_SYS_FAR)]
-	msr	far_el1, x5
-	msr	mair_el1, x6
-	ldp	x5, x6, [\base, #(\off + 8 * A64_SYS_VBAR)]
-	msr	vbar_el1, x5
-	msr	contextidr_el1, x6
-	ldp	x5, x6, [\base, #(\off + 8 * A64_SYS_AMAIR)]
-	msr	amair_el1, x5
-	msr	cntkctl_el1, x6
-	ldp	x5, x6, [\base, #(\off + 8 * A64_SYS_PAR)]
-	msr	par_el1, x5
-	msr	tpidr_el1, x6
-	ldp	x5, x6, [\base, #(\off + 8 * A64_SYS_SP_EL1)]
-	msr	sp_el1, x5
-	msr	elr_el1, x6
-	ldp	x5, x6, [\base, #(\off + 8 * A64_SYS_SPSR_EL1)]
-	msr	spsr_el1, x5
-	msr	sp_el0, x6
-	ldp	x5, x6, [\base, #(\off + 8 * A64_SYS_TPIDR_EL0)]
-	msr	tpidr_el0, x5
-	msr	tpidrro_el0, x6
-	ldp	x5, x6, [\base, #(\off + 8 * A64_SYS_MDSCR)]
-	msr	mdscr_el1, x5
-	msr	csselr_el1, x6
-	ldp	x5, x6, [\base, #(\off + 8 * A64_SYS_CNTV_CTL)]
-	msr	cntv_cval_el0, x6
-	msr	cntv_ctl_el0, x5
+.macro sys_set reg, idx, to, to_off, from, from_off
+	ldr	x5, [\to, #(\to_off + 8 * \idx)]
+	ldr	x6, [\from, #(\from_off + 8 * \idx)]
+	cmp	x5, x6
+	b.eq	.Lsys_same\@
+	msr	\reg, x5
+.Lsys_same\@:
+.endm
+
+/*
+ * The EL1/EL0 registers of A64_SYS_* order from [\to + \to_off], all but
+ * the four that define the EL1&0 translation regime (mmu_regs_*), each
+ * written only if it differs from [\from + \from_off] (sys_set); CNTV_CVAL
+ * before CNTV_CTL, so that the timer never fires on the old compare value.
+ */
+.macro sys_load_quiet to, to_off, from, from_off
+	sys_set	cpacr_el1, A64_SYS_CPACR, \to, \to_off, \from, \from_off
+	sys_set	esr_el1, A64_SYS_ESR, \to, \to_off, \from, \from_off
+	sys_set	afsr0_el1, A64_SYS_AFSR0, \to, \to_off, \from, \from_off
+	sys_set	afsr1_el1, A64_SYS_AFSR1, \to, \to_off, \from, \from_off
+	sys_set	far_el1, A64_SYS_FAR, \to, \to_off, \from, \from_off
+	sys_set	mair_el1, A64_SYS_MAIR, \to, \to_off, \from, \from_off
+	sys_set	vbar_el1, A64_SYS_VBAR, \to, \to_off, \from, \from_off
+	sys_set	contextidr_el1, A64_SYS_CONTEXTIDR, \to, \to_off, \from, \from_off
+	sys_set	amair_el1, A64_SYS_AMAIR, \to, \to_off, \from, \from_off
+	sys_set	cntkctl_el1, A64_SYS_CNTKCTL, \to, \to_off, \from, \from_off
+	sys_set	par_el1, A64_SYS_PAR, \to, \to_off, \from, \from_off
+	sys_set	tpidr_el1, A64_SYS_TPIDR_EL1, \to, \to_off, \from, \from_off
+	sys_set	sp_el1, A64_SYS_SP_EL1, \to, \to_off, \from, \from_off
+	sys_set	elr_el1, A64_SYS_ELR_EL1, \to, \to_off, \from, \from_off
+	sys_set	spsr_el1, A64_SYS_SPSR_EL1, \to, \to_off, \from, \from_off
+	sys_set	sp_el0, A64_SYS_SP_EL0, \to, \to_off, \from, \from_off
+	sys_set	tpidr_el0, A64_SYS_TPIDR_EL0, \to, \to_off, \from, \from_off
+	sys_set	tpidrro_el0, A64_SYS_TPIDRRO_EL0, \to, \to_off, \from, \from_off
+	sys_set	mdscr_el1, A64_SYS_MDSCR, \to, \to_off, \from, \from_off
+	sys_set	csselr_el1, A64_SYS_CSSELR, \to, \to_off, \from, \from_off
+	sys_set	cntv_cval_el0, A64_SYS_CNTV_CVAL, \to, \to_off, \from, \from_off
+	sys_set	cntv_ctl_el0, A64_SYS_CNTV_CTL, \to, \to_off, \from, \from_off
 .endm
 
 /*
@@ -160,7 +168,7 @@
 	el2_switch mdcr_el2, \cpu, A64_CPU_MDCR, x7, A64_CTX_MDCR
 	el2_switch vpidr_el2, \cpu, A64_CPU_VPIDR, x7, A64_CTX_VPIDR
 	el2_switch vmpidr_el2, \cpu, A64_CPU_VMPIDR, x7, A64_CTX_VMPIDR
-	sys_load_quiet \cpu, A64_CPU_SYS
+	sys_load_quiet \cpu, A64_CPU_SYS, x7, A64_CTX_SYS
 	mmu_regs_fetch \cpu, A64_CPU_SYS
 	ldr	x11, [\cpu, #A64_CPU_HCR]
 	ldr	x12, [\cpu, #A64_CPU_HOST_VECTORS]
@@ -318,6 +326,9 @@ host_init:
 	msr	tcr_el2, x2
 	ldr	x2, [x1, #A64_CPU_TTBR]
 	msr	ttbr0_el2, x2
+	/* one stage-2 configuration for every VM: not switched per entry */
+	ldr	x2, [x1, #A64_CPU_VTCR]
+	msr	vtcr_el2, x2
 	isb
 	/* nothing of an earlier owner's EL2 or guests' translations stays */
 	tlbi	alle2
@@ -402,15 +413,13 @@ host_run:
 	msr	ICH_HCR_EL2, x6
 2:	str	x5, [x4, #A64_CPU_ICC_SRE]
 
-	ldr	x5, [x1, #A64_CTX_VTCR]
-	msr	vtcr_el2, x5
 	el2_switch cnthctl_el2, x1, A64_CTX_CNTHCTL, x4, A64_CPU_CNTHCTL
 	el2_switch cntvoff_el2, x1, A64_CTX_CNTVOFF, x4, A64_CPU_CNTVOFF
 	el2_switch cptr_el2, x1, A64_CTX_CPTR, x4, A64_CPU_CPTR
 	el2_switch mdcr_el2, x1, A64_CTX_MDCR, x4, A64_CPU_MDCR
 	el2_switch vpidr_el2, x1, A64_CTX_VPIDR, x4, A64_CPU_VPIDR
 	el2_switch vmpidr_el2, x1, A64_CTX_VMPIDR, x4, A64_CPU_VMPIDR
-	sys_load_quiet x1, A64_CTX_SYS
+	sys_load_quiet x1, A64_CTX_SYS, x4, A64_CPU_SYS
 	/* from here the translation controls, with no memory access between */
 	mmu_regs_fetch x1, A64_CTX_SYS
 	ldr	x11, [x1, #A64_CTX_HCR]

@@ -148,7 +148,6 @@ static int arm64_vcpu_create(struct axvcpu_vcpu *vcpu)
 	BUILD_BUG_ON(sizeof(*c) > PAGE_SIZE);
 	av->vcpu = vcpu;
 	av->ctx = c;
-	c->vtcr = arm64_s2_vtcr();
 	c->vpidr = read_cpuid_id();
 	c->vmpidr = arm64_mpidr(vcpu->vcpu_id);
 	/* the RES1 bits by the name 6.1 and 6.12 share (6.12 dropped _DEFAULT) */
@@ -217,7 +216,11 @@ static int arm64_vcpu_run(struct axvcpu_vcpu *vcpu, struct axvcpu_run *run)
 	bool timer;
 	u64 code;
 
-	hrtimer_cancel(&av->wfi_timer);
+	/* only an in-kernel WFI wait arms it: most entries have nothing to cancel */
+	if (av->wfi_armed) {
+		hrtimer_cancel(&av->wfi_timer);
+		av->wfi_armed = false;
+	}
 	if (fp)
 		kernel_neon_begin();
 	local_irq_disable();

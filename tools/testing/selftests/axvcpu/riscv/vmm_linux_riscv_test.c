@@ -64,6 +64,20 @@ TEST_F_TIMEOUT(linux_guest, boots_two_harts, 300)
 }
 
 /*
+ * More harts than the lane's test CPUs: their threads share host CPUs,
+ * and an IPI or a hart_start often targets a hart whose thread is not
+ * running.
+ */
+TEST_F_TIMEOUT(linux_guest, boots_four_harts, 300)
+{
+	boot_linux(&self->r, "4", false);
+	ASSERT_VMM(&self->r, 0);
+	ASSERT_OUT(&self->r, "AXVCPU-LINUX-INIT cpus=4 online=0-3 ");
+	ASSERT_OUT(&self->r, "AXVCPU-LINUX-TTY hello from /init");
+	ASSERT_OUT(&self->r, "reboot: Power down");
+}
+
+/*
  * The same boot with --kvm, make bench's reference: KVM starts the second
  * hart and answers SBI itself; the machine in user space is the same.
  */

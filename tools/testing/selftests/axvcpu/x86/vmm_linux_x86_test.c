@@ -52,12 +52,17 @@ TEST_F_TIMEOUT(linux_guest, boots_to_init, 300)
 	ASSERT_OUT(&self->r, "reboot: Power down");
 }
 
-/* The BSP starts the AP with INIT and SIPI through its local APIC. */
-TEST_F_TIMEOUT(linux_guest, boots_two_cpus, 300)
+/*
+ * The BSP starts the APs with INIT and SIPI through its local APIC; four
+ * vCPUs on the lanes' two test CPUs, so that their threads share host
+ * CPUs and an INIT/SIPI or an IPI often targets a vCPU whose thread is
+ * not running.
+ */
+TEST_F_TIMEOUT(linux_guest, boots_four_cpus, 300)
 {
-	boot_linux(&self->r, "2");
+	boot_linux(&self->r, "4");
 	ASSERT_VMM(&self->r, 0);
-	ASSERT_OUT(&self->r, "AXVCPU-LINUX-INIT cpus=2 online=0-1 ");
+	ASSERT_OUT(&self->r, "AXVCPU-LINUX-INIT cpus=4 online=0-3 ");
 	ASSERT_OUT(&self->r, "AXVCPU-LINUX-TTY hello from /init");
 	ASSERT_OUT(&self->r, "reboot: Power down");
 }

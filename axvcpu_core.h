@@ -246,6 +246,9 @@ enum axvcpu_run_result {
  * @vcpu_get_fpu: copy the FP/vector state to @buf (@fpu_state_size bytes)
  * @vcpu_set_fpu: load it from @buf; -EINVAL for a state the hardware would
  *	refuse to load (nothing changes then)
+ * @debugfs_init: add the backend's own files to /sys/kernel/debug/axvcpu
+ *	(@dir) at module load; NULL when it has none. They go with the
+ *	directory at unload
  */
 struct axvcpu_arch_ops {
 	const char *name;
@@ -305,6 +308,7 @@ struct axvcpu_arch_ops {
 	u32 fpu_state_size;
 	void (*vcpu_get_fpu)(struct axvcpu_vcpu *vcpu, void *buf);
 	int (*vcpu_set_fpu)(struct axvcpu_vcpu *vcpu, const void *buf);
+	void (*debugfs_init)(struct dentry *dir);
 };
 
 /* The backend in use, chosen at load time; NULL when none is usable. */

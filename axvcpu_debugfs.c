@@ -107,6 +107,8 @@ DEFINE_SHOW_ATTRIBUTE(axvcpu_vm_stats);
 void axvcpu_debugfs_init(void)
 {
 	axvcpu_debugfs_root = debugfs_create_dir("axvcpu", NULL);
+	if (axvcpu_ops && axvcpu_ops->debugfs_init)
+		axvcpu_ops->debugfs_init(axvcpu_debugfs_root);
 }
 
 /**

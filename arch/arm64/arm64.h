@@ -293,6 +293,20 @@ void arm64_el2_teardown(void);
 int arm64_el2_take(void);
 void arm64_el2_give_back(void);
 u64 arm64_el2_run(struct arm64_ctx *ctx);
+int arm64_el2_map_page(phys_addr_t pa);
+bool arm64_el2_unmapped_pa(u64 *pa);
+
+/* arm64_debugfs.c */
+extern bool arm64_el2_fault_next;
+void arm64_debugfs_init(struct dentry *dir);
+void arm64_el2_fault_take(u64 *pa);
+bool arm64_el2_fault_injected(void);
+
+/* a test armed an EL2 fault for the next entry (arm64_debugfs.c) */
+static inline bool arm64_el2_fault_armed(void)
+{
+	return READ_ONCE(arm64_el2_fault_next);
+}
 
 /* arm64_stage2.c */
 int arm64_vm_init(struct axvcpu_vm *vm);
@@ -330,7 +344,7 @@ void arm64_vtimer_mask(bool mask);
 /* arm64_vcpu.c */
 extern const struct axvcpu_arch_ops arm64_nvhe_ops;
 void arm64_vcpu_init_ids(void);
-void arm64_el2_panic_info(u64 *esr, u64 *elr, u64 *far);
+bool arm64_el2_panic_info(u64 *esr, u64 *elr, u64 *far);
 extern unsigned int arm64_pa_bits;
 extern unsigned int arm64_parange;
 

@@ -19,6 +19,7 @@
 #include <linux/ioport.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <asm/cacheflush.h>
@@ -50,6 +51,9 @@ static struct page *arm64_hyp_text;
 static unsigned int arm64_hyp_order;
 static u64 *arm64_el2_root;
 static bool arm64_el2_map_failed;
+
+/* serializes additions to the identity map once EL2 walks it */
+static DEFINE_MUTEX(arm64_el2_map_lock);
 
 static DEFINE_PER_CPU(struct arm64_hyp_cpu *, arm64_hyp_cpu);
 static DEFINE_PER_CPU(bool, arm64_el2_owned);
@@ -125,6 +129,24 @@ static int el2_map(u64 *table, unsigned int level, u64 start, u64 end,
 			return ret;
 	}
 	return 0;
+}
+
+/* Is @pa mapped in the identity map (a software walk of it)? */
+static bool el2_mapped(u64 pa)
+{
+	u64 *table = arm64_el2_root;
+	unsigned int level;
+
+	for (level = 0; level <= 3; level++) {
+		u64 e = table[(pa >> (39 - 9 * level)) & 511];
+
+		if (!(e & EL2_VALID))
+			return false;
+		if (level == 3 || !(e & EL2_TABLE))
+			return true;
+		table = __va(e & EL2_ADDR);
+	}
+	return false;
 }
 
 static void el2_free(u64 *table, unsigned int level)
@@ -256,6 +278,58 @@ nomem:
 }
 
 /**
+ * arm64_el2_map_page() - make the RAM page at @pa reachable at EL2
+ * @pa: its physical address, page aligned
+ *
+ * The identity map covers the RAM there was when the module loaded; a
+ * page from memory hot-added since (a vCPU's context) is mapped here. New
+ * entries only fill invalid ones, and no TLB holds a translation that
+ * faulted (Arm ARM D8, "Translation Lookaside Buffers"), so no TLBI; the
+ * DSB makes them visible to every CPU's walks before the page is used.
+ *
+ * Return: 0, -ENOMEM, or -ERANGE past the map's output size.
+ */
+int arm64_el2_map_page(phys_addr_t pa)
+{
+	int ret;
+
+	if (pa + PAGE_SIZE > BIT_ULL(arm64_pa_bits))
+		return -ERANGE;
+	mutex_lock(&arm64_el2_map_lock);
+	ret = el2_mapped(pa) ? 0 : el2_map(arm64_el2_root, 0, pa,
+					   pa + PAGE_SIZE, EL2_PROT_RAM);
+	mutex_unlock(&arm64_el2_map_lock);
+	dsb(ishst);
+	return ret;
+}
+
+/**
+ * arm64_el2_unmapped_pa() - a page EL2's identity map does not map
+ * @pa: set to it
+ *
+ * What an injected EL2 fault hands A64_HVC_RUN as the context
+ * (arm64_debugfs.c): the last page below the map's output size, else
+ * page 0, whichever is not mapped.
+ *
+ * Return: true when one was found.
+ */
+bool arm64_el2_unmapped_pa(u64 *pa)
+{
+	u64 top = BIT_ULL(arm64_pa_bits) - PAGE_SIZE;
+	bool found = true;
+
+	mutex_lock(&arm64_el2_map_lock);
+	if (!el2_mapped(top))
+		*pa = top;
+	else if (!el2_mapped(0))
+		*pa = 0;
+	else
+		found = false;
+	mutex_unlock(&arm64_el2_map_lock);
+	return found;
+}
+
+/**
  * arm64_el2_teardown() - free what arm64_el2_setup() allocated
  *
  * Context: EL2 given back on every CPU.
@@ -335,15 +409,19 @@ void arm64_el2_give_back(void)
  */
 u64 arm64_el2_run(struct arm64_ctx *ctx)
 {
-	u64 ret = arm64_hyp_call(A64_HVC_RUN, __pa(ctx));
+	u64 pa = __pa(ctx), ret;
 
+	/* a test's injected fault: a context EL2 cannot reach */
+	if (unlikely(arm64_el2_fault_armed()))
+		arm64_el2_fault_take(&pa);
+	ret = arm64_hyp_call(A64_HVC_RUN, pa);
 	if (ret != HVC_STUB_ERR)
 		return ret;
 	this_cpu_write(arm64_el2_owned, false);
 	/* after the reboot notifier gave EL2 back, it stays the stub's */
 	if (axvcpu_hardware_stopped() || arm64_el2_take())
 		return 0;
-	return arm64_hyp_call(A64_HVC_RUN, __pa(ctx));
+	return arm64_hyp_call(A64_HVC_RUN, pa);
 }
 
 /**
@@ -351,12 +429,15 @@ u64 arm64_el2_run(struct arm64_ctx *ctx)
  * @esr: ESR_EL2
  * @elr: ELR_EL2
  * @far: FAR_EL2
+ *
+ * Return: true when a test injected it (arm64_debugfs.c).
  */
-void arm64_el2_panic_info(u64 *esr, u64 *elr, u64 *far)
+bool arm64_el2_panic_info(u64 *esr, u64 *elr, u64 *far)
 {
 	struct arm64_hyp_cpu *hc = this_cpu_read(arm64_hyp_cpu);
 
 	*esr = hc->panic_esr;
 	*elr = hc->panic_elr;
 	*far = hc->panic_far;
+	return arm64_el2_fault_injected();
 }

@@ -291,6 +291,7 @@ int arm64_handle_exit(struct arm64_vcpu *av, struct axvcpu_run *run, u64 code)
 {
 	struct arm64_ctx *c = av->ctx;
 	u64 esr, elr, far;
+	bool injected;
 	int ret;
 
 	switch (code) {
@@ -310,10 +311,10 @@ int arm64_handle_exit(struct arm64_vcpu *av, struct axvcpu_run *run, u64 code)
 		ret = arm64_fail(run, AXVCPU_ARM64_FAIL_SERROR);
 		break;
 	case A64_EXIT_HYP_PANIC:
-		arm64_el2_panic_info(&esr, &elr, &far);
-		pr_err_ratelimited("axvcpu: EL2 took an exception: ESR %#llx ELR %#llx FAR %#llx\n",
-				   esr, elr, far);
-		WARN_ON_ONCE(1);
+		injected = arm64_el2_panic_info(&esr, &elr, &far);
+		pr_err_ratelimited("axvcpu: EL2 took an exception%s: ESR %#llx ELR %#llx FAR %#llx\n",
+				   injected ? " (injected)" : "", esr, elr, far);
+		WARN_ON_ONCE(!injected);
 		return -EIO;
 	default:
 		/*

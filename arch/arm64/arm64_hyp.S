@@ -71,14 +71,16 @@
  * saved) is the same value. A system register write is not free (it
  * may synchronize; an emulator ends its translation block at each one)
  * and host and guest often agree (AFSRn, AMAIR, CONTEXTIDR, PAR, CSSELR,
- * TPIDRRO_EL0; MAIR and CNTKCTL between two Linux kernels). x5, x6
- * clobbered.
+ * TPIDRRO_EL0; MAIR and CNTKCTL between two Linux kernels). \from
+ * "none": written whatever it holds. x5, x6 clobbered.
  */
 .macro sys_set reg, idx, to, to_off, from, from_off
 	ldr	x5, [\to, #(\to_off + 8 * \idx)]
+	.ifnc	\from, none
 	ldr	x6, [\from, #(\from_off + 8 * \idx)]
 	cmp	x5, x6
 	b.eq	.Lsys_same\@
+	.endif
 	msr	\reg, x5
 .Lsys_same\@:
 .endm
@@ -138,13 +140,15 @@
 /*
  * EL2 control \reg from [\to + \to_off], unless [\from + \from_off]
  * (what it holds now) is the same value: a write that changes nothing is
- * skipped. x5, x6 clobbered.
+ * skipped. \from "none": written whatever it holds. x5, x6 clobbered.
  */
 .macro el2_switch reg, to, to_off, from, from_off
 	ldr	x5, [\to, #\to_off]
+	.ifnc	\from, none
 	ldr	x6, [\from, #\from_off]
 	cmp	x5, x6
 	b.eq	.Lsame\@
+	.endif
 	msr	\reg, x5
 .Lsame\@:
 .endm
@@ -152,23 +156,29 @@
 /*
  * The host's EL2 controls, EL1 registers, ELR/SPSR and x18-x30 back; then
  * ERET (x0 kept). What reads memory comes first, the stage-2 and EL1&0
- * translation controls last (mmu_regs_fetch says why).
+ * translation controls last (mmu_regs_fetch says why). A register is
+ * skipped when the guest's context (\from x7: just saved, or just loaded
+ * from) says it holds the host's value already; \from "none" (the panic
+ * path, where the context may be half switched or not even mapped)
+ * writes every one of them and reads nothing of the guest's.
  */
-.macro host_return cpu
+.macro host_return cpu, from=x7
 	/* the host's GIC controls, if the guest had its own */
 	ldr	x5, [\cpu, #A64_CPU_ICC_SRE]
 	cbz	x5, 9f
 	msr	ICH_HCR_EL2, xzr
 	msr	ICC_SRE_EL2, x5
 9:
+	.ifnc	\from, none
 	ldr	x7, [\cpu, #A64_CPU_GUEST]
-	el2_switch cnthctl_el2, \cpu, A64_CPU_CNTHCTL, x7, A64_CTX_CNTHCTL
-	el2_switch cntvoff_el2, \cpu, A64_CPU_CNTVOFF, x7, A64_CTX_CNTVOFF
-	el2_switch cptr_el2, \cpu, A64_CPU_CPTR, x7, A64_CTX_CPTR
-	el2_switch mdcr_el2, \cpu, A64_CPU_MDCR, x7, A64_CTX_MDCR
-	el2_switch vpidr_el2, \cpu, A64_CPU_VPIDR, x7, A64_CTX_VPIDR
-	el2_switch vmpidr_el2, \cpu, A64_CPU_VMPIDR, x7, A64_CTX_VMPIDR
-	sys_load_quiet \cpu, A64_CPU_SYS, x7, A64_CTX_SYS
+	.endif
+	el2_switch cnthctl_el2, \cpu, A64_CPU_CNTHCTL, \from, A64_CTX_CNTHCTL
+	el2_switch cntvoff_el2, \cpu, A64_CPU_CNTVOFF, \from, A64_CTX_CNTVOFF
+	el2_switch cptr_el2, \cpu, A64_CPU_CPTR, \from, A64_CTX_CPTR
+	el2_switch mdcr_el2, \cpu, A64_CPU_MDCR, \from, A64_CTX_MDCR
+	el2_switch vpidr_el2, \cpu, A64_CPU_VPIDR, \from, A64_CTX_VPIDR
+	el2_switch vmpidr_el2, \cpu, A64_CPU_VMPIDR, \from, A64_CTX_VMPIDR
+	sys_load_quiet \cpu, A64_CPU_SYS, \from, A64_CTX_SYS
 	mmu_regs_fetch \cpu, A64_CPU_SYS
 	ldr	x11, [\cpu, #A64_CPU_HCR]
 	ldr	x12, [\cpu, #A64_CPU_HOST_VECTORS]
@@ -527,7 +537,7 @@ hyp_panic_other:
 	ldr	x1, [x4, #A64_CPU_GUEST]
 	cbz	x1, 2f
 	mov	x0, #A64_EXIT_HYP_PANIC
-	host_return x4
+	host_return x4, none
 2:	wfe
 	b	2b
 

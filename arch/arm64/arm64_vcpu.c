@@ -139,9 +139,14 @@ static int arm64_vcpu_create(struct axvcpu_vcpu *vcpu)
 
 	if (!av)
 		return -ENOMEM;
-	/* EL2 reads it by physical address: one page of the linear map */
+	/*
+	 * EL2 reads it by physical address: one page of the linear map, in
+	 * EL2's identity map (RAM hot-added after the module loaded is not,
+	 * until this maps the page)
+	 */
 	c = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!c) {
+	if (!c || arm64_el2_map_page(__pa(c))) {
+		free_page((unsigned long)c);
 		kfree(av);
 		return -ENOMEM;
 	}
@@ -488,6 +493,7 @@ const struct axvcpu_arch_ops arm64_nvhe_ops = {
 	.fpu_state_size = sizeof(struct axvcpu_arm64_fpu),
 	.vcpu_get_fpu = arm64_vcpu_get_fpu,
 	.vcpu_set_fpu = arm64_vcpu_set_fpu,
+	.debugfs_init = arm64_debugfs_init,
 };
 
 /**

@@ -8,9 +8,14 @@
  * syndrome refused; trapped MRS/MSR as SYSREG exits, answered with a value
  * or UNDEF; the GIC CPU interface trapped to the VMM and its SGIs as
  * SEND_IPI; WFI; the virtual timer; MPIDR; PSTATE checks of SET_REGS;
- * the FP/SIMD registers the guest first touches after exits without them.
+ * the FP/SIMD registers the guest first touches after exits without them;
+ * an exception EL2 takes itself (injected through debugfs) giving the
+ * host its registers back.
  */
+#include <fcntl.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "axvcpu_guest.h"
@@ -676,6 +681,59 @@ TEST_F(a64, fp_registers_are_the_guests)
 	fpu_io(_metadata, self->vcpu, AXVCPU_GET_FPU, &st);
 	ASSERT_EQ(~0ULL, st.v[20][0]);
 	ASSERT_EQ(~0ULL, st.v[20][1]);
+}
+
+/* ---- an exception EL2 takes itself ---- */
+
+#define EL2_FAULT	"/sys/kernel/debug/axvcpu/arm64_el2_fault"
+
+static __u64 read_tpidr_el0(void)
+{
+	__u64 v;
+
+	asm volatile("mrs %0, tpidr_el0" : "=r"(v));
+	return v;
+}
+
+/*
+ * EL2 taking an exception itself, injected: A64_HVC_RUN is handed a
+ * context page EL2's identity map does not map, so EL2's first access to
+ * it aborts. The host gets its registers back (this thread's TLS register
+ * among them): RUN fails EIO, the vCPU is INVALID, nothing stays armed,
+ * and the same CPU runs the next guest. (The panic path used to read
+ * that context again, and took the abort again, for ever.)
+ */
+TEST_F(a64, el2_exception_gives_the_host_back)
+{
+	struct axv_vm vm2 = { 0 };
+	struct axv_vcpu *v2;
+	__u64 tls = read_tpidr_el0();
+	cpu_set_t cpus;
+	char armed;
+	int fd;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(axv_test_cpu(0), &cpus);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
+	fd = open(EL2_FAULT, O_RDWR);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s (is debugfs mounted?)", EL2_FAULT,
+				axv_errno_name(errno));
+	self->vcpu = axv_guest_vm(&self->vm, psci_info_guest, 0);
+	ASSERT_RUN_SYNC(self->vcpu, 0x10000);
+
+	ASSERT_EQ(1, write(fd, "1", 1));
+	ASSERT_EQ(-EIO, axv_run(self->vcpu));
+	ASSERT_EQ(AXVCPU_STATE_INVALID, axv_get_state(self->vcpu));
+	ASSERT_EQ(tls, read_tpidr_el0());
+	ASSERT_EQ(1, pread(fd, &armed, 1, 0));
+	ASSERT_EQ('0', armed);
+	close(fd);
+
+	v2 = axv_guest_vm(&vm2, psci_info_guest, 0);
+	ASSERT_RUN_SYNC(v2, 0x10000);
+	ASSERT_RUN_SYNC(v2, 0);
+	axv_vcpu_close(v2);
+	axv_vm_close(&vm2);
 }
 
 TEST_HARNESS_MAIN

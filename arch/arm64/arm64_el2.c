@@ -295,9 +295,9 @@ int arm64_el2_map_page(phys_addr_t pa)
 
 	if (pa + PAGE_SIZE > BIT_ULL(arm64_pa_bits))
 		return -ERANGE;
+	/* el2_map() leaves what is mapped already (a block of the boot RAM) */
 	mutex_lock(&arm64_el2_map_lock);
-	ret = el2_mapped(pa) ? 0 : el2_map(arm64_el2_root, 0, pa,
-					   pa + PAGE_SIZE, EL2_PROT_RAM);
+	ret = el2_map(arm64_el2_root, 0, pa, pa + PAGE_SIZE, EL2_PROT_RAM);
 	mutex_unlock(&arm64_el2_map_lock);
 	dsb(ishst);
 	return ret;
